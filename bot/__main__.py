@@ -1,0 +1,199 @@
+"""Command line: ``python -m bot run | migrate | check | invite-facilitator``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from bot.clock import SystemClock
+from bot.codes import FACILITATOR_PREFIX, deep_link
+from bot.config import ConfigError, Settings, load_settings
+from bot.content import ContentError, load_library
+from bot.i18n import Catalog, CatalogError
+from bot.logs import setup_logging
+from db import Database, DatabaseTooNew, MigrationError
+from db.migrate import load_migrations, migrate, schema_version
+
+log = logging.getLogger("bot")
+
+
+class CliError(Exception):
+    """Ends the command with one line on stderr and exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="P2K2 companion bot for PKH family groups."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        cmd.add_argument(
+            "--config", default="config.toml", type=Path, help="config file (default: %(default)s)"
+        )
+        return cmd
+
+    add("run", "run the bot (polling or webhook, as configured)")
+    add("migrate", "create or upgrade the database schema")
+    add("check", "validate config, database and content, then exit")
+    invite = add("invite-facilitator", "print a one-time invite link for a facilitator")
+    invite.add_argument("--name", required=True, help="the facilitator's name")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        if args.command == "run":
+            return run(settings)
+        if args.command == "migrate":
+            return asyncio.run(migrate_command(settings, sys.stdout))
+        if args.command == "check":
+            return asyncio.run(check_command(settings, sys.stdout))
+        if args.command == "invite-facilitator":
+            return asyncio.run(invite_command(settings, args.name, sys.stdout))
+    except (ConfigError, ContentError, CatalogError, CliError, MigrationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 1  # pragma: no cover - argparse requires a command
+
+
+async def migrate_command(settings: Settings, out: IO[str]) -> int:
+    db = await Database.open(settings.database, apply_migrations=False)
+    try:
+        before, after = await migrate(db.connection)
+    finally:
+        await db.close()
+    print(f"database {settings.database}: schema version {before} -> {after}", file=out)
+    return 0
+
+
+async def check_command(settings: Settings, out: IO[str]) -> int:
+    catalog = Catalog.load()
+    library = load_library(settings.content_dir)
+    known = len(load_migrations())
+    version = 0
+    if settings.database.exists():
+        db = await Database.open(settings.database, apply_migrations=False)
+        try:
+            version = await schema_version(db.connection)
+            if version > known:
+                raise DatabaseTooNew(version, known)
+            if not await db.integrity_ok():
+                raise CliError(f"{settings.database}: integrity check failed")
+        finally:
+            await db.close()
+    sessions = sum(len(m.sessions) for m in library.modules)
+    print(f"config {settings.config_path}: ok", file=out)
+    print(f"texts: {len(catalog.keys())} messages", file=out)
+    print(f"content: {len(library.modules)} modules, {sessions} sessions", file=out)
+    state = "not created yet" if not settings.database.exists() else f"schema {version}/{known}"
+    print(f"database {settings.database}: {state}", file=out)
+    return 0
+
+
+async def _bot_username(settings: Settings) -> str:
+    if settings.telegram.bot_username:
+        return settings.telegram.bot_username
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    token = settings.require_token()
+    try:
+        async with Bot(token.get(), base_url=settings.telegram.base_url) as bot:
+            return bot.username
+    except TelegramError as exc:
+        raise CliError(
+            f"could not ask Telegram for the bot's name ({exc}); "
+            f"set [telegram] bot_username in {settings.config_path}"
+        ) from None
+
+
+async def invite_command(settings: Settings, name: str, out: IO[str]) -> int:
+    from bot.onboarding import Onboarding
+
+    username = await _bot_username(settings)
+    db = await Database.open(settings.database)
+    try:
+        try:
+            invite = await Onboarding(db, settings).invite_facilitator(name, SystemClock().now())
+        except ValueError:
+            raise CliError(f"--name: {name!r} is not a usable name (2-60 letters)") from None
+    finally:
+        await db.close()
+    print(deep_link(username, FACILITATOR_PREFIX + invite.code), file=out)
+    print(f"valid until {invite.expires_at.isoformat()} (one use)", file=out)
+    return 0
+
+
+class InstanceLock:
+    """One running bot per database: a second ``run`` would fight over the token."""
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise CliError(
+                f"another bot is already running on {self.path.with_suffix('')}; stop it first"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def run(settings: Settings) -> int:
+    from bot.app import ALLOWED_UPDATES, build_application
+
+    token = settings.require_token()
+    setup_logging(settings.log_level, token)
+    lock = InstanceLock(settings.database)
+    lock.acquire()
+    try:
+        asyncio.run(migrate_command(settings, sys.stdout))
+        app = build_application(settings)
+        log.info("starting in %s mode", settings.telegram.mode)
+        if settings.telegram.mode == "webhook":
+            hook = settings.telegram.webhook
+            app.run_webhook(
+                listen=hook.listen,
+                port=hook.port,
+                url_path=hook.url_path,
+                webhook_url=f"{hook.public_url.rstrip('/')}/{hook.url_path}",
+                secret_token=os.environ.get(hook.secret_token_env) or None,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            app.run_polling(
+                allowed_updates=ALLOWED_UPDATES,
+                timeout=settings.telegram.poll_timeout,
+                drop_pending_updates=False,
+            )
+    finally:
+        lock.release()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Builds the Telegram application. Nothing here runs at import time."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.content import load_library
+from bot.context import BotContext, attach_menus, attach_services, services_of
+from bot.i18n import Catalog
+from bot.onboarding import Onboarding
+from bot.services import Services
+from db import Database
+from handlers import build_dispatcher, register
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock | None = None,
+) -> AnyApplication:
+    """The bot, wired. Catalog and content are validated here, before anything runs;
+    the database opens in ``post_init`` and closes in ``post_shutdown``."""
+    catalog = Catalog.load()
+    content = load_library(settings.content_dir)
+    dispatcher = build_dispatcher()
+    the_clock = clock or SystemClock()
+    token = settings.require_token()
+
+    async def post_init(app: AnyApplication) -> None:
+        db = await Database.open(settings.database)
+        services = Services(
+            settings=settings,
+            db=db,
+            catalog=catalog,
+            content=content,
+            clock=the_clock,
+            onboarding=Onboarding(db, settings),
+            bot_username=app.bot.username,
+        )
+        attach_services(app, services)
+        attach_menus(app, dispatcher)
+        try:
+            await dispatcher.set_default_menu(app.bot, services)
+        except TelegramError as exc:
+            log.warning("could not set the default command menu: %s", exc)
+
+    async def post_shutdown(app: AnyApplication) -> None:
+        try:
+            services = services_of(app)
+        except RuntimeError:
+            return
+        await services.db.close()
+
+    builder = (
+        ApplicationBuilder()
+        .token(token.get())
+        .base_url(settings.telegram.base_url)
+        .base_file_url(settings.telegram.base_file_url)
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.request(
+            HTTPXRequest(connection_pool_size=32, read_timeout=15, connect_timeout=10)
+        ).get_updates_request(
+            HTTPXRequest(read_timeout=settings.telegram.poll_timeout + 10, connect_timeout=10)
+        )
+    app: AnyApplication = builder.build()
+    register(app, dispatcher)
+    app.add_error_handler(on_error)
+    return app
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the traceback (never the message text) and say sorry in private chats."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    try:
+        text = context.services.catalog.t("common.error")
+        await context.bot.send_message(chat.id, text)
+    except Exception:  # the apology must never raise in the error handler
+        log.debug("could not send the apology", exc_info=True)

@@ -1,0 +1,87 @@
+"""Who is asking, and what their role allows. The one place that decides.
+
+Every command, button action and text input declares the roles it admits
+(see ``handlers.registry``); the dispatcher resolves the sender with
+:func:`resolve_actor` and checks :func:`allowed` before any handler runs.
+Object-level checks (this group is hers, this member is in her group) are
+the ``owns_*`` functions below, used by the services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from db import Database
+from db.models import Facilitator, Group, Participant
+
+
+class Role(StrEnum):
+    STRANGER = "stranger"
+    PARTICIPANT = "participant"
+    LEADER = "leader"
+    FACILITATOR = "facilitator"
+
+
+EVERYONE = frozenset(Role)
+MEMBERS = frozenset({Role.PARTICIPANT, Role.LEADER})
+LEADERS = frozenset({Role.LEADER})
+FACILITATORS = frozenset({Role.FACILITATOR})
+REGISTERED = frozenset({Role.PARTICIPANT, Role.LEADER, Role.FACILITATOR})
+
+
+@dataclass(frozen=True)
+class Actor:
+    telegram_id: int
+    facilitator: Facilitator | None = None
+    participant: Participant | None = None
+    group: Group | None = None  # the participant's group
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        if self.facilitator is not None:
+            return frozenset({Role.FACILITATOR})
+        if self.participant is not None:
+            if self.group is not None and self.group.leader_id == self.participant.id:
+                return frozenset({Role.PARTICIPANT, Role.LEADER})
+            return frozenset({Role.PARTICIPANT})
+        return frozenset({Role.STRANGER})
+
+    @property
+    def main_role(self) -> Role:
+        roles = self.roles
+        for role in (Role.FACILITATOR, Role.LEADER, Role.PARTICIPANT):
+            if role in roles:
+                return role
+        return Role.STRANGER
+
+    @property
+    def registered(self) -> bool:
+        return self.facilitator is not None or self.participant is not None
+
+
+def allowed(actor: Actor, roles: frozenset[Role]) -> bool:
+    return bool(actor.roles & roles)
+
+
+async def resolve_actor(db: Database, telegram_id: int) -> Actor:
+    facilitator = await db.facilitator_by_telegram(telegram_id)
+    if facilitator is not None:
+        return Actor(telegram_id, facilitator=facilitator)
+    participant = await db.participant_by_telegram(telegram_id)
+    if participant is not None:
+        group = await db.group(participant.group_id)
+        return Actor(telegram_id, participant=participant, group=group)
+    return Actor(telegram_id)
+
+
+def owns_group(actor: Actor, group: Group | None) -> bool:
+    return (
+        group is not None
+        and actor.facilitator is not None
+        and group.facilitator_id == actor.facilitator.id
+    )
+
+
+def member_of(participant: Participant | None, group: Group) -> bool:
+    return participant is not None and participant.active and participant.group_id == group.id

@@ -1,0 +1,323 @@
+"""Typed, validated settings read from ``config.toml``.
+
+Everything the bot can be told lives in the TOML file, except the bot token,
+which comes from the environment (``TELEGRAM_BOT_TOKEN``) and is wrapped in
+:class:`Secret` so it never shows up in a ``repr`` or a log line.
+
+A wrong value raises :class:`ConfigError`, whose message is one line naming
+the file and the key, e.g. ``config.toml: [telegram] mode: must be one of ...``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+_TOKEN_RE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{20,}$")
+_DURATION_RE = re.compile(r"^(\d+)\s*([dhm])$")
+_HHMM_RE = re.compile(r"^([01]\d|2[0-3])[:.]([0-5]\d)$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded as one line for the person running the bot."""
+
+    def __init__(self, path: Path | str, key: str, message: str) -> None:
+        self.path = str(path)
+        self.key = key
+        self.message = message
+        super().__init__(f"{self.path}: {key}: {message}")
+
+
+class Secret:
+    """A string that does not reveal itself in ``repr``/``str``."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    listen: str
+    port: int
+    url_path: str
+    public_url: str
+    secret_token_env: str
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    base_url: str
+    base_file_url: str
+    mode: str
+    poll_timeout: int
+    bot_username: str
+    webhook: WebhookSettings
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    tick_seconds: float
+    reminder_offsets: tuple[timedelta, ...]
+    quiet_start: time
+    quiet_end: time
+    stale_after: timedelta
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    rate_per_second: float
+    per_chat_interval: float
+    max_attempts: int
+    batch_size: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_path: Path
+    database: Path
+    content_dir: Path
+    default_timezone: str
+    invite_ttl: timedelta
+    log_level: str
+    telegram: TelegramSettings
+    schedule: ScheduleSettings
+    outbox: OutboxSettings
+    token: Secret | None
+
+    def require_token(self) -> Secret:
+        if self.token is None:
+            raise ConfigError(
+                self.config_path,
+                TOKEN_ENV,
+                "environment variable is not set; put the token from @BotFather there",
+            )
+        return self.token
+
+
+TIMEZONES: Mapping[str, str] = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
+class _Reader:
+    """Reads one TOML table, remembering which keys were used, to name bad keys."""
+
+    def __init__(self, path: Path, section: str, data: Mapping[str, Any]) -> None:
+        self.path = path
+        self.section = section
+        self.data = data
+        self.used: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"[{self.section}] {name}" if self.section else name
+
+    def fail(self, name: str, message: str) -> ConfigError:
+        return ConfigError(self.path, self.key(name), message)
+
+    def _get(self, name: str, default: Any) -> Any:
+        self.used.add(name)
+        return self.data.get(name, default)
+
+    def str_(self, name: str, default: str, *, choices: tuple[str, ...] = ()) -> str:
+        value = self._get(name, default)
+        if not isinstance(value, str):
+            raise self.fail(name, f"must be a string, got {type(value).__name__}")
+        if choices and value not in choices:
+            raise self.fail(name, f"must be one of {', '.join(repr(c) for c in choices)}")
+        return value
+
+    def int_(self, name: str, default: int, *, low: int, high: int) -> int:
+        value = self._get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(name, f"must be a whole number, got {value!r}")
+        if not low <= value <= high:
+            raise self.fail(name, f"must be between {low} and {high}, got {value}")
+        return value
+
+    def float_(self, name: str, default: float, *, low: float, high: float) -> float:
+        value = self._get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(name, f"must be a number, got {value!r}")
+        if not low <= value <= high:
+            raise self.fail(name, f"must be between {low} and {high}, got {value}")
+        return float(value)
+
+    def table(self, name: str) -> _Reader:
+        value = self._get(name, {})
+        if not isinstance(value, dict):
+            raise self.fail(name, "must be a table")
+        section = f"{self.section}.{name}" if self.section else name
+        return _Reader(self.path, section, value)
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise self.fail(unknown[0], "unknown key (check the spelling)")
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"3d"``, ``"2h"``, ``"30m"`` -> timedelta; ValueError otherwise."""
+    match = _DURATION_RE.match(text.strip())
+    if not match:
+        raise ValueError(text)
+    amount, unit = int(match.group(1)), match.group(2)
+    return {"d": timedelta(days=amount), "h": timedelta(hours=amount)}.get(
+        unit, timedelta(minutes=amount)
+    )
+
+
+def _parse_hhmm(reader: _Reader, name: str, default: str) -> time:
+    text = reader.str_(name, default)
+    match = _HHMM_RE.match(text)
+    if not match:
+        raise reader.fail(name, f'must be a time like "21:00", got {text!r}')
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _resolve(base: Path, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path)
+
+
+def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate ``path``; relative paths in it are relative to its folder."""
+    path = Path(path)
+    env = os.environ if env is None else env
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(path, "file", "not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "syntax", str(exc)) from None
+    base = path.resolve().parent
+    root = _Reader(path, "", raw)
+
+    b = root.table("bot")
+    database = _resolve(base, b.str_("database", "data/p2k2.db"))
+    content_dir = _resolve(base, b.str_("content_dir", "content/modules"))
+    default_tz = b.str_("default_timezone", "Asia/Jakarta", choices=tuple(TIMEZONES))
+    invite_ttl = timedelta(hours=b.int_("invite_ttl_hours", 72, low=1, high=24 * 60))
+    log_level = b.str_(
+        "log_level", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+    )
+    b.finish()
+
+    t = root.table("telegram")
+    base_url = t.str_("base_url", "https://api.telegram.org/bot")
+    base_file_url = t.str_("base_file_url", "https://api.telegram.org/file/bot")
+    for name, url in (("base_url", base_url), ("base_file_url", base_file_url)):
+        if not url.startswith(("http://", "https://")):
+            raise t.fail(name, f"must start with http:// or https://, got {url!r}")
+    mode = t.str_("mode", "polling", choices=("polling", "webhook"))
+    poll_timeout = t.int_("poll_timeout", 30, low=0, high=60)
+    bot_username = t.str_("bot_username", "").lstrip("@")
+    w = t.table("webhook")
+    webhook = WebhookSettings(
+        listen=w.str_("listen", "127.0.0.1"),
+        port=w.int_("port", 8443, low=1, high=65535),
+        url_path=w.str_("url_path", "telegram").strip("/"),
+        public_url=w.str_("public_url", ""),
+        secret_token_env=w.str_("secret_token_env", "TELEGRAM_WEBHOOK_SECRET"),
+    )
+    if mode == "webhook" and not webhook.public_url.startswith("https://"):
+        raise w.fail("public_url", "webhook mode needs the public https:// address of the bot")
+    w.finish()
+    t.finish()
+
+    s = root.table("schedule")
+    tick_seconds = s.float_("tick_seconds", 20.0, low=0.05, high=600.0)
+    offsets_raw = s._get("reminder_offsets", ["3d", "1d", "2h"])
+    if not isinstance(offsets_raw, list) or not all(isinstance(o, str) for o in offsets_raw):
+        raise s.fail("reminder_offsets", 'must be a list like ["3d", "1d", "2h"]')
+    try:
+        offsets = tuple(sorted({parse_duration(o) for o in offsets_raw}, reverse=True))
+    except ValueError as exc:
+        raise s.fail(
+            "reminder_offsets", f'{exc} is not a duration like "3d", "1d", "2h" or "30m"'
+        ) from None
+    quiet_start = _parse_hhmm(s, "quiet_start", "21:00")
+    quiet_end = _parse_hhmm(s, "quiet_end", "06:00")
+    stale_raw = s.str_("stale_after", "12h")
+    try:
+        stale_after = parse_duration(stale_raw)
+    except ValueError:
+        raise s.fail("stale_after", f'must be a duration like "12h", got {stale_raw!r}') from None
+    s.finish()
+
+    o = root.table("outbox")
+    outbox = OutboxSettings(
+        rate_per_second=o.float_("rate_per_second", 25.0, low=0.0, high=1000.0),
+        per_chat_interval=o.float_("per_chat_interval", 1.0, low=0.0, high=60.0),
+        max_attempts=o.int_("max_attempts", 6, low=1, high=100),
+        batch_size=o.int_("batch_size", 200, low=1, high=10000),
+    )
+    o.finish()
+    root.finish()
+
+    token_value = env.get(TOKEN_ENV, "").strip()
+    token: Secret | None = None
+    if token_value:
+        if not _TOKEN_RE.match(token_value):
+            raise ConfigError(
+                path, TOKEN_ENV, "does not look like a bot token (digits, a colon, then letters)"
+            )
+        token = Secret(token_value)
+
+    return Settings(
+        config_path=path,
+        database=database,
+        content_dir=content_dir,
+        default_timezone=default_tz,
+        invite_ttl=invite_ttl,
+        log_level=log_level,
+        telegram=TelegramSettings(
+            base_url=base_url,
+            base_file_url=base_file_url,
+            mode=mode,
+            poll_timeout=poll_timeout,
+            bot_username=bot_username,
+            webhook=webhook,
+        ),
+        schedule=ScheduleSettings(
+            tick_seconds=tick_seconds,
+            reminder_offsets=offsets,
+            quiet_start=quiet_start,
+            quiet_end=quiet_end,
+            stale_after=stale_after,
+        ),
+        outbox=outbox,
+        token=token,
+    )
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except ZoneInfoNotFoundError as exc:  # pragma: no cover - tzdata is a dependency
+        raise ValueError(name) from exc

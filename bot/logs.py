@@ -1,0 +1,50 @@
+"""Logging set-up: levels, and a filter that keeps secrets out of every line.
+
+Participants' message texts are never logged by our code; the bot token could
+still slip in through a library's URL logging, so every record is scrubbed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from bot.config import Secret
+
+NOISY = ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater", "tornado.access")
+
+
+class RedactFilter(logging.Filter):
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        message = record.getMessage()
+        cleaned = message
+        for secret in self._secrets:
+            cleaned = cleaned.replace(secret, "***")
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            text = record.exc_text
+            for secret in self._secrets:
+                text = text.replace(secret, "***")
+            record.exc_text = text
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def setup_logging(level: str, token: Secret | None) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    secrets = [token.get()] if token is not None else []
+    handler.addFilter(RedactFilter(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in NOISY:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,159 @@
+"""Onboarding rules: invites, groups, joining, leaders, removal.
+
+No Telegram here: the handlers parse updates and render replies; this module
+decides and writes. Every method that acts on a group checks that the acting
+facilitator owns it, so a forged or stale button cannot reach another group.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.auth import Actor, owns_group
+from bot.codes import new_code
+from bot.config import TIMEZONES, Settings
+from db import Database
+from db.models import Facilitator, FacilitatorInvite, Group, Participant
+
+NAME_LIMITS = (2, 60)
+PLACE_LIMITS = (3, 120)
+_SPACES = re.compile(r"\s+")
+_PHONE_RE = re.compile(r"^\+?\d{8,15}$")
+
+
+def _clean_text(text: str, low: int, high: int) -> str | None:
+    """Trim and fold spaces; None when empty, too long, a command or not text-like."""
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Co", "Cs"} for ch in text if ch != "\n"):
+        return None
+    cleaned = _SPACES.sub(" ", text).strip()
+    if not low <= len(cleaned) <= high or cleaned.startswith("/"):
+        return None
+    if not any(ch.isalpha() for ch in cleaned):
+        return None
+    return cleaned
+
+
+def clean_person_name(text: str) -> str | None:
+    return _clean_text(text, *NAME_LIMITS)
+
+
+def clean_group_name(text: str) -> str | None:
+    return _clean_text(text, *NAME_LIMITS)
+
+
+def clean_place(text: str) -> str | None:
+    return _clean_text(text, *PLACE_LIMITS)
+
+
+def clean_phone(text: str) -> str | None:
+    digits = re.sub(r"[\s()-]", "", text)
+    if not _PHONE_RE.match(digits):
+        return None
+    if digits.startswith("0"):
+        digits = "+62" + digits[1:]
+    elif not digits.startswith("+"):
+        digits = "+" + digits
+    return digits
+
+
+class JoinOutcome(StrEnum):
+    JOINED = "joined"
+    ALREADY_MEMBER = "already_member"
+    LINK_CHANGED = "link_changed"
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    outcome: JoinOutcome
+    participant: Participant | None = None
+    group: Group | None = None
+
+
+class Onboarding:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self._db = db
+        self._settings = settings
+
+    async def invite_facilitator(self, name: str, now: datetime) -> FacilitatorInvite:
+        cleaned = clean_person_name(name)
+        if cleaned is None:
+            raise ValueError(f"not a usable name: {name!r}")
+        return await self._db.create_facilitator_invite(
+            new_code(), cleaned, now, now + self._settings.invite_ttl
+        )
+
+    async def redeem_invite(
+        self, code: str, telegram_id: int, now: datetime
+    ) -> Facilitator | None:
+        return await self._db.redeem_facilitator_invite(code, telegram_id, now)
+
+    async def create_group(
+        self, actor: Actor, name: str, timezone: str, place: str, now: datetime
+    ) -> Group:
+        if actor.facilitator is None:
+            raise PermissionError("only a facilitator creates groups")
+        if timezone not in TIMEZONES:
+            raise ValueError(timezone)
+        return await self._db.create_group(
+            actor.facilitator.id, name, timezone, place, new_code(), now
+        )
+
+    async def owned_group(self, actor: Actor, group_id: int) -> Group | None:
+        group = await self._db.group(group_id)
+        return group if owns_group(actor, group) else None
+
+    async def owned_member(
+        self, actor: Actor, group_id: int, participant_id: int
+    ) -> tuple[Group, Participant] | None:
+        group = await self.owned_group(actor, group_id)
+        if group is None:
+            return None
+        member = await self._db.participant(participant_id)
+        if member is None or not member.active or member.group_id != group.id:
+            return None
+        return group, member
+
+    async def join_target(self, code: str) -> Group | None:
+        return await self._db.group_by_join_code(code)
+
+    async def join(
+        self,
+        group_id: int,
+        code: str,
+        telegram_id: int,
+        name: str,
+        phone: str | None,
+        now: datetime,
+    ) -> JoinResult:
+        group = await self._db.group(group_id)
+        if group is None or group.join_code != code:
+            return JoinResult(JoinOutcome.LINK_CHANGED)
+        participant = await self._db.add_participant(group.id, telegram_id, name, phone, now)
+        if participant is None:
+            return JoinResult(JoinOutcome.ALREADY_MEMBER, group=group)
+        return JoinResult(JoinOutcome.JOINED, participant, group)
+
+    async def appoint_leader(
+        self, actor: Actor, group_id: int, participant_id: int
+    ) -> tuple[Group, Participant] | None:
+        found = await self.owned_member(actor, group_id, participant_id)
+        if found is None or not await self._db.set_leader(group_id, participant_id):
+            return None
+        return found
+
+    async def remove_member(
+        self, actor: Actor, group_id: int, participant_id: int, now: datetime
+    ) -> tuple[Group, Participant] | None:
+        found = await self.owned_member(actor, group_id, participant_id)
+        if found is None or not await self._db.remove_participant(participant_id, group_id, now):
+            return None
+        return found
+
+    async def renew_join_code(self, actor: Actor, group_id: int) -> Group | None:
+        if await self.owned_group(actor, group_id) is None:
+            return None
+        return await self._db.renew_join_code(group_id, new_code())

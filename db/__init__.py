@@ -1,0 +1,31 @@
+"""Database access: the only package that holds SQL.
+
+:class:`Database` combines the query modules; open it with ``await Database.open(path)``.
+A second backend (PostgreSQL) would implement the same methods.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from db.connection import connect
+from db.migrate import DatabaseTooNew, MigrationError, migrate
+from db.onboarding import OnboardingQueries
+
+
+class Database(OnboardingQueries):
+    """All queries of the bot, over one connection."""
+
+    @classmethod
+    async def open(cls, path: Path | str, *, apply_migrations: bool = True) -> Database:
+        conn = await connect(path)
+        try:
+            if apply_migrations:
+                await migrate(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn)
+
+
+__all__ = ["Database", "DatabaseTooNew", "MigrationError", "connect", "migrate"]

@@ -1,0 +1,90 @@
+"""The connection wrapper every query module builds on.
+
+One aiosqlite connection serves the whole process. Coroutines share it, so a
+transaction must not interleave with another coroutine's statements: every
+unit of work runs under one asyncio lock (``async with db.tx()``). Units are
+short, single-purpose and never await the network while holding the lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiosqlite
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+class Tx:
+    """The statements of one transaction."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
+        return await self._conn.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        async with self._conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        async with self._conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        cur = await self._conn.execute(sql, params)
+        row_id = cur.lastrowid
+        await cur.close()
+        if row_id is None:  # pragma: no cover - sqlite always sets it for INSERT
+            raise RuntimeError("insert without rowid")
+        return row_id
+
+    async def changes(self, sql: str, params: Params = ()) -> int:
+        cur = await self._conn.execute(sql, params)
+        count = cur.rowcount
+        await cur.close()
+        return count
+
+
+class DatabaseBase:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        return self._conn
+
+    @asynccontextmanager
+    async def tx(self, *, write: bool = True) -> AsyncIterator[Tx]:
+        """A transaction: ``BEGIN IMMEDIATE`` for writes (takes the write lock at once)."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield Tx(self._conn)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    await self._conn.execute("COMMIT")
+                except BaseException:
+                    if self._conn.in_transaction:
+                        await self._conn.execute("ROLLBACK")
+                    raise
+
+    async def integrity_ok(self) -> bool:
+        async with self.tx(write=False) as tx:
+            row = await tx.one("PRAGMA integrity_check")
+            fk = await tx.all("PRAGMA foreign_key_check")
+        return row is not None and row[0] == "ok" and not fk

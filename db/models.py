@@ -1,0 +1,69 @@
+"""Rows as frozen dataclasses. Services and handlers see these, never cursors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Facilitator:
+    id: int
+    telegram_id: int
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class FacilitatorInvite:
+    code: str
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    facilitator_id: int | None
+
+
+@dataclass(frozen=True)
+class Group:
+    id: int
+    facilitator_id: int
+    name: str
+    timezone: str
+    place: str
+    join_code: str
+    leader_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: int
+    group_id: int
+    telegram_id: int | None
+    name: str
+    phone: str | None
+    status: str
+    reachable: bool
+    joined_at: datetime
+    left_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True)
+class ChatState:
+    telegram_id: int
+    kind: str
+    data: dict[str, Any]
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    group: Group
+    members: int
+    leader_name: str | None

@@ -1,0 +1,310 @@
+"""Queries for facilitators, invites, groups, participants and chat states."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from db.base import DatabaseBase, Tx
+from db.connection import from_db, to_db
+from db.models import (
+    ChatState,
+    Facilitator,
+    FacilitatorInvite,
+    Group,
+    GroupSummary,
+    Participant,
+)
+
+
+def _opt_time(value: str | None) -> datetime | None:
+    return from_db(value) if value is not None else None
+
+
+def facilitator_from(row: aiosqlite.Row) -> Facilitator:
+    return Facilitator(row["id"], row["telegram_id"], row["name"], from_db(row["created_at"]))
+
+
+def invite_from(row: aiosqlite.Row) -> FacilitatorInvite:
+    return FacilitatorInvite(
+        code=row["code"],
+        name=row["name"],
+        created_at=from_db(row["created_at"]),
+        expires_at=from_db(row["expires_at"]),
+        used_at=_opt_time(row["used_at"]),
+        facilitator_id=row["facilitator_id"],
+    )
+
+
+def group_from(row: aiosqlite.Row) -> Group:
+    return Group(
+        id=row["id"],
+        facilitator_id=row["facilitator_id"],
+        name=row["name"],
+        timezone=row["timezone"],
+        place=row["place"],
+        join_code=row["join_code"],
+        leader_id=row["leader_id"],
+        created_at=from_db(row["created_at"]),
+    )
+
+
+def participant_from(row: aiosqlite.Row) -> Participant:
+    return Participant(
+        id=row["id"],
+        group_id=row["group_id"],
+        telegram_id=row["telegram_id"],
+        name=row["name"],
+        phone=row["phone"],
+        status=row["status"],
+        reachable=bool(row["reachable"]),
+        joined_at=from_db(row["joined_at"]),
+        left_at=_opt_time(row["left_at"]),
+    )
+
+
+async def _group(tx: Tx, group_id: int) -> Group | None:
+    row = await tx.one("SELECT * FROM groups WHERE id = ?", (group_id,))
+    return group_from(row) if row else None
+
+
+class OnboardingQueries(DatabaseBase):
+    # -- facilitators and invites -------------------------------------------------
+
+    async def create_facilitator_invite(
+        self, code: str, name: str, now: datetime, expires_at: datetime
+    ) -> FacilitatorInvite:
+        async with self.tx() as tx:
+            await tx.execute(
+                "INSERT INTO facilitator_invites (code, name, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?)",
+                (code, name, to_db(now), to_db(expires_at)),
+            )
+            row = await tx.one("SELECT * FROM facilitator_invites WHERE code = ?", (code,))
+        assert row is not None
+        return invite_from(row)
+
+    async def facilitator_invite(self, code: str) -> FacilitatorInvite | None:
+        async with self.tx(write=False) as tx:
+            row = await tx.one("SELECT * FROM facilitator_invites WHERE code = ?", (code,))
+        return invite_from(row) if row else None
+
+    async def redeem_facilitator_invite(
+        self, code: str, telegram_id: int, now: datetime
+    ) -> Facilitator | None:
+        """Register the facilitator and spend the invite, atomically.
+
+        Returns None when the invite is unknown, used or expired by ``now``.
+        """
+        async with self.tx() as tx:
+            row = await tx.one(
+                "SELECT * FROM facilitator_invites WHERE code = ? AND used_at IS NULL"
+                " AND expires_at > ?",
+                (code, to_db(now)),
+            )
+            if row is None:
+                return None
+            fac_id = await tx.insert(
+                "INSERT INTO facilitators (telegram_id, name, created_at) VALUES (?, ?, ?)",
+                (telegram_id, row["name"], to_db(now)),
+            )
+            await tx.execute(
+                "UPDATE facilitator_invites SET used_at = ?, facilitator_id = ? WHERE code = ?",
+                (to_db(now), fac_id, code),
+            )
+            fac = await tx.one("SELECT * FROM facilitators WHERE id = ?", (fac_id,))
+        assert fac is not None
+        return facilitator_from(fac)
+
+    async def facilitator_by_telegram(self, telegram_id: int) -> Facilitator | None:
+        async with self.tx(write=False) as tx:
+            row = await tx.one("SELECT * FROM facilitators WHERE telegram_id = ?", (telegram_id,))
+        return facilitator_from(row) if row else None
+
+    async def facilitator(self, facilitator_id: int) -> Facilitator | None:
+        async with self.tx(write=False) as tx:
+            row = await tx.one("SELECT * FROM facilitators WHERE id = ?", (facilitator_id,))
+        return facilitator_from(row) if row else None
+
+    # -- groups -------------------------------------------------------------------
+
+    async def create_group(
+        self,
+        facilitator_id: int,
+        name: str,
+        timezone: str,
+        place: str,
+        join_code: str,
+        now: datetime,
+    ) -> Group:
+        async with self.tx() as tx:
+            group_id = await tx.insert(
+                "INSERT INTO groups (facilitator_id, name, timezone, place, join_code, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (facilitator_id, name, timezone, place, join_code, to_db(now)),
+            )
+            group = await _group(tx, group_id)
+        assert group is not None
+        return group
+
+    async def group(self, group_id: int) -> Group | None:
+        async with self.tx(write=False) as tx:
+            return await _group(tx, group_id)
+
+    async def group_by_join_code(self, join_code: str) -> Group | None:
+        async with self.tx(write=False) as tx:
+            row = await tx.one("SELECT * FROM groups WHERE join_code = ?", (join_code,))
+        return group_from(row) if row else None
+
+    async def groups_of(self, facilitator_id: int) -> list[GroupSummary]:
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT g.*, "
+                " (SELECT COUNT(*) FROM participants p"
+                "   WHERE p.group_id = g.id AND p.status = 'active') AS members,"
+                " (SELECT name FROM participants l WHERE l.id = g.leader_id) AS leader_name"
+                " FROM groups g WHERE g.facilitator_id = ? ORDER BY g.name, g.id",
+                (facilitator_id,),
+            )
+        return [GroupSummary(group_from(r), r["members"], r["leader_name"]) for r in rows]
+
+    async def renew_join_code(self, group_id: int, join_code: str) -> Group | None:
+        async with self.tx() as tx:
+            await tx.execute("UPDATE groups SET join_code = ? WHERE id = ?", (join_code, group_id))
+            return await _group(tx, group_id)
+
+    async def set_leader(self, group_id: int, participant_id: int) -> bool:
+        """Appoint an active member of the group; False if she is not one."""
+        async with self.tx() as tx:
+            changed = await tx.changes(
+                "UPDATE groups SET leader_id = ? WHERE id = ? AND EXISTS ("
+                " SELECT 1 FROM participants WHERE id = ? AND group_id = ? AND status = 'active')",
+                (participant_id, group_id, participant_id, group_id),
+            )
+        return changed == 1
+
+    # -- participants -------------------------------------------------------------
+
+    async def add_participant(
+        self,
+        group_id: int,
+        telegram_id: int | None,
+        name: str,
+        phone: str | None,
+        now: datetime,
+    ) -> Participant | None:
+        """Add an active member; None when that Telegram account is already a member."""
+        async with self.tx() as tx:
+            if telegram_id is not None:
+                taken = await tx.one(
+                    "SELECT 1 FROM participants WHERE telegram_id = ? AND status = 'active'",
+                    (telegram_id,),
+                )
+                if taken:
+                    return None
+            pid = await tx.insert(
+                "INSERT INTO participants (group_id, telegram_id, name, phone, joined_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (group_id, telegram_id, name, phone, to_db(now)),
+            )
+            row = await tx.one("SELECT * FROM participants WHERE id = ?", (pid,))
+        assert row is not None
+        return participant_from(row)
+
+    async def participant(self, participant_id: int) -> Participant | None:
+        async with self.tx(write=False) as tx:
+            row = await tx.one("SELECT * FROM participants WHERE id = ?", (participant_id,))
+        return participant_from(row) if row else None
+
+    async def participant_by_telegram(self, telegram_id: int) -> Participant | None:
+        """Her active membership, if any."""
+        async with self.tx(write=False) as tx:
+            row = await tx.one(
+                "SELECT * FROM participants WHERE telegram_id = ? AND status = 'active'",
+                (telegram_id,),
+            )
+        return participant_from(row) if row else None
+
+    async def members(self, group_id: int) -> list[Participant]:
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT * FROM participants WHERE group_id = ? AND status = 'active'"
+                " ORDER BY name COLLATE NOCASE, id",
+                (group_id,),
+            )
+        return [participant_from(r) for r in rows]
+
+    async def remove_participant(self, participant_id: int, group_id: int, now: datetime) -> bool:
+        """Mark an active member of ``group_id`` as left (and no longer leader)."""
+        async with self.tx() as tx:
+            changed = await tx.changes(
+                "UPDATE participants SET status = 'left', left_at = ?"
+                " WHERE id = ? AND group_id = ? AND status = 'active'",
+                (to_db(now), participant_id, group_id),
+            )
+            if changed:
+                await tx.execute(
+                    "UPDATE groups SET leader_id = NULL WHERE id = ? AND leader_id = ?",
+                    (group_id, participant_id),
+                )
+        return changed == 1
+
+    async def set_reachable(self, telegram_id: int, reachable: bool) -> Participant | None:
+        async with self.tx() as tx:
+            await tx.execute(
+                "UPDATE participants SET reachable = ?"
+                " WHERE telegram_id = ? AND status = 'active'",
+                (int(reachable), telegram_id),
+            )
+            row = await tx.one(
+                "SELECT * FROM participants WHERE telegram_id = ? AND status = 'active'",
+                (telegram_id,),
+            )
+        return participant_from(row) if row else None
+
+    # -- chat states --------------------------------------------------------------
+
+    async def chat_state(self, telegram_id: int) -> ChatState | None:
+        async with self.tx(write=False) as tx:
+            row = await tx.one("SELECT * FROM chat_states WHERE telegram_id = ?", (telegram_id,))
+        if row is None:
+            return None
+        return ChatState(
+            row["telegram_id"], row["kind"], json.loads(row["data"]), from_db(row["updated_at"])
+        )
+
+    async def set_chat_state(
+        self, telegram_id: int, kind: str, data: Mapping[str, Any], now: datetime
+    ) -> None:
+        async with self.tx() as tx:
+            await tx.execute(
+                "INSERT INTO chat_states (telegram_id, kind, data, updated_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET"
+                " kind = excluded.kind, data = excluded.data, updated_at = excluded.updated_at",
+                (telegram_id, kind, json.dumps(dict(data), ensure_ascii=False), to_db(now)),
+            )
+
+    async def clear_chat_state(self, telegram_id: int) -> bool:
+        async with self.tx() as tx:
+            return (
+                await tx.changes("DELETE FROM chat_states WHERE telegram_id = ?", (telegram_id,))
+                > 0
+            )
+
+    # -- group chats --------------------------------------------------------------
+
+    async def mark_group_chat_notified(self, chat_id: int, now: datetime) -> bool:
+        """True the first time for ``chat_id``, False afterwards."""
+        async with self.tx() as tx:
+            return (
+                await tx.changes(
+                    "INSERT OR IGNORE INTO group_chats_notified (chat_id, notified_at)"
+                    " VALUES (?, ?)",
+                    (chat_id, to_db(now)),
+                )
+                == 1
+            )

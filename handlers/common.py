@@ -1,0 +1,78 @@
+"""/start, /bantuan, /batal and reachability (she blocked or unblocked the bot)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.constants import ChatMemberStatus
+
+from bot.auth import EVERYONE, Role
+from bot.codes import FACILITATOR_PREFIX, JOIN_PREFIX, valid_payload
+from bot.context import BotContext
+from handlers import onboarding
+from handlers.registry import Call, Router
+
+log = logging.getLogger(__name__)
+router = Router()
+
+HELP_KEYS = {
+    Role.STRANGER: "help.stranger",
+    Role.PARTICIPANT: "help.participant",
+    Role.LEADER: "help.leader",
+    Role.FACILITATOR: "help.facilitator",
+}
+
+
+@router.command("start", EVERYONE, menu="menu.start")
+async def start(call: Call, args: list[str]) -> None:
+    payload = args[0] if args else ""
+    if not payload:
+        await greet(call)
+        return
+    if not valid_payload(payload):
+        await call.reply(call.t("start.bad_link"))
+        return
+    if payload.startswith(FACILITATOR_PREFIX):
+        await onboarding.redeem_facilitator_invite(call, payload.removeprefix(FACILITATOR_PREFIX))
+    elif payload.startswith(JOIN_PREFIX):
+        await onboarding.begin_join(call, payload.removeprefix(JOIN_PREFIX))
+    else:
+        await call.reply(call.t("start.bad_link"))
+
+
+async def greet(call: Call) -> None:
+    actor = call.actor
+    if actor.facilitator is not None:
+        await call.reply(call.t("start.facilitator", name=actor.facilitator.name))
+    elif actor.participant is not None and actor.group is not None:
+        await call.reply(
+            call.t("start.participant", name=actor.participant.name, group=actor.group.name)
+        )
+    else:
+        await call.reply(call.t("start.stranger"))
+
+
+@router.command("bantuan", EVERYONE, menu="menu.help")
+async def help_(call: Call, args: list[str]) -> None:
+    await call.reply(call.t(HELP_KEYS[call.actor.main_role]))
+
+
+@router.command("batal", EVERYONE, menu="menu.cancel")
+async def cancel(call: Call, args: list[str]) -> None:
+    cleared = await call.services.db.clear_chat_state(call.actor.telegram_id)
+    key = "common.cancelled" if cleared else "common.nothing_to_cancel"
+    await call.reply(call.t(key), ReplyKeyboardRemove())
+
+
+@router.on_chat_member
+async def reachability(update: Update, context: BotContext) -> None:
+    """She blocked (kicked) or unblocked the bot in her private chat."""
+    member = update.my_chat_member
+    if member is None:
+        return
+    status = member.new_chat_member.status
+    reachable = status not in {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}
+    participant = await context.services.db.set_reachable(member.from_user.id, reachable)
+    if participant is not None:
+        log.info("participant %s reachable=%s", participant.id, reachable)

@@ -1,0 +1,193 @@
+"""Getting in: a facilitator redeems her invite; a mother joins her group."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram.error import TelegramError
+
+from bot.auth import Role
+from bot.onboarding import JoinOutcome, clean_person_name, clean_phone
+from db.models import ChatState
+from handlers import groups
+from handlers.registry import Call, Router, keyboard
+
+log = logging.getLogger(__name__)
+router = Router()
+STRANGERS = frozenset({Role.STRANGER})
+
+
+async def redeem_facilitator_invite(call: Call, code: str) -> None:
+    if call.actor.registered:
+        await call.reply(call.t("start.already_registered"))
+        return
+    services = call.services
+    facilitator = await services.onboarding.redeem_invite(code, call.actor.telegram_id, call.now)
+    if facilitator is None:
+        invite = await services.db.facilitator_invite(code)
+        if invite is None:
+            key = "invite.unknown"
+        elif invite.used_at is not None:
+            key = "invite.used"
+        else:
+            key = "invite.expired"
+        await call.reply(call.t(key))
+        return
+    log.info("facilitator %s registered", facilitator.id)
+    await call.context.menus.set_menu(call.context, call.chat_id, Role.FACILITATOR)
+    await call.reply(
+        call.t("invite.welcome", name=facilitator.name),
+        keyboard([(call.t("group.button_new"), groups.new_group.data())]),
+    )
+
+
+async def begin_join(call: Call, code: str) -> None:
+    actor = call.actor
+    if actor.facilitator is not None:
+        await call.reply(call.t("join.facilitator_cannot_join"))
+        return
+    if actor.participant is not None and actor.group is not None:
+        await call.reply(call.t("join.already_member", group=actor.group.name))
+        return
+    group = await call.services.onboarding.join_target(code)
+    if group is None:
+        await call.reply(call.t("join.bad_link"))
+        return
+    await call.set_state("join_name", group_id=group.id, code=code)
+    await call.reply(call.t("join.welcome", group=group.name), ReplyKeyboardRemove())
+
+
+@router.input("join_name", STRANGERS)
+async def join_name(call: Call, state: ChatState) -> None:
+    message = call.message
+    name = clean_person_name(message.text or "") if message else None
+    if name is None:
+        await call.reply(call.t("join.name_invalid"))
+        return
+    await call.set_state("join_phone", **state.data, name=name)
+    await call.reply(
+        call.t("join.ask_phone", name=name),
+        ReplyKeyboardMarkup(
+            [
+                [KeyboardButton(call.t("join.button_share_phone"), request_contact=True)],
+                [KeyboardButton(call.t("join.button_skip_phone"))],
+            ],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        ),
+    )
+
+
+@router.input("join_phone", STRANGERS, contact=True, hint="join.phone_hint")
+async def join_phone(call: Call, state: ChatState) -> None:
+    message = call.message
+    assert message is not None
+    phone: str | None
+    if message.contact is not None:
+        if message.contact.user_id != call.actor.telegram_id:
+            await call.reply(call.t("join.phone_not_own"))
+            return
+        phone = clean_phone(message.contact.phone_number)
+    elif (message.text or "").strip().lower() == call.t("join.button_skip_phone").lower():
+        phone = None
+    else:
+        phone = clean_phone(message.text or "")
+        if phone is None:
+            await call.reply(call.t("join.phone_hint"))
+            return
+    await call.set_state("join_confirm", **{**state.data, "phone": phone})
+    await call.reply(call.t("join.noted"), ReplyKeyboardRemove())
+    await show_join_summary(call, {**state.data, "phone": phone})
+
+
+async def show_join_summary(call: Call, data: dict[str, object]) -> None:
+    group = await call.services.db.group(int(str(data["group_id"])))
+    if group is None:
+        await call.clear_state()
+        await call.reply(call.t("join.bad_link"))
+        return
+    phone = data.get("phone")
+    await call.reply(
+        call.t(
+            "join.confirm",
+            name=str(data["name"]),
+            group=group.name,
+            phone=str(phone) if phone else call.t("join.no_phone"),
+        ),
+        keyboard(
+            [(call.t("join.button_yes"), join_yes.data())],
+            [
+                (call.t("join.button_rename"), join_rename.data()),
+                (call.t("join.button_cancel"), join_cancel.data()),
+            ],
+        ),
+    )
+
+
+@router.input("join_confirm", STRANGERS, hint="join.press_button")
+async def join_confirm_text(call: Call, state: ChatState) -> None:
+    await call.reply(call.t("join.press_button"))
+
+
+async def _join_state(call: Call) -> ChatState | None:
+    state = await call.services.db.chat_state(call.actor.telegram_id)
+    if state is None or state.kind != "join_confirm":
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return None
+    return state
+
+
+@router.action("jy", STRANGERS)
+async def join_yes(call: Call) -> None:
+    state = await _join_state(call)
+    if state is None:
+        return
+    data = state.data
+    phone = data.get("phone")
+    result = await call.services.onboarding.join(
+        int(data["group_id"]),
+        str(data["code"]),
+        call.actor.telegram_id,
+        str(data["name"]),
+        str(phone) if phone else None,
+        call.now,
+    )
+    await call.clear_state()
+    if result.outcome is JoinOutcome.LINK_CHANGED:
+        await call.show(call.t("join.link_changed"))
+        return
+    if result.outcome is JoinOutcome.ALREADY_MEMBER or result.group is None:
+        await call.show(call.t("join.already_member_short"))
+        return
+    group = result.group
+    await call.show(call.t("join.done", name=str(data["name"]), group=group.name))
+    await call.context.menus.set_menu(call.context, call.chat_id, Role.PARTICIPANT)
+    facilitator = await call.services.db.facilitator(group.facilitator_id)
+    if facilitator is not None:
+        try:
+            await call.context.bot.send_message(
+                facilitator.telegram_id,
+                call.t("join.facilitator_notice", name=str(data["name"]), group=group.name),
+            )
+        except TelegramError as exc:
+            log.info("could not tell the facilitator about a new member: %s", exc)
+
+
+@router.action("jn", STRANGERS)
+async def join_rename(call: Call) -> None:
+    state = await _join_state(call)
+    if state is None:
+        return
+    data = {k: v for k, v in state.data.items() if k in {"group_id", "code"}}
+    await call.set_state("join_name", **data)
+    await call.show(call.t("join.ask_name_again"))
+
+
+@router.action("jx", STRANGERS)
+async def join_cancel(call: Call) -> None:
+    state = await _join_state(call)
+    if state is None:
+        return
+    await call.clear_state()
+    await call.show(call.t("join.cancelled"))

@@ -1,0 +1,382 @@
+"""The handler registry: every command, button action and text input, with the roles it admits.
+
+Each ``handlers/<feature>.py`` owns a :class:`Router` and declares its entries
+with decorators::
+
+    @router.command("kelompok", FACILITATORS, menu="menu.groups")
+    async def groups(call: Call, args: list[str]) -> None: ...
+
+    @router.action("go", FACILITATORS, int)          # callback data "go:<group id>"
+    async def open_group(call: Call, group_id: int) -> None: ...
+
+    @router.input("join_name", STRANGERS_ONLY)         # free text while the chat is in that state
+    async def join_name(call: Call, state: ChatState) -> None: ...
+
+:func:`handlers.register` installs all routers through one :class:`Dispatcher`,
+which is the single place that resolves the sender, checks the role, parses
+and validates callback data, and answers bad input with a short message.
+The same registry builds the per-role command menu and the authorization
+matrix in the tests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.auth import Actor, Role, allowed, resolve_actor
+from bot.context import BotContext
+from bot.services import Services
+from db.models import ChatState
+
+log = logging.getLogger(__name__)
+
+CALLBACK_DATA_LIMIT = 64
+STATE_TTL = timedelta(days=1)
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+
+class Call:
+    """One incoming update, its sender and the moment it is handled."""
+
+    def __init__(self, update: Update, context: BotContext, actor: Actor, now: datetime) -> None:
+        self.update = update
+        self.context = context
+        self.actor = actor
+        self.now = now
+        self._answered = False
+
+    @property
+    def services(self) -> Services:
+        return self.context.services
+
+    def t(self, key: str, /, **values: Any) -> str:
+        return self.services.catalog.t(key, **values)
+
+    @property
+    def chat_id(self) -> int:
+        chat = self.update.effective_chat
+        assert chat is not None
+        return chat.id
+
+    @property
+    def message(self) -> Message | None:
+        return self.update.effective_message
+
+    @property
+    def query(self) -> CallbackQuery | None:
+        return self.update.callback_query
+
+    async def reply(self, text: str, markup: Markup = None) -> Message:
+        return await self.context.bot.send_message(self.chat_id, text, reply_markup=markup)
+
+    async def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Edit the message whose button was pressed, or send a new one."""
+        query = self.query
+        if query is not None and query.message is not None:
+            try:
+                await query.edit_message_text(text, reply_markup=markup)
+                return
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    return
+                if "not found" not in str(exc).lower() and "can't be edited" not in str(exc):
+                    raise
+        await self.reply(text, markup)
+
+    async def toast(self, text: str | None = None, *, alert: bool = False) -> None:
+        query = self.query
+        if query is None or self._answered:
+            return
+        self._answered = True
+        try:
+            await query.answer(text, show_alert=alert)
+        except BadRequest as exc:  # the query is too old: nothing to answer any more
+            log.info("callback answer failed: %s", exc)
+
+    async def set_state(self, kind: str, **data: Any) -> None:
+        await self.services.db.set_chat_state(self.actor.telegram_id, kind, data, self.now)
+
+    async def clear_state(self) -> None:
+        await self.services.db.clear_chat_state(self.actor.telegram_id)
+
+
+CommandFn = Callable[[Call, list[str]], Awaitable[None]]
+InputFn = Callable[[Call, ChatState], Awaitable[None]]
+ActionFn = Callable[..., Awaitable[None]]
+ChatMemberFn = Callable[[Update, BotContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    roles: frozenset[Role]
+    callback: CommandFn
+    menu: str | None  # catalog key of its menu description; None keeps it out of the menu
+
+
+@dataclass(frozen=True)
+class Action:
+    prefix: str
+    roles: frozenset[Role]
+    callback: ActionFn
+    arg_types: tuple[type, ...] = ()
+
+    async def __call__(self, call: Call, *args: Any) -> None:
+        await self.callback(call, *args)
+
+    def data(self, *args: int | str) -> str:
+        """Callback data for a button that triggers this action."""
+        if len(args) != len(self.arg_types):
+            raise TypeError(f"{self.prefix} takes {len(self.arg_types)} arguments")
+        text = ":".join([self.prefix, *(str(a) for a in args)])
+        if len(text.encode()) > CALLBACK_DATA_LIMIT or any(":" in str(a) for a in args):
+            raise ValueError(f"callback data not encodable: {text!r}")
+        return text
+
+    def parse(self, parts: Sequence[str]) -> tuple[Any, ...] | None:
+        if len(parts) != len(self.arg_types):
+            return None
+        values: list[Any] = []
+        for raw, kind in zip(parts, self.arg_types, strict=True):
+            if kind is int:
+                if not raw.isdigit() or len(raw) > 18:
+                    return None
+                values.append(int(raw))
+            else:
+                if not raw or len(raw) > 32:
+                    return None
+                values.append(raw)
+        return tuple(values)
+
+
+@dataclass(frozen=True)
+class Input:
+    kind: str
+    roles: frozenset[Role]
+    callback: InputFn
+    contact: bool = False  # also accepts a shared contact
+    hint: str = "common.type_text"  # catalog key shown when something else arrives
+
+
+@dataclass
+class Router:
+    commands: list[Command] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    inputs: list[Input] = field(default_factory=list)
+    chat_member_hooks: list[ChatMemberFn] = field(default_factory=list)
+
+    def command(
+        self, name: str, roles: frozenset[Role], *, menu: str | None = None
+    ) -> Callable[[CommandFn], CommandFn]:
+        def deco(fn: CommandFn) -> CommandFn:
+            self.commands.append(Command(name, roles, fn, menu))
+            return fn
+
+        return deco
+
+    def action(
+        self, prefix: str, roles: frozenset[Role], *arg_types: type
+    ) -> Callable[[ActionFn], Action]:
+        def deco(fn: ActionFn) -> Action:
+            act = Action(prefix, roles, fn, tuple(arg_types))
+            self.actions.append(act)
+            return act
+
+        return deco
+
+    def input(
+        self,
+        kind: str,
+        roles: frozenset[Role],
+        *,
+        contact: bool = False,
+        hint: str = "common.type_text",
+    ) -> Callable[[InputFn], InputFn]:
+        def deco(fn: InputFn) -> InputFn:
+            self.inputs.append(Input(kind, roles, fn, contact, hint))
+            return fn
+
+        return deco
+
+    def on_chat_member(self, fn: ChatMemberFn) -> ChatMemberFn:
+        self.chat_member_hooks.append(fn)
+        return fn
+
+
+class Dispatcher:
+    """Routes private-chat updates to the registry, after the role check."""
+
+    def __init__(self, routers: Iterable[Router]) -> None:
+        self.commands: dict[str, Command] = {}
+        self.actions: dict[str, Action] = {}
+        self.inputs: dict[str, Input] = {}
+        self.chat_member_hooks: list[ChatMemberFn] = []
+        for router in routers:
+            for cmd in router.commands:
+                self._add(self.commands, cmd.name, cmd)
+            for act in router.actions:
+                self._add(self.actions, act.prefix, act)
+            for inp in router.inputs:
+                self._add(self.inputs, inp.kind, inp)
+            self.chat_member_hooks.extend(router.chat_member_hooks)
+
+    @staticmethod
+    def _add(table: dict[str, Any], key: str, value: Any) -> None:
+        if key in table:
+            raise ValueError(f"registered twice: {key}")
+        table[key] = value
+
+    # -- menus ------------------------------------------------------------------
+
+    def menu_for(self, role: Role, services: Services) -> list[BotCommand]:
+        roles = {role, Role.PARTICIPANT} if role is Role.LEADER else {role}
+        return [
+            BotCommand(cmd.name, services.catalog.t(cmd.menu))
+            for cmd in self.commands.values()
+            if cmd.menu is not None and cmd.roles & roles
+        ]
+
+    async def set_menu(self, context: BotContext, chat_id: int, role: Role) -> None:
+        """Set the ``/`` menu of one private chat to what its role may use."""
+        try:
+            await context.bot.set_my_commands(
+                self.menu_for(role, context.services), scope=BotCommandScopeChat(chat_id)
+            )
+        except TelegramError as exc:  # the menu is a convenience; never fail an action on it
+            log.warning("setting the command menu failed: %s", exc)
+
+    async def set_default_menu(self, context_bot: Any, services: Services) -> None:
+        await context_bot.set_my_commands(
+            self.menu_for(Role.STRANGER, services), scope=BotCommandScopeAllPrivateChats()
+        )
+
+    # -- entry points -----------------------------------------------------------
+
+    async def _call(self, update: Update, context: BotContext) -> Call | None:
+        user = update.effective_user
+        chat = update.effective_chat
+        if user is None or chat is None or chat.type != ChatType.PRIVATE:
+            return None
+        services = context.services
+        actor = await resolve_actor(services.db, user.id)
+        return Call(update, context, actor, services.clock.now())
+
+    async def _refuse(self, call: Call) -> None:
+        key = "auth.not_registered" if not call.actor.registered else "auth.not_allowed"
+        if call.query is not None:
+            await call.toast(call.t(key), alert=True)
+        else:
+            await call.reply(call.t(key))
+
+    async def on_command(self, update: Update, context: BotContext) -> None:
+        call = await self._call(update, context)
+        message = update.effective_message
+        if call is None or message is None or not message.text:
+            return
+        head, *args = message.text.split()
+        name = head[1:].split("@", 1)[0].lower()
+        command = self.commands.get(name)
+        if command is None:
+            await call.reply(call.t("common.unknown_command"))
+            return
+        if not allowed(call.actor, command.roles):
+            await self._refuse(call)
+            return
+        await command.callback(call, args)
+
+    async def on_callback(self, update: Update, context: BotContext) -> None:
+        call = await self._call(update, context)
+        query = update.callback_query
+        if call is None or query is None:
+            return
+        try:
+            prefix, *parts = (query.data or "").split(":")
+            action = self.actions.get(prefix)
+            args = action.parse(parts) if action is not None else None
+            if action is None or args is None:
+                await call.toast(call.t("common.stale_button"), alert=True)
+                return
+            if not allowed(call.actor, action.roles):
+                await self._refuse(call)
+                return
+            await action.callback(call, *args)
+        finally:
+            await call.toast()
+
+    async def on_message(self, update: Update, context: BotContext) -> None:
+        """Text, a shared contact, or anything else, in a private chat."""
+        call = await self._call(update, context)
+        message = update.effective_message
+        if call is None or message is None:
+            return
+        services = context.services
+        state = await services.db.chat_state(call.actor.telegram_id)
+        if state is not None and call.now - state.updated_at > STATE_TTL:
+            await call.clear_state()
+            state = None
+        inp = self.inputs.get(state.kind) if state is not None else None
+        if state is not None and (inp is None or not allowed(call.actor, inp.roles)):
+            await call.clear_state()
+            inp = None
+        if inp is None or state is None:
+            if message.text:
+                await call.reply(call.t("common.not_understood"))
+            elif message.contact:
+                await call.reply(call.t("common.contact_not_needed"))
+            else:
+                await call.reply(call.t("common.text_only"))
+            return
+        if message.text or (message.contact and inp.contact):
+            await inp.callback(call, state)
+        else:
+            await call.reply(call.t(inp.hint))
+
+    async def on_group_message(self, update: Update, context: BotContext) -> None:
+        """In group chats the bot explains itself once and otherwise stays silent."""
+        chat = update.effective_chat
+        if chat is None or chat.type == ChatType.PRIVATE:
+            return
+        services = context.services
+        if await services.db.mark_group_chat_notified(chat.id, services.clock.now()):
+            try:
+                await context.bot.send_message(
+                    chat.id, services.catalog.t("group_chat.private_only")
+                )
+            except (Forbidden, BadRequest) as exc:
+                log.info("could not explain myself in a group chat: %s", exc)
+
+    async def on_chat_member(self, update: Update, context: BotContext) -> None:
+        chat = update.effective_chat
+        if chat is not None and chat.type != ChatType.PRIVATE:
+            member = update.my_chat_member
+            if member is not None and member.new_chat_member.status in {"member", "administrator"}:
+                await self.on_group_message(update, context)
+            return
+        for hook in self.chat_member_hooks:
+            await hook(update, context)
+
+
+def keyboard(*rows: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """Inline keyboard from rows of (label, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
