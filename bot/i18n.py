@@ -1,6 +1,6 @@
 """User-facing text by key, from a gettext catalog read with Babel.
 
-``locale/id/LC_MESSAGES/messages.po`` maps keys (msgid, e.g. ``start.stranger``)
+``locale/id/LC_MESSAGES/*.po`` (one file per feature) map keys (msgid, e.g. ``start.stranger``)
 to Indonesian text (msgstr) with ``{placeholders}``. The catalog is read and
 validated at start-up: a missing or empty text, a fuzzy entry or a broken
 placeholder stops the bot before any user sees it.
@@ -47,18 +47,37 @@ def escape(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
-def default_catalog_path() -> Path:
-    return (
-        Path(__file__).resolve().parent.parent
-        / "locale"
-        / LOCALE
-        / "LC_MESSAGES"
-        / ("messages.po")
-    )
+def default_catalog_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "locale" / LOCALE / "LC_MESSAGES"
 
 
 def placeholders(text: str) -> set[str]:
     return {field for _, field, _, _ in _FORMATTER.parse(text) if field}
+
+
+def _read_po(path: Path) -> dict[str, str]:
+    try:
+        with path.open("rb") as handle:
+            po = read_po(handle, locale=LOCALE)
+    except Exception as exc:
+        raise CatalogError(f"{path}: cannot be read: {exc}") from None
+    messages: dict[str, str] = {}
+    for message in po:
+        key = message.id
+        if not key:
+            continue
+        if not isinstance(key, str) or not isinstance(message.string, str):
+            raise CatalogError(f"{path}: {key!r}: plural forms are not used here")
+        if message.fuzzy:
+            raise CatalogError(f"{path}: {key}: marked fuzzy, review the text first")
+        if not message.string.strip():
+            raise CatalogError(f"{path}: {key}: the text is empty")
+        try:
+            placeholders(message.string)
+        except ValueError as exc:
+            raise CatalogError(f"{path}: {key}: broken placeholder: {exc}") from None
+        messages[key] = message.string
+    return messages
 
 
 class Catalog:
@@ -67,31 +86,18 @@ class Catalog:
         self.locale = Locale.parse(locale)
 
     @classmethod
-    def load(cls, path: Path | None = None) -> Catalog:
-        path = path or default_catalog_path()
-        try:
-            with path.open("rb") as handle:
-                po = read_po(handle, locale=LOCALE)
-        except FileNotFoundError:
-            raise CatalogError(f"{path}: not found") from None
-        except Exception as exc:
-            raise CatalogError(f"{path}: cannot be read: {exc}") from None
+    def load(cls, folder: Path | None = None) -> Catalog:
+        """Read every ``*.po`` file of ``folder`` (one per feature); a key may appear once."""
+        folder = folder or default_catalog_dir()
+        files = sorted(folder.glob("*.po"))
+        if not files:
+            raise CatalogError(f"{folder}: no .po files")
         messages: dict[str, str] = {}
-        for message in po:
-            key = message.id
-            if not key:
-                continue
-            if not isinstance(key, str) or not isinstance(message.string, str):
-                raise CatalogError(f"{path}: {key!r}: plural forms are not used here")
-            if message.fuzzy:
-                raise CatalogError(f"{path}: {key}: marked fuzzy, review the text first")
-            if not message.string.strip():
-                raise CatalogError(f"{path}: {key}: the text is empty")
-            try:
-                placeholders(message.string)
-            except ValueError as exc:
-                raise CatalogError(f"{path}: {key}: broken placeholder: {exc}") from None
-            messages[key] = message.string
+        for path in files:
+            for key, text in _read_po(path).items():
+                if key in messages:
+                    raise CatalogError(f"{path}: {key}: defined in another .po file too")
+                messages[key] = text
         return cls(messages)
 
     def keys(self) -> set[str]:

@@ -9,11 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from db.connection import connect
+from db.meetings import MeetingQueries
 from db.migrate import DatabaseTooNew, MigrationError, migrate
 from db.onboarding import OnboardingQueries
+from db.outbox import OutboxQueries
+from db.quiz import QuizQueries
 
 
-class Database(OnboardingQueries):
+class Database(OnboardingQueries, MeetingQueries, OutboxQueries, QuizQueries):
     """All queries of the bot, over one connection."""
 
     @classmethod

@@ -16,10 +16,16 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import common, groups, onboarding
+from handlers import common, groups, materi, meetings, onboarding
 from handlers.registry import Dispatcher, Router
 
-ROUTERS: tuple[Router, ...] = (common.router, onboarding.router, groups.router)
+ROUTERS: tuple[Router, ...] = (
+    common.router,
+    onboarding.router,
+    groups.router,
+    meetings.router,
+    materi.router,
+)
 
 
 def build_dispatcher() -> Dispatcher:
@@ -35,6 +41,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], dispatcher: Dispatc
     app.add_handler(MessageHandler(private & ~filters.COMMAND, dispatcher.on_message))
     # Group chats: explain once that the bot works in private chats, then stay quiet.
     app.add_handler(MessageHandler(~private, dispatcher.on_group_message))
-    app.add_handler(
-        ChatMemberHandler(dispatcher.on_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
-    )
+    app.add_handler(ChatMemberHandler(dispatcher.on_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

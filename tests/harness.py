@@ -1,0 +1,204 @@
+"""An offline bot for handler tests: the real application, the in-process fake Bot API,
+a real SQLite file and a manual clock. Updates go through ``application.process_update``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+
+from bot.app import AnyApplication, build_application
+from bot.clock import ManualClock
+from bot.config import TOKEN_ENV, Settings, load_settings
+from bot.context import services_of
+from bot.fakeapi import FakeBotAPI, FakeRequest, FakeUser, parse_text
+from bot.services import Services
+from db import Database
+from db.models import Facilitator, Group, Participant
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
+START = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday 08.00 WIB
+
+
+def write_config(folder: Path, extra: str = "") -> Path:
+    path = folder / "config.toml"
+    path.write_text(
+        f'[bot]\ndatabase = "{folder / "bot.db"}"\n'
+        f'content_dir = "{REPO / "content" / "modules"}"\n'
+        f'[telegram]\nbot_username = "p2k2_test_bot"\n{extra}',
+        encoding="utf-8",
+    )
+    return path
+
+
+def make_settings(folder: Path, extra: str = "") -> Settings:
+    return load_settings(write_config(folder, extra), env={TOKEN_ENV: TOKEN})
+
+
+class Harness:
+    def __init__(self, app: AnyApplication, fake: FakeBotAPI, clock: ManualClock) -> None:
+        self.app = app
+        self.fake = fake
+        self.clock = clock
+
+    @property
+    def services(self) -> Services:
+        return services_of(self.app)
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    async def process(self, update: dict[str, Any]) -> None:
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+
+    async def send(self, user: FakeUser, text: str) -> dict[str, Any] | None:
+        """She types ``text``; returns the bot's last message to her afterwards."""
+        await self.process(self.fake.send_text(user, text))
+        return self.fake.last_message(user)
+
+    async def contact(self, user: FakeUser, phone: str, *, own: bool = True) -> None:
+        await self.process(self.fake.send_contact(user, phone, own=own))
+
+    async def press(
+        self, user: FakeUser, label: str, message: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        """Press the inline button whose label contains ``label`` on ``message``
+        (default: the bot's last message to her that has buttons)."""
+        message = message or self.last_with_buttons(user)
+        data = button_data(message, label)
+        await self.process(self.fake.press_button(user, message["message_id"], data))
+        return self.fake.last_message(user)
+
+    async def press_data(self, user: FakeUser, data: str, *, forge: bool = True) -> None:
+        message = self.fake.last_message(user)
+        assert message is not None
+        await self.process(self.fake.press_button(user, message["message_id"], data, forge=forge))
+
+    def last_with_buttons(self, user: FakeUser) -> dict[str, Any]:
+        for message in reversed(self.fake.sent_by_bot(user)):
+            if message.get("reply_markup", {}).get("inline_keyboard"):
+                return message
+        raise AssertionError("no message with buttons")
+
+    def texts(self, user: FakeUser) -> list[str]:
+        return [m.get("text", "") for m in self.fake.sent_by_bot(user)]
+
+    def last_text(self, user: FakeUser) -> str:
+        message = self.fake.last_message(user)
+        assert message is not None
+        return str(message.get("text", ""))
+
+    async def participant(self, user: FakeUser) -> Participant:
+        found = await self.db.participant_by_telegram(user.id)
+        assert found is not None, f"{user.first_name} is not a member"
+        return found
+
+    async def facilitator(self, user: FakeUser) -> Facilitator:
+        found = await self.db.facilitator_by_telegram(user.id)
+        assert found is not None, f"{user.first_name} is not a facilitator"
+        return found
+
+    async def group_of(self, user: FakeUser) -> Group:
+        group = await self.db.group((await self.participant(user)).group_id)
+        assert group is not None
+        return group
+
+    def t(self, key: str, **values: Any) -> str:
+        """The text for ``key`` as the user sees it (HTML parsed away, like Telegram)."""
+        return parse_text(self.services.catalog.t(key, **values), "HTML")[0].strip()
+
+    def answers(self) -> list[str]:
+        """Texts of every answerCallbackQuery toast so far."""
+        return [
+            str(r.params.get("text") or "")
+            for r in self.fake.calls
+            if r.method == "answerCallbackQuery"
+        ]
+
+    def menu(self, user: FakeUser) -> list[str]:
+        return [c["command"] for c in self.fake.commands.get(("chat", user.id, None, ""), [])]
+
+
+def button_data(message: dict[str, Any], label: str) -> str:
+    """The button labelled exactly ``label``, else the first whose label contains it."""
+    buttons = [b for r in message.get("reply_markup", {}).get("inline_keyboard", []) for b in r]
+    for match in (lambda text: text == label, lambda text: label in text):
+        for button in buttons:
+            if match(button["text"]):
+                return str(button["callback_data"])
+    labels = [
+        b["text"] for r in message.get("reply_markup", {}).get("inline_keyboard", []) for b in r
+    ]
+    raise AssertionError(f"no button {label!r} in {labels}")
+
+
+def button_labels(message: dict[str, Any]) -> list[str]:
+    return [
+        b["text"] for r in message.get("reply_markup", {}).get("inline_keyboard", []) for b in r
+    ]
+
+
+@asynccontextmanager
+async def running_bot(folder: Path, extra_config: str = "") -> AsyncIterator[Harness]:
+    fake = FakeBotAPI(token=TOKEN, username="p2k2_test_bot", now=None)
+    clock = ManualClock(START)
+    settings = make_settings(folder, extra_config)
+    app = build_application(settings, request=FakeRequest(fake), clock=clock)
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    try:
+        yield Harness(app, fake, clock)
+    finally:
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+async def register_facilitator(h: Harness, name: str = "Rina Wati") -> FakeUser:
+    invite = await h.services.onboarding.invite_facilitator(name, h.clock.now())
+    user = h.fake.add_user(name.split()[0])
+    await h.send(user, f"/start f_{invite.code}")
+    return user
+
+
+async def create_group(
+    h: Harness,
+    facilitator: FakeUser,
+    name: str = "Mawar",
+    zone: str = "WIB",
+    place: str = "Balai Desa Sukamaju",
+) -> str:
+    """Create a group through the dialogue; returns its join payload (``g_...``)."""
+    await h.send(facilitator, "/kelompokbaru")
+    await h.send(facilitator, name)
+    await h.press(facilitator, zone)
+    await h.send(facilitator, place)
+    text = h.texts(facilitator)[-2]
+    link = next(word for word in text.split() if "start=g_" in word)
+    return link.split("start=", 1)[1]
+
+
+async def join(
+    h: Harness,
+    payload: str,
+    first_name: str,
+    name: str | None = None,
+    phone: str | None = None,
+) -> FakeUser:
+    user = h.fake.add_user(first_name)
+    await h.send(user, f"/start {payload}")
+    await h.send(user, name or first_name)
+    if phone:
+        await h.contact(user, phone)
+    else:
+        await h.send(user, h.t("join.button_skip_phone"))
+    await h.press(user, "Ya")
+    return user
