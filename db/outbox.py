@@ -1,9 +1,382 @@
-"""Queries for outbox."""
+"""Queries for the outbox: one row per outgoing bulk message and recipient.
+
+The outbox is how the bot keeps its promise that a crash loses nothing (DESIGN.md,
+principle 3). Services enqueue rows with a unique key, so enqueueing twice is a no-op; the
+one sender (:class:`bot.outbox.OutboxSender`) claims due rows, sends them and records the
+outcome. A row's life::
+
+    queued --claim_due--> sending --mark_sent--> sent
+                             |------mark_retry--> queued (later not_before, attempts+1)
+                             |------release-----> queued (RetryAfter: no attempt counted)
+                             |------mark_failed-> failed
+                             '------mark_blocked_chat-> blocked (with every queued row of
+                                                        that chat; participant unreachable)
+
+``sending`` means "claimed by the sender": rows found in it at start-up were in flight when
+the process died and go back to the queue (:meth:`OutboxQueries.requeue_sending`), so at most
+the message that was on the wire is repeated.
+
+Every method is one short transaction; none awaits the network while holding the lock.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+import aiosqlite
+
 from db.base import DatabaseBase
+from db.connection import from_db, to_db
+
+STATUSES = ("queued", "sending", "sent", "failed", "blocked")
+"""Every status an outbox row can have, in the order of its life."""
+
+ENQUEUE_CHUNK = 1000
+"""Rows per ``executemany`` call: big enough to be fast, small enough that a fan-out of
+100,000 recipients never exists as one list in memory."""
+
+Buttons = tuple[tuple[tuple[str, str], ...], ...]
+"""Inline keyboard rows of ``(label, callback_data)``."""
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to put in the outbox.
+
+    ``key`` makes enqueueing idempotent: choose it so that the same intent always gives the
+    same key (e.g. ``reminder:{meeting}:v{version}:{participant}:{minutes}``).
+    ``participant_id`` ties the row to a participant so that a 403 marks her unreachable;
+    leave it None for facilitators and leaders. ``text`` is Telegram HTML.
+    """
+
+    key: str
+    chat_id: int
+    participant_id: int | None
+    kind: str
+    text: str
+    buttons: Sequence[Sequence[tuple[str, str]]] | None
+    not_before: datetime
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    key: str
+    chat_id: int
+    participant_id: int | None
+    kind: str
+    text: str
+    buttons: Buttons | None
+    status: str
+    attempts: int
+    last_error: str | None
+    not_before: datetime
+    created_at: datetime
+    sent_at: datetime | None
+    message_id: int | None
+
+
+def encode_payload(text: str, buttons: Sequence[Sequence[tuple[str, str]]] | None) -> str:
+    """The ``payload`` column: ``{"text": ..., "buttons": [[[label, data], ...], ...]}``."""
+    payload: dict[str, Any] = {"text": text}
+    if buttons:
+        payload["buttons"] = [[[label, data] for label, data in row] for row in buttons]
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_payload(raw: str) -> tuple[str, Buttons | None]:
+    payload = json.loads(raw)
+    rows = payload.get("buttons")
+    buttons: Buttons | None = None
+    if rows:
+        buttons = tuple(tuple((str(b[0]), str(b[1])) for b in row) for row in rows)
+    return str(payload["text"]), buttons
+
+
+def outbox_row_from(row: aiosqlite.Row) -> OutboxRow:
+    text, buttons = decode_payload(row["payload"])
+    return OutboxRow(
+        id=row["id"],
+        key=row["key"],
+        chat_id=row["chat_id"],
+        participant_id=row["participant_id"],
+        kind=row["kind"],
+        text=text,
+        buttons=buttons,
+        status=row["status"],
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        not_before=from_db(row["not_before"]),
+        created_at=from_db(row["created_at"]),
+        sent_at=from_db(row["sent_at"]) if row["sent_at"] is not None else None,
+        message_id=row["message_id"],
+    )
+
+
+def _prefix_upper_bound(prefix: str) -> str:
+    """The smallest string greater than every string starting with ``prefix``.
+
+    ``key >= prefix AND key < bound`` uses the unique index on ``key``, which ``LIKE`` would
+    not (SQLite's LIKE is case-insensitive, the index is not).
+    """
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _placeholders(count: int) -> str:
+    return ",".join("?" * count)
+
+
+# Due queued rows, oldest first, that are the head of their chat's queue: no row of the same
+# chat is being sent, and no earlier due row of it is queued. So one chat never has two
+# messages on the wire and, in the normal course, gets them in order. Both NOT EXISTS probe
+# the index outbox_chat (0003). The LEFT JOIN tells rows of unreachable participants apart.
+_CLAIM_SQL = """
+SELECT o.id, p.reachable
+FROM outbox o LEFT JOIN participants p ON p.id = o.participant_id
+WHERE o.status = 'queued' AND o.not_before <= :now
+  AND NOT EXISTS (
+      SELECT 1 FROM outbox s WHERE s.chat_id = o.chat_id AND s.status = 'sending')
+  AND NOT EXISTS (
+      SELECT 1 FROM outbox e
+      WHERE e.chat_id = o.chat_id AND e.status = 'queued'
+        AND (e.not_before < o.not_before OR (e.not_before = o.not_before AND e.id < o.id)))
+ORDER BY o.not_before, o.id
+LIMIT :limit
+"""
 
 
 class OutboxQueries(DatabaseBase):
-    pass
+    # -- enqueueing ---------------------------------------------------------------
+
+    async def enqueue(
+        self, rows: Iterable[NewMessage], now: datetime, *, chunk_size: int = ENQUEUE_CHUNK
+    ) -> int:
+        """Queue ``rows`` (any iterable, consumed once, in chunks) in one transaction.
+
+        A row whose key is already in the outbox, whatever its status, is ignored: that is
+        what makes a repeated tick or a retried announcement harmless. Returns how many rows
+        were new. All or nothing: a failure half-way leaves the outbox as it was.
+        """
+        created = to_db(now)
+        params: Iterator[tuple[Any, ...]] = (
+            (
+                m.key,
+                m.chat_id,
+                m.participant_id,
+                m.kind,
+                encode_payload(m.text, m.buttons),
+                to_db(m.not_before),
+                created,
+            )
+            for m in rows
+        )
+        async with self.tx() as tx:
+            before = await tx.one("SELECT total_changes()")
+            while chunk := list(islice(params, chunk_size)):
+                await tx.executemany(
+                    "INSERT OR IGNORE INTO outbox"
+                    " (key, chat_id, participant_id, kind, payload, not_before, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    chunk,
+                )
+            after = await tx.one("SELECT total_changes()")
+        assert before is not None and after is not None
+        return int(after[0]) - int(before[0])
+
+    # -- the sender's side --------------------------------------------------------
+
+    async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]:
+        """Mark up to ``limit`` due rows as ``sending`` and return them, oldest first.
+
+        Only the head of each chat's queue is claimed (see ``_CLAIM_SQL``). A claimed row of
+        a participant who is already unreachable is not returned but marked ``blocked`` at
+        once, so nothing is sent to someone who blocked the bot.
+        """
+        if limit <= 0:
+            return []
+        claimed: list[int] = []
+        async with self.tx() as tx:
+            while len(claimed) < limit:
+                wanted = limit - len(claimed)
+                candidates = await tx.all(_CLAIM_SQL, {"now": to_db(now), "limit": wanted})
+                # reachable is NULL for rows without a participant (facilitators, leaders)
+                gone = [r["id"] for r in candidates if r["reachable"] == 0]
+                claim = [r["id"] for r in candidates if r["reachable"] != 0]
+                if gone:
+                    await tx.execute(
+                        "UPDATE outbox SET status = 'blocked',"
+                        " last_error = 'participant unreachable'"
+                        f" WHERE id IN ({_placeholders(len(gone))})",
+                        gone,
+                    )
+                if claim:
+                    await tx.execute(
+                        "UPDATE outbox SET status = 'sending'"
+                        f" WHERE id IN ({_placeholders(len(claim))})",
+                        claim,
+                    )
+                    claimed.extend(claim)
+                # look again only when unreachable rows took places in a full batch
+                if len(candidates) < wanted or not gone:
+                    break
+            if not claimed:
+                return []
+            rows = await tx.all(
+                f"SELECT * FROM outbox WHERE id IN ({_placeholders(len(claimed))})"
+                " ORDER BY not_before, id",
+                claimed,
+            )
+        return [outbox_row_from(r) for r in rows]
+
+    async def mark_sent(self, row_id: int, message_id: int | None, now: datetime) -> None:
+        async with self.tx() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?,"
+                " attempts = attempts + 1 WHERE id = ?",
+                (to_db(now), message_id, row_id),
+            )
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None:
+        """Record several deliveries ``(row id, message id, sent at)`` in one transaction
+        (the sender writes outcomes in small batches when it sends fast)."""
+        if not sent:
+            return
+        async with self.tx() as tx:
+            await tx.executemany(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?,"
+                " attempts = attempts + 1 WHERE id = ?",
+                [(to_db(at), message_id, row_id) for row_id, message_id, at in sent],
+            )
+
+    async def mark_retry(self, row_id: int, error: str, not_before: datetime) -> None:
+        """A failed try (network, 5xx): back to the queue, due again at ``not_before``."""
+        async with self.tx() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = 'queued', attempts = attempts + 1, last_error = ?,"
+                " not_before = ? WHERE id = ?",
+                (error, to_db(not_before), row_id),
+            )
+
+    async def release(self, row_ids: Sequence[int]) -> None:
+        """Back to the queue without counting an attempt, keeping its place (``RetryAfter``,
+        or rows claimed but not sent when the sender stops)."""
+        if not row_ids:
+            return
+        async with self.tx() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = 'queued'"
+                f" WHERE status = 'sending' AND id IN ({_placeholders(len(row_ids))})",
+                list(row_ids),
+            )
+
+    async def mark_failed(self, row_id: int, error: str) -> None:
+        """Given up (a message Telegram refuses, or too many failed tries); the error stays."""
+        async with self.tx() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
+                " WHERE id = ?",
+                (error, row_id),
+            )
+
+    async def mark_blocked_chat(self, chat_id: int, error: str, now: datetime) -> list[int]:
+        """The chat cannot receive messages (403, chat not found): block its rows.
+
+        The row being sent and every queued row of the chat become ``blocked`` with
+        ``error``. Its participants (the active member with that Telegram id, and those the
+        rows were for) become unreachable. Returns the ids of the participants that are
+        *newly* unreachable, i.e. whose facilitator has not been told yet: those that were
+        reachable, or unreachable without a date (e.g. marked from ``my_chat_member``).
+        ``unreachable_since`` is set then, and kept otherwise, so the facilitator notice,
+        keyed by it, is enqueued once per spell of unreachability.
+        """
+        async with self.tx() as tx:
+            rows = await tx.all(
+                "SELECT DISTINCT participant_id FROM outbox WHERE chat_id = ?"
+                " AND status IN ('queued', 'sending') AND participant_id IS NOT NULL",
+                (chat_id,),
+            )
+            await tx.execute(
+                "UPDATE outbox SET status = 'blocked', last_error = ?,"
+                " attempts = attempts + (status = 'sending')"
+                " WHERE chat_id = ? AND status IN ('queued', 'sending')",
+                (error, chat_id),
+            )
+            member = await tx.one(
+                "SELECT id FROM participants WHERE telegram_id = ? AND status = 'active'",
+                (chat_id,),
+            )
+            ids = {r["participant_id"] for r in rows}
+            if member is not None:
+                ids.add(member["id"])
+            if not ids:
+                return []
+            marks = _placeholders(len(ids))
+            fresh = await tx.all(
+                f"SELECT id FROM participants WHERE id IN ({marks})"
+                " AND (reachable = 1 OR unreachable_since IS NULL) ORDER BY id",
+                sorted(ids),
+            )
+            await tx.execute(
+                "UPDATE participants SET"
+                " unreachable_since = CASE WHEN reachable = 1 OR unreachable_since IS NULL"
+                "   THEN ? ELSE unreachable_since END,"
+                f" reachable = 0 WHERE id IN ({marks})",
+                [to_db(now), *sorted(ids)],
+            )
+        return [r["id"] for r in fresh]
+
+    async def requeue_sending(self) -> int:
+        """At start-up: rows left ``sending`` by a crash go back to the queue. Returns how many.
+
+        Their attempts are not counted: we cannot know whether Telegram got them, and
+        sending one again is the lesser harm (at most one repeat per recipient).
+        """
+        async with self.tx() as tx:
+            return await tx.changes("UPDATE outbox SET status = 'queued' WHERE status = 'sending'")
+
+    # -- reading ------------------------------------------------------------------
+
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest queued row becomes due (may be in the past), or None."""
+        async with self.tx(write=False) as tx:
+            row = await tx.one("SELECT MIN(not_before) FROM outbox WHERE status = 'queued'")
+        return from_db(row[0]) if row is not None and row[0] is not None else None
+
+    async def counts(self, key_prefix: str = "") -> dict[str, int]:
+        """Rows per status (every status present, zero if none) among keys starting with
+        ``key_prefix``, e.g. ``"announcement:12:"`` for the delivery counts of one
+        announcement."""
+        sql = "SELECT status, COUNT(*) AS n FROM outbox"
+        params: list[str] = []
+        if key_prefix:
+            sql += " WHERE key >= ? AND key < ?"
+            params = [key_prefix, _prefix_upper_bound(key_prefix)]
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(sql + " GROUP BY status", params)
+        result = dict.fromkeys(STATUSES, 0)
+        result.update({r["status"]: r["n"] for r in rows})
+        return result
+
+    async def outbox_row(self, row_id: int) -> OutboxRow | None:
+        async with self.tx(write=False) as tx:
+            row = await tx.one("SELECT * FROM outbox WHERE id = ?", (row_id,))
+        return outbox_row_from(row) if row else None
+
+    async def outbox_row_by_key(self, key: str) -> OutboxRow | None:
+        async with self.tx(write=False) as tx:
+            row = await tx.one("SELECT * FROM outbox WHERE key = ?", (key,))
+        return outbox_row_from(row) if row else None
+
+    async def unreachable_since(self, participant_id: int) -> datetime | None:
+        """Since when the participant cannot be reached (None if she can, or not known)."""
+        async with self.tx(write=False) as tx:
+            row = await tx.one(
+                "SELECT unreachable_since FROM participants WHERE id = ? AND reachable = 0",
+                (participant_id,),
+            )
+        return from_db(row[0]) if row is not None and row[0] is not None else None

@@ -1,0 +1,584 @@
+"""The outbox sender: the one place that delivers bulk messages to Telegram.
+
+Services write rows (``db.enqueue``); :class:`OutboxSender` drains them within Telegram's
+limits (DESIGN.md, principle 3):
+
+* a global rate (``[outbox] rate_per_second``, 25 by default, leaving room under Telegram's
+  ~30 a second for the interactive replies, which handlers send directly and which therefore
+  never queue behind a fan-out);
+* at most one message per ``per_chat_interval`` to one chat, without holding up other chats;
+* several requests on the wire at once, so a slow network does not cap the rate, but never
+  two for the same chat, so a chat gets its messages in order;
+* ``RetryAfter`` pauses the whole sender; network errors and 5xx are retried with backoff up
+  to ``max_attempts``; 403 and "chat not found" mark the participant unreachable, block her
+  queued rows and tell her facilitator once (through the ``on_unreachable`` hook, usually
+  :func:`notify_unreachable`).
+
+The rules are small pure functions (:func:`classify`, :func:`backoff`,
+:func:`retry_after_seconds`, :class:`TokenBucket`, :func:`chat_ready_at`) tested without a
+bot. This module is the transport edge, so it may import ``telegram``; services may not.
+
+Crash safety: a claimed row is ``sending`` in the database until its outcome is written, and
+rows left ``sending`` go back to the queue at start-up, so a crash loses nothing and repeats
+at most the messages that were on the wire, one per recipient.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import warnings
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.clock import Clock
+from bot.config import OutboxSettings
+from bot.i18n import Catalog
+from db import Database
+from db.outbox import Buttons, NewMessage, OutboxRow
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = 2.0
+BACKOFF_CAP = 300.0
+TOKEN_PAUSE = 60.0
+"""Seconds to pause when Telegram refuses the token: nothing can be sent, so rows keep
+their attempts and wait instead of being burnt to ``failed``."""
+IDLE_MAX = 1.0
+"""Longest wait between two looks at the queue, in case a wake-up was missed."""
+IDLE_MIN = 0.05
+"""Shortest wait when rows are due but none could be sent, so the loop never spins."""
+ERROR_PAUSE = 5.0
+FLUSH_SIZE = 64
+FLUSH_AFTER = 0.1
+"""Deliveries are recorded in batches of up to ``FLUSH_SIZE`` or after ``FLUSH_AFTER``
+seconds, and always before the sender waits for pacing. At 25 a second that is each
+message on its own; with the limits off (a local Bot API server, the benchmark) it saves a
+transaction per message. A row stays ``sending`` until recorded, which keeps its chat's
+next row unclaimed, so a hard crash repeats at most one message per recipient."""
+DEFAULT_CONCURRENCY = 8
+"""Requests on the wire at once. The application's HTTP pool has 32 connections; keeping
+the sender well below that leaves connections free for interactive replies."""
+MAX_ERROR_LENGTH = 500
+
+# Wordings of 400 answers that mean the chat does not exist for the bot (like a 403).
+_CHAT_GONE = ("chat not found", "peer_id_invalid", "user is deactivated", "bot was blocked")
+
+SleepFn = Callable[[float], Awaitable[Any]]
+UnreachableHook = Callable[[list[int]], Awaitable[None]]
+
+
+# ------------------------------------------------------------------------- pure decisions
+
+
+class Action(Enum):
+    PAUSE = "pause"
+    """Telegram asks us to slow down: the whole sender waits, the row keeps its place."""
+    RETRY = "retry"
+    """A transient failure: try again later, counting an attempt."""
+    BLOCKED = "blocked"
+    """The chat cannot receive messages: block it and tell the facilitator."""
+    FAILED = "failed"
+    """Telegram refuses this message: give up on it, keep the error."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: Action
+    error: str
+    pause: float = 0.0
+    """Seconds the whole sender waits (``Action.PAUSE`` only)."""
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """``exc.retry_after`` in seconds, whichever type PTB gives.
+
+    PTB 22 returns an int with a deprecation warning, or a timedelta when the environment
+    has ``PTB_TIMEDELTA=1``. We accept both and silence only that warning, so the sender
+    works the same before and after PTB's switch.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+def _describe(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text[:MAX_ERROR_LENGTH]
+
+
+def classify(exc: BaseException) -> Verdict:
+    """What to do with a row whose send raised ``exc``.
+
+    The order matters: in PTB, ``BadRequest`` and ``TimedOut`` are subclasses of
+    ``NetworkError``. Anything that is not a Telegram error is a bug on our side for this
+    row (e.g. a payload PTB cannot send): the row fails with the error kept, and the sender
+    carries on with the others.
+    """
+    error = _describe(exc)
+    if isinstance(exc, RetryAfter):
+        return Verdict(Action.PAUSE, error, max(retry_after_seconds(exc), 0.0))
+    if isinstance(exc, InvalidToken):
+        return Verdict(Action.PAUSE, error, TOKEN_PAUSE)
+    if isinstance(exc, Forbidden):
+        return Verdict(Action.BLOCKED, error)
+    if isinstance(exc, BadRequest):
+        lowered = exc.message.lower()
+        if any(marker in lowered for marker in _CHAT_GONE):
+            return Verdict(Action.BLOCKED, error)
+        return Verdict(Action.FAILED, error)
+    if isinstance(exc, ChatMigrated):
+        return Verdict(Action.FAILED, error)
+    if isinstance(exc, NetworkError | TelegramError):
+        return Verdict(Action.RETRY, error)
+    return Verdict(Action.FAILED, error)
+
+
+def backoff(failed_tries: int, *, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP) -> float:
+    """Seconds to wait after ``failed_tries`` failed tries: 2, 4, 8, ... capped at 5 minutes.
+
+    Deterministic (no jitter): one sender drains the outbox, so there is no herd to spread,
+    and tests can compute the schedule.
+    """
+    if failed_tries <= 0:
+        return 0.0
+    return min(cap, base ** min(failed_tries, 64))
+
+
+def chat_ready_at(last_sent: datetime | None, interval: timedelta, now: datetime) -> datetime:
+    """When the next message to a chat may go, given when the last one went."""
+    if last_sent is None:
+        return now
+    return max(now, last_sent + interval)
+
+
+class TokenBucket:
+    """The global rate as a token bucket (in its GCRA form: one "theoretical arrival time").
+
+    ``rate`` sends a second, up to ``burst`` at once; ``rate <= 0`` means unlimited. With the
+    default ``burst=1`` sends are spaced evenly (40 ms at 25/s), so no one-second window of
+    Telegram's ever sees more than ``rate + 1``. Pure: the caller passes ``now``.
+    """
+
+    def __init__(self, rate: float, burst: float = 1.0) -> None:
+        self.rate = rate
+        self.burst = max(burst, 1.0)
+        self._tat: datetime | None = None
+
+    @property
+    def unlimited(self) -> bool:
+        return self.rate <= 0
+
+    def ready_at(self, now: datetime) -> datetime:
+        """The earliest moment the next send may start."""
+        if self.unlimited or self._tat is None:
+            return now
+        tolerance = timedelta(seconds=(self.burst - 1) / self.rate)
+        return max(now, self._tat - tolerance)
+
+    def take(self, now: datetime) -> None:
+        """Record a send starting at ``now`` (call only when ``ready_at(now) <= now``).
+
+        A late start pushes the grid back rather than catching up: two sends never start
+        closer than ``1 / rate`` (with ``burst=1``), so a strict one-second window sees at
+        most ``rate`` of them. Catching up would win back the few percent lost to late
+        wake-ups, but packs sends together and drew 429s from a strict limiter at 30/s.
+        """
+        if self.unlimited:
+            return
+        start = now if self._tat is None else max(self._tat, now)
+        self._tat = start + timedelta(seconds=1 / self.rate)
+
+
+def keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in buttons
+        ]
+    )
+
+
+# ------------------------------------------------------------------------------ the sender
+
+
+@dataclass
+class SenderStats:
+    """What the sender did since it was created (for logs and benchmarks)."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    blocked: int = 0
+    pauses: int = 0
+
+
+class OutboxSender:
+    """Drains the outbox within Telegram's limits. One per bot token.
+
+    Args:
+        db: the database.
+        bot: the bot to send with (the application's, so requests share its HTTP pool).
+        settings: rate, per-chat interval, attempts and claim batch size.
+        clock: where "now" comes from; pacing, backoff and pauses are computed on it.
+        sleep: how to wait (tests pass one that advances a ``ManualClock``).
+        on_unreachable: called with the ids of participants who just became unreachable,
+            once per spell (see ``db.mark_blocked_chat``); the app tells their facilitators.
+        concurrency: requests on the wire at once (never two for one chat).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        bot: Bot,
+        settings: OutboxSettings,
+        clock: Clock,
+        *,
+        sleep: SleepFn = asyncio.sleep,
+        on_unreachable: UnreachableHook | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> None:
+        self._db = db
+        self._bot = bot
+        self._settings = settings
+        self._clock = clock
+        self._sleep = sleep
+        self._on_unreachable = on_unreachable
+        self._concurrency = max(1, concurrency)
+        self._bucket = TokenBucket(settings.rate_per_second)
+        self._chat_interval = timedelta(seconds=settings.per_chat_interval)
+        self._last_sent: dict[int, datetime] = {}
+        self._paused_until: datetime | None = None
+        self._delivered: list[tuple[int, int | None, datetime]] = []
+        self._delivered_since = 0.0
+        self._draining = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.stats = SenderStats()
+
+    # -- the background task ----------------------------------------------------------
+
+    def wake(self) -> None:
+        """New rows were enqueued: look at the queue now rather than at the next timeout."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        """Put rows left ``sending`` by a crash back in the queue and run in the background."""
+        if self._task is not None and not self._task.done():
+            return
+        requeued = await self._db.requeue_sending()
+        if requeued:
+            log.info("outbox: %d rows left sending go out again", requeued)
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(self.run(self._stop), name="outbox-sender")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking new rows, let the requests on the wire finish (their outcome is
+        recorded), put claimed but unsent rows back, and end the task."""
+        self._stop.set()
+        task, self._task = self._task, None
+        if task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout)
+        except TimeoutError:
+            log.warning("outbox: sender did not stop within %.0f s; cancelling", timeout)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        except Exception:
+            log.exception("outbox: sender ended with an error")
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Drain, then wait until woken or until the next row is due (at most ``IDLE_MAX``),
+        until ``stop`` is set. An error is logged and the loop carries on after a pause: a
+        database hiccup must not silence the bot for good."""
+        self._stop = stop
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                sent = await self.drain_once()
+                delay = await self._idle_delay(sent)
+            except Exception:
+                log.exception("outbox: draining failed; trying again in %.0f s", ERROR_PAUSE)
+                delay = ERROR_PAUSE
+            if stop.is_set():
+                break
+            await self._wait_any(set(), delay, (self._wake, stop))
+
+    async def _idle_delay(self, sent: int) -> float:
+        due = await self._db.next_due_at()
+        if due is None:
+            return IDLE_MAX
+        seconds = (due - self._clock.now()).total_seconds()
+        return min(IDLE_MAX, max(seconds, 0.0 if sent else IDLE_MIN))
+
+    async def _wait_any(
+        self,
+        tasks: set[asyncio.Task[bool]],
+        delay: float | None,
+        events: tuple[asyncio.Event, ...] = (),
+    ) -> None:
+        """Wait until one of ``tasks`` finishes, one of ``events`` is set, the sender is asked
+        to stop, or ``delay`` seconds pass (on the injected sleep). ``tasks`` are left
+        running; only the waiters made here are cancelled. While deliveries wait to be
+        recorded, a wait on ``tasks`` alone lasts at most ``FLUSH_AFTER`` (loop time)."""
+        own: set[asyncio.Future[Any]] = {
+            asyncio.ensure_future(event.wait()) for event in (*events, self._stop)
+        }
+        if delay is not None:
+            own.add(asyncio.ensure_future(self._sleep(delay)))
+        try:
+            timeout = FLUSH_AFTER if self._delivered and delay is None else None
+            await asyncio.wait(
+                {*tasks, *own}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for waiter in own:
+                waiter.cancel()
+
+    # -- draining -----------------------------------------------------------------------
+
+    async def drain_once(self, max_messages: int | None = None) -> int:
+        """Send what is due now (and what becomes due while sending), within the pacing;
+        return how many messages were delivered. Returns when nothing due is left that the
+        sender may send, or after ``max_messages`` deliveries."""
+        async with self._draining:
+            return await self._drain(max_messages)
+
+    async def _drain(self, max_messages: int | None) -> int:
+        # Claimed rows wait here until their chat and the global rate allow them, earliest
+        # first; they are the head of their chat's queue, so nothing overtakes them.
+        held: list[tuple[datetime, int, OutboxRow]] = []
+        in_flight: set[asyncio.Task[bool]] = set()
+        order = itertools.count()
+        sent = 0
+        exhausted = False  # the last claim found everything due; nothing changed since
+        try:
+            while True:
+                for task in [t for t in in_flight if t.done()]:
+                    in_flight.discard(task)
+                    sent += task.result()
+                    exhausted = False  # a chat became free: its next row may be claimable
+                if self._delivered and (
+                    len(self._delivered) >= FLUSH_SIZE
+                    or asyncio.get_running_loop().time() - self._delivered_since >= FLUSH_AFTER
+                ):
+                    await self._flush()
+                if self._stop.is_set():
+                    if not in_flight:
+                        break
+                    await self._wait_any(in_flight, None)
+                    continue
+                now = self._clock.now()
+                budget = None if max_messages is None else max_messages - sent
+                if budget is not None:
+                    budget -= len(in_flight) + len(held)
+                if (
+                    not exhausted
+                    and len(held) < self._concurrency
+                    and (budget is None or budget > 0)
+                ):
+                    limit = self._settings.batch_size
+                    if budget is not None:
+                        limit = min(limit, budget)
+                    await self._flush()  # frees the chats of recorded rows for this claim
+                    rows = await self._db.claim_due(now, limit)
+                    exhausted = len(rows) < limit
+                    self._forget_old_chats(now)
+                    for row in rows:
+                        ready = chat_ready_at(
+                            self._last_sent.get(row.chat_id), self._chat_interval, now
+                        )
+                        heapq.heappush(held, (ready, next(order), row))
+                    now = self._clock.now()  # the claim took time
+                if not held:
+                    if not in_flight:
+                        if exhausted or (budget is not None and budget <= 0):
+                            break
+                        continue
+                    await self._wait_any(in_flight, None)
+                    continue
+                if len(in_flight) >= self._concurrency:
+                    await self._wait_any(in_flight, None)
+                    continue
+                ready = max(held[0][0], self._bucket.ready_at(now))
+                if self._paused_until is not None:
+                    ready = max(ready, self._paused_until)
+                if ready > now:
+                    if self._delivered:
+                        await self._flush()
+                        continue  # writing took time: look at the clock again
+                    await self._wait_any(in_flight, (ready - now).total_seconds())
+                    exhausted = False  # time moved: more rows may be due
+                    continue
+                _, _, row = heapq.heappop(held)
+                self._bucket.take(now)
+                if self._chat_interval > timedelta(0):
+                    self._last_sent[row.chat_id] = now
+                in_flight.add(asyncio.create_task(self._deliver(row)))
+        except asyncio.CancelledError:
+            # Cancelled (a stop that timed out): abandon the requests on the wire. Their rows
+            # stay ``sending`` and go out again at the next start, as after a crash.
+            for task in in_flight:
+                task.cancel()
+            raise
+        finally:
+            await self._settle_leftovers(in_flight, held)
+        return sent
+
+    async def _settle_leftovers(
+        self, in_flight: set[asyncio.Task[bool]], held: list[tuple[datetime, int, OutboxRow]]
+    ) -> None:
+        """On the way out (done, stopping, or an error): let requests on the wire finish so
+        their outcome is written, and put claimed rows that never went back in the queue."""
+        if in_flight:
+            done, _ = await asyncio.wait(in_flight)
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.error("outbox: recording a delivery failed", exc_info=task.exception())
+        await self._flush()
+        if held:
+            await self._db.release([row.id for _, _, row in held])
+
+    def _forget_old_chats(self, now: datetime) -> None:
+        """Keep the per-chat pacing memory small: only chats still inside their interval."""
+        if len(self._last_sent) > 10_000:
+            self._last_sent = {
+                chat: at for chat, at in self._last_sent.items() if at + self._chat_interval > now
+            }
+
+    async def _deliver(self, row: OutboxRow) -> bool:
+        """Send one row and record the outcome; True if delivered."""
+        try:
+            message = await self._bot.send_message(
+                row.chat_id,
+                row.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(row.buttons),
+            )
+        except Exception as exc:  # every failure is classified; one row must not stop all
+            await self._settle(row, classify(exc))
+            return False
+        if not self._delivered:
+            self._delivered_since = asyncio.get_running_loop().time()
+        self._delivered.append((row.id, message.message_id, self._clock.now()))
+        self.stats.sent += 1
+        return True
+
+    async def _flush(self) -> None:
+        """Record the deliveries not yet written, in one transaction."""
+        if self._delivered:
+            delivered, self._delivered = self._delivered, []
+            await self._db.mark_sent_many(delivered)
+
+    async def _settle(self, row: OutboxRow, verdict: Verdict) -> None:
+        now = self._clock.now()
+        if verdict.action is Action.PAUSE:
+            until = now + timedelta(seconds=verdict.pause)
+            if self._paused_until is None or until > self._paused_until:
+                self._paused_until = until
+            self.stats.pauses += 1
+            log.warning("outbox: %s; pausing all sends for %.0f s", verdict.error, verdict.pause)
+            await self._db.release([row.id])
+        elif verdict.action is Action.RETRY:
+            tries = row.attempts + 1
+            if tries >= self._settings.max_attempts:
+                self.stats.failed += 1
+                log.warning(
+                    "outbox: row %d failed after %d tries: %s", row.id, tries, verdict.error
+                )
+                await self._db.mark_failed(row.id, verdict.error)
+            else:
+                self.stats.retried += 1
+                await self._db.mark_retry(
+                    row.id, verdict.error, now + timedelta(seconds=backoff(tries))
+                )
+        elif verdict.action is Action.BLOCKED:
+            self.stats.blocked += 1
+            newly = await self._db.mark_blocked_chat(row.chat_id, verdict.error, now)
+            log.info("outbox: chat of row %d unreachable: %s", row.id, verdict.error)
+            if newly and self._on_unreachable is not None:
+                try:
+                    await self._on_unreachable(newly)
+                except Exception:
+                    log.exception("outbox: telling the facilitator failed for %s", newly)
+        else:
+            self.stats.failed += 1
+            log.warning("outbox: row %d refused: %s", row.id, verdict.error)
+            await self._db.mark_failed(row.id, verdict.error)
+
+
+# -------------------------------------------------------------- telling the facilitator
+
+
+def unreachable_key(participant_id: int, since: datetime) -> str:
+    """The outbox key of the facilitator notice: one per spell of unreachability."""
+    return f"unreachable:{participant_id}:{since.astimezone(UTC).isoformat()}"
+
+
+async def notify_unreachable(
+    db: Database, catalog: Catalog, participant_ids: Iterable[int], now: datetime
+) -> int:
+    """Queue, for each participant, a notice to her facilitator that the bot cannot reach
+    her any more, so the facilitator follows up in person. Keyed by the moment she became
+    unreachable, so calling this twice (two failed rows, a retry after a crash) tells the
+    facilitator once. Returns how many notices were new."""
+    notices: list[NewMessage] = []
+    for participant_id in participant_ids:
+        participant = await db.participant(participant_id)
+        since = await db.unreachable_since(participant_id)
+        if participant is None or since is None:
+            continue  # gone, or reachable again
+        group = await db.group(participant.group_id)
+        facilitator = await db.facilitator(group.facilitator_id) if group else None
+        if group is None or facilitator is None:
+            continue
+        if participant.phone:
+            text = catalog.t(
+                "outbox.unreachable_notice_phone",
+                name=participant.name,
+                group=group.name,
+                phone=participant.phone,
+            )
+        else:
+            text = catalog.t("outbox.unreachable_notice", name=participant.name, group=group.name)
+        notices.append(
+            NewMessage(
+                key=unreachable_key(participant_id, since),
+                chat_id=facilitator.telegram_id,
+                participant_id=None,
+                kind="unreachable_notice",
+                text=text,
+                buttons=None,
+                not_before=now,
+            )
+        )
+    if not notices:
+        return 0
+    return await db.enqueue(notices, now)
