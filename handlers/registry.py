@@ -158,7 +158,7 @@ class Action:
         values: list[Any] = []
         for raw, kind in zip(parts, self.arg_types, strict=True):
             if kind is int:
-                if not raw.isdigit() or len(raw) > 18:
+                if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
                     return None
                 values.append(int(raw))
             else:
