@@ -16,7 +16,10 @@ from bot.config import Settings
 from bot.content import load_library
 from bot.context import BotContext, attach_menus, attach_services, services_of
 from bot.i18n import Catalog
+from bot.meetings import Meetings
 from bot.onboarding import Onboarding
+from bot.outbox import OutboxSender
+from bot.reachability import Reachability
 from bot.services import Services
 from db import Database
 from handlers import build_dispatcher, register
@@ -33,9 +36,14 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     clock: Clock | None = None,
+    background: bool = True,
 ) -> AnyApplication:
     """The bot, wired. Catalog and content are validated here, before anything runs;
-    the database opens in ``post_init`` and closes in ``post_shutdown``."""
+    the database opens in ``post_init`` and closes in ``post_shutdown``.
+
+    ``background=False`` (handler tests) leaves out the outbox sender task and the
+    clock tick job, so a test drives ``tick(now)`` and ``drain_once()`` itself.
+    """
     catalog = Catalog.load()
     content = load_library(settings.content_dir)
     dispatcher = build_dispatcher()
@@ -44,6 +52,12 @@ def build_application(
 
     async def post_init(app: AnyApplication) -> None:
         db = await Database.open(settings.database)
+
+        async def unreachable(participant_ids: list[int]) -> None:
+            await reachability.became_unreachable(participant_ids, the_clock.now())
+
+        sender = OutboxSender(db, app.bot, settings.outbox, the_clock, on_unreachable=unreachable)
+        reachability = Reachability(db, catalog, sender.wake)
         services = Services(
             settings=settings,
             db=db,
@@ -51,20 +65,40 @@ def build_application(
             content=content,
             clock=the_clock,
             onboarding=Onboarding(db, settings),
+            meetings=Meetings(db, catalog, content, settings, on_enqueued=sender.wake),
+            sender=sender,
+            reachability=reachability,
             bot_username=app.bot.username,
         )
         attach_services(app, services)
         attach_menus(app, dispatcher)
+        requeued = await db.requeue_sending()
+        if requeued:
+            log.info("outbox: %d messages in flight at the last stop go out again", requeued)
         try:
             await dispatcher.set_default_menu(app.bot, services)
         except TelegramError as exc:
             log.warning("could not set the default command menu: %s", exc)
+        if background:
+            await sender.start()
+            assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
+            app.job_queue.run_repeating(
+                tick_job, interval=settings.schedule.tick_seconds, first=0.0, name="tick"
+            )
+
+    async def post_stop(app: AnyApplication) -> None:
+        try:
+            services = services_of(app)
+        except RuntimeError:
+            return
+        await services.sender.stop()
 
     async def post_shutdown(app: AnyApplication) -> None:
         try:
             services = services_of(app)
         except RuntimeError:
             return
+        await services.sender.stop()
         await services.db.close()
 
     builder = (
@@ -75,6 +109,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
     )
     if request is not None:
@@ -89,6 +124,23 @@ def build_application(
     register(app, dispatcher)
     app.add_error_handler(on_error)
     return app
+
+
+async def tick_job(context: BotContext) -> None:
+    """The one repeating job: everything time-driven reads the database from here."""
+    await tick(context.services)
+
+
+async def tick(services: Services) -> None:
+    now = services.clock.now()
+    report = await services.meetings.tick(now)
+    if report.reminders_queued:
+        log.info(
+            "tick: %d reminders queued (%d slots sent, %d skipped)",
+            report.reminders_queued,
+            report.slots_sent,
+            report.slots_skipped,
+        )
 
 
 async def on_error(update: object, context: BotContext) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Library
 from bot.i18n import Catalog
+from bot.meetings import Meetings
 from bot.onboarding import Onboarding
+from bot.outbox import OutboxSender
+from bot.reachability import Reachability
 from db import Database
 
 
@@ -20,5 +23,7 @@ class Services:
     content: Library
     clock: Clock
     onboarding: Onboarding
+    meetings: Meetings
+    sender: OutboxSender
+    reachability: Reachability
     bot_username: str = ""
-    extras: dict[str, object] = field(default_factory=dict)

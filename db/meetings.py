@@ -1,9 +1,264 @@
-"""Queries for meetings."""
+"""Queries for meetings, monthly series, reminder slots and RSVPs."""
 
 from __future__ import annotations
 
-from db.base import DatabaseBase
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from db.base import DatabaseBase, Tx
+from db.connection import from_db, to_db
+from db.models import Group, Participant
+from db.onboarding import participant_from
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: int
+    group_id: int
+    series_id: int | None
+    starts_at: datetime
+    place: str
+    session_id: str
+    status: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def scheduled(self) -> bool:
+        return self.status == "scheduled"
+
+
+@dataclass(frozen=True)
+class NewMeeting:
+    group_id: int
+    starts_at: datetime
+    place: str
+    session_id: str
+    series_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ReminderCandidate:
+    """A scheduled meeting near enough for reminders, with the slots already handled."""
+
+    meeting: Meeting
+    group: Group
+    handled_minutes: frozenset[int]
+
+
+@dataclass(frozen=True)
+class RsvpRow:
+    participant: Participant
+    answer: str | None  # None: no answer yet
+    reason: str | None
+
+
+def meeting_from(row: aiosqlite.Row) -> Meeting:
+    return Meeting(
+        id=row["id"],
+        group_id=row["group_id"],
+        series_id=row["series_id"],
+        starts_at=from_db(row["starts_at"]),
+        place=row["place"],
+        session_id=row["session_id"],
+        status=row["status"],
+        version=row["version"],
+        created_at=from_db(row["created_at"]),
+        updated_at=from_db(row["updated_at"]),
+    )
+
+
+async def _meeting(tx: Tx, meeting_id: int) -> Meeting | None:
+    row = await tx.one("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
+    return meeting_from(row) if row else None
 
 
 class MeetingQueries(DatabaseBase):
-    pass
+    async def create_series(self, group_id: int, pattern: str, now: datetime) -> int:
+        async with self.tx() as tx:
+            return await tx.insert(
+                "INSERT INTO meeting_series (group_id, pattern, created_at) VALUES (?, ?, ?)",
+                (group_id, pattern, to_db(now)),
+            )
+
+    async def create_meetings(self, items: Sequence[NewMeeting], now: datetime) -> list[Meeting]:
+        """Insert all, in one transaction."""
+        created: list[Meeting] = []
+        async with self.tx() as tx:
+            for item in items:
+                meeting_id = await tx.insert(
+                    "INSERT INTO meetings (group_id, series_id, starts_at, place, session_id,"
+                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        item.group_id,
+                        item.series_id,
+                        to_db(item.starts_at),
+                        item.place,
+                        item.session_id,
+                        to_db(now),
+                        to_db(now),
+                    ),
+                )
+                meeting = await _meeting(tx, meeting_id)
+                assert meeting is not None
+                created.append(meeting)
+        return created
+
+    async def meeting(self, meeting_id: int) -> Meeting | None:
+        async with self.tx(write=False) as tx:
+            return await _meeting(tx, meeting_id)
+
+    async def upcoming_meetings(
+        self, group_ids: Iterable[int], now: datetime, limit: int = 20
+    ) -> list[Meeting]:
+        ids = list(group_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" for _ in ids)
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                f"SELECT * FROM meetings WHERE group_id IN ({marks}) AND status = 'scheduled'"
+                " AND starts_at > ? ORDER BY starts_at, id LIMIT ?",
+                (*ids, to_db(now), limit),
+            )
+        return [meeting_from(r) for r in rows]
+
+    async def planned_sessions(self, group_id: int) -> set[str]:
+        """Sessions the group has had or has scheduled (not cancelled)."""
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT DISTINCT session_id FROM meetings WHERE group_id = ?"
+                " AND status != 'cancelled'",
+                (group_id,),
+            )
+        return {r[0] for r in rows}
+
+    async def move_meeting(self, meeting_id: int, starts_at: datetime, now: datetime) -> Meeting:
+        """New time; the version bump restarts its reminders."""
+        async with self.tx() as tx:
+            await tx.execute(
+                "UPDATE meetings SET starts_at = ?, version = version + 1, updated_at = ?"
+                " WHERE id = ? AND status = 'scheduled'",
+                (to_db(starts_at), to_db(now), meeting_id),
+            )
+            meeting = await _meeting(tx, meeting_id)
+        assert meeting is not None
+        return meeting
+
+    async def set_meeting_place(self, meeting_id: int, place: str, now: datetime) -> None:
+        async with self.tx() as tx:
+            await tx.execute(
+                "UPDATE meetings SET place = ?, updated_at = ? WHERE id = ?",
+                (place, to_db(now), meeting_id),
+            )
+
+    async def cancel_meeting(self, meeting_id: int, now: datetime) -> bool:
+        async with self.tx() as tx:
+            changed = await tx.changes(
+                "UPDATE meetings SET status = 'cancelled', updated_at = ?"
+                " WHERE id = ? AND status = 'scheduled'",
+                (to_db(now), meeting_id),
+            )
+        return changed == 1
+
+    async def reminder_candidates(self, now: datetime, until: datetime) -> list[ReminderCandidate]:
+        """Scheduled meetings starting in (now, until], with their handled slots."""
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT m.*, g.id AS g_id, g.facilitator_id AS g_facilitator_id,"
+                " g.name AS g_name, g.timezone AS g_timezone, g.place AS g_place,"
+                " g.join_code AS g_join_code, g.leader_id AS g_leader_id,"
+                " g.created_at AS g_created_at,"
+                " (SELECT group_concat(s.offset_minutes) FROM reminder_slots s"
+                "   WHERE s.meeting_id = m.id AND s.version = m.version) AS handled"
+                " FROM meetings m JOIN groups g ON g.id = m.group_id"
+                " WHERE m.status = 'scheduled' AND m.starts_at > ? AND m.starts_at <= ?"
+                " ORDER BY m.starts_at",
+                (to_db(now), to_db(until)),
+            )
+        found = []
+        for r in rows:
+            group = Group(
+                id=r["g_id"],
+                facilitator_id=r["g_facilitator_id"],
+                name=r["g_name"],
+                timezone=r["g_timezone"],
+                place=r["g_place"],
+                join_code=r["g_join_code"],
+                leader_id=r["g_leader_id"],
+                created_at=from_db(r["g_created_at"]),
+            )
+            handled = (
+                frozenset(int(x) for x in r["handled"].split(",")) if r["handled"] else frozenset()
+            )
+            found.append(ReminderCandidate(meeting_from(r), group, handled))
+        return found
+
+    async def record_slots(
+        self,
+        meeting_id: int,
+        version: int,
+        outcomes: Sequence[tuple[int, str]],
+        now: datetime,
+    ) -> None:
+        async with self.tx() as tx:
+            await tx.executemany(
+                "INSERT OR IGNORE INTO reminder_slots"
+                " (meeting_id, version, offset_minutes, outcome, decided_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (meeting_id, version, minutes, outcome, to_db(now))
+                    for minutes, outcome in outcomes
+                ],
+            )
+
+    async def reminder_recipients(self, group_id: int) -> list[Participant]:
+        """Active members the bot can write to."""
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT * FROM participants WHERE group_id = ? AND status = 'active'"
+                " AND reachable = 1 AND telegram_id IS NOT NULL ORDER BY id",
+                (group_id,),
+            )
+        return [participant_from(r) for r in rows]
+
+    async def set_rsvp(
+        self,
+        meeting_id: int,
+        participant_id: int,
+        answer: str,
+        reason: str | None,
+        now: datetime,
+    ) -> None:
+        async with self.tx() as tx:
+            await tx.execute(
+                "INSERT INTO rsvps (meeting_id, participant_id, answer, reason, answered_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (meeting_id, participant_id) DO UPDATE SET"
+                " answer = excluded.answer, reason = excluded.reason,"
+                " answered_at = excluded.answered_at",
+                (meeting_id, participant_id, answer, reason, to_db(now)),
+            )
+
+    async def rsvp_of(self, meeting_id: int, participant_id: int) -> tuple[str, str | None] | None:
+        async with self.tx(write=False) as tx:
+            row = await tx.one(
+                "SELECT answer, reason FROM rsvps WHERE meeting_id = ? AND participant_id = ?",
+                (meeting_id, participant_id),
+            )
+        return (row["answer"], row["reason"]) if row else None
+
+    async def rsvp_table(self, meeting_id: int, group_id: int) -> list[RsvpRow]:
+        """Every active member of the group with her answer (or none)."""
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT p.*, r.answer AS r_answer, r.reason AS r_reason FROM participants p"
+                " LEFT JOIN rsvps r ON r.participant_id = p.id AND r.meeting_id = ?"
+                " WHERE p.group_id = ? AND p.status = 'active'"
+                " ORDER BY p.name COLLATE NOCASE, p.id",
+                (meeting_id, group_id),
+            )
+        return [RsvpRow(participant_from(r), r["r_answer"], r["r_reason"]) for r in rows]

@@ -256,9 +256,10 @@ class OnboardingQueries(DatabaseBase):
     async def set_reachable(self, telegram_id: int, reachable: bool) -> Participant | None:
         async with self.tx() as tx:
             await tx.execute(
-                "UPDATE participants SET reachable = ?"
+                "UPDATE participants SET reachable = ?,"
+                " unreachable_since = CASE WHEN ? THEN NULL ELSE unreachable_since END"
                 " WHERE telegram_id = ? AND status = 'active'",
-                (int(reachable), telegram_id),
+                (int(reachable), int(reachable), telegram_id),
             )
             row = await tx.one(
                 "SELECT * FROM participants WHERE telegram_id = ? AND status = 'active'",

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import ReplyKeyboardRemove, Update
 from telegram.constants import ChatMemberStatus
 
 from bot.auth import EVERYONE, Role
 from bot.codes import FACILITATOR_PREFIX, JOIN_PREFIX, valid_payload
 from bot.context import BotContext
+from bot.i18n import Html
 from handlers import onboarding
 from handlers.registry import Call, Router
 
-log = logging.getLogger(__name__)
 router = Router()
 
 HELP_KEYS = {
@@ -55,7 +53,15 @@ async def greet(call: Call) -> None:
 
 @router.command("bantuan", EVERYONE, menu="menu.help")
 async def help_(call: Call, args: list[str]) -> None:
-    await call.reply(call.t(HELP_KEYS[call.actor.main_role]))
+    """Her role's introduction, then the commands she may use, from the registry."""
+    role = call.actor.main_role
+    lines = [
+        call.t("help.command_line", name=c.command, description=c.description)
+        for c in call.context.menus.menu_for(role, call.services)
+    ]
+    await call.reply(
+        call.t(HELP_KEYS[role]) + "\n\n" + call.t("help.commands", commands=Html("\n".join(lines)))
+    )
 
 
 @router.command("batal", EVERYONE, menu="menu.cancel")
@@ -71,8 +77,9 @@ async def reachability(update: Update, context: BotContext) -> None:
     member = update.my_chat_member
     if member is None:
         return
+    services = context.services
     status = member.new_chat_member.status
-    reachable = status not in {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}
-    participant = await context.services.db.set_reachable(member.from_user.id, reachable)
-    if participant is not None:
-        log.info("participant %s reachable=%s", participant.id, reachable)
+    if status in {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}:
+        await services.reachability.blocked(member.from_user.id, services.clock.now())
+    else:
+        await services.reachability.unblocked(member.from_user.id)

@@ -31,7 +31,8 @@ def write_config(folder: Path, extra: str = "") -> Path:
     path.write_text(
         f'[bot]\ndatabase = "{folder / "bot.db"}"\n'
         f'content_dir = "{REPO / "content" / "modules"}"\n'
-        f'[telegram]\nbot_username = "p2k2_test_bot"\n{extra}',
+        f'[telegram]\nbot_username = "p2k2_test_bot"\n'
+        f"[outbox]\nrate_per_second = 0\nper_chat_interval = 0\n{extra}",
         encoding="utf-8",
     )
     return path
@@ -95,6 +96,21 @@ class Harness:
         assert message is not None
         return str(message.get("text", ""))
 
+    async def tick(self) -> None:
+        """One clock tick at the harness's current time, then deliver the outbox."""
+        await self.services.meetings.tick(self.clock.now())
+        await self.drain()
+
+    async def drain(self) -> None:
+        while await self.services.sender.drain_once():
+            pass
+
+    async def outbox(self, kind: str | None = None) -> list[dict[str, Any]]:
+        rows = await self.db.connection.execute_fetchall(
+            "SELECT * FROM outbox WHERE ? IS NULL OR kind = ? ORDER BY id", (kind, kind)
+        )
+        return [dict(r) for r in rows]
+
     async def participant(self, user: FakeUser) -> Participant:
         found = await self.db.participant_by_telegram(user.id)
         assert found is not None, f"{user.first_name} is not a member"
@@ -150,7 +166,7 @@ async def running_bot(folder: Path, extra_config: str = "") -> AsyncIterator[Har
     fake = FakeBotAPI(token=TOKEN, username="p2k2_test_bot", now=None)
     clock = ManualClock(START)
     settings = make_settings(folder, extra_config)
-    app = build_application(settings, request=FakeRequest(fake), clock=clock)
+    app = build_application(settings, request=FakeRequest(fake), clock=clock, background=False)
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)

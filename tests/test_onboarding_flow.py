@@ -239,7 +239,12 @@ async def test_blocking_marks_unreachable(h: Harness) -> None:
     fac = await register_facilitator(h)
     payload = await create_group(h, fac)
     siti = await join(h, payload, "Siti")
-    await h.process(h.fake.block_bot(siti))
+    blocked = h.fake.block_bot(siti)
+    await h.process(blocked)
     assert not (await h.participant(siti)).reachable
+    await h.process(blocked)  # the same news twice: the facilitator hears once
+    await h.drain()
+    notices = [t for t in h.texts(fac) if "Siti" in t and "tidak bisa menerima" in t]
+    assert len(notices) == 1
     await h.process(h.fake.unblock_bot(siti))
     assert (await h.participant(siti)).reachable

@@ -1,0 +1,339 @@
+"""Meetings and reminders: scheduling rules and the clock tick.
+
+No Telegram here. Messages to members are rendered from the catalog and put in
+the outbox (``db.enqueue``); the outbox sender delivers them. Every method that
+acts on a meeting checks that the acting facilitator owns its group, and every
+RSVP checks that the participant belongs to the meeting's group.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+from bot.auth import Actor, owns_group
+from bot.config import Settings
+from bot.content import Library, Session
+from bot.i18n import Catalog, Html
+from bot.schedule import MonthlyPattern, decide, local_to_utc, reminder_slots
+from db import Database
+from db.meetings import Meeting, NewMeeting
+from db.models import Group, Participant
+from db.outbox import NewMessage
+
+log = logging.getLogger(__name__)
+
+# Callback data prefixes of the buttons under reminders (handled in handlers/meetings.py).
+RSVP_YES = "ry"
+RSVP_NO = "rn"
+RSVP_REASON = "rr"
+REASONS = ("sakit", "keluarga", "bekerja", "lainnya")
+MONTHLY_COUNT = 6  # meetings generated ahead by a monthly pattern
+
+
+class RsvpOutcome(StrEnum):
+    RECORDED = "recorded"
+    NOT_YOURS = "not_yours"
+    CLOSED = "closed"  # cancelled, or already begun
+
+
+@dataclass(frozen=True)
+class TickReport:
+    reminders_queued: int = 0
+    slots_sent: int = 0
+    slots_skipped: int = 0
+
+
+class Meetings:
+    def __init__(
+        self,
+        db: Database,
+        catalog: Catalog,
+        content: Library,
+        settings: Settings,
+        on_enqueued: Callable[[], Awaitable[None] | None] | None = None,
+    ) -> None:
+        self._db = db
+        self._catalog = catalog
+        self._content = content
+        self._settings = settings
+        self._on_enqueued = on_enqueued
+
+    # -- reading --------------------------------------------------------------
+
+    async def propose_session(self, group_id: int) -> Session | None:
+        """The next P2K2 session the group has not had or planned yet."""
+        planned = await self._db.planned_sessions(group_id)
+        return self._content.next_session(planned) or (
+            self._content.sessions[0] if self._content.sessions else None
+        )
+
+    async def owned_meeting(self, actor: Actor, meeting_id: int) -> tuple[Meeting, Group] | None:
+        meeting = await self._db.meeting(meeting_id)
+        if meeting is None:
+            return None
+        group = await self._db.group(meeting.group_id)
+        if group is None or not owns_group(actor, group):
+            return None
+        return meeting, group
+
+    async def owned_groups(self, actor: Actor, group_ids: Sequence[int]) -> list[Group] | None:
+        groups = []
+        for group_id in group_ids:
+            group = await self._db.group(group_id)
+            if group is None or not owns_group(actor, group):
+                return None
+            groups.append(group)
+        return groups
+
+    def topic(self, session_id: str) -> str:
+        session = self._content.session(session_id)
+        if session is None:
+            return session_id
+        return self._catalog.t("meeting.topic", number=session.number, title=session.title)
+
+    def when(self, meeting: Meeting, group: Group) -> str:
+        return self._catalog.datetime(meeting.starts_at, group.timezone)
+
+    # -- scheduling -----------------------------------------------------------
+
+    async def schedule_single(
+        self,
+        actor: Actor,
+        group_ids: Sequence[int],
+        day: date,
+        at: time,
+        place: str | None,
+        session_id: str | None,
+        now: datetime,
+    ) -> list[Meeting] | None:
+        """One meeting per group at ``day`` ``at`` in each group's own time zone.
+
+        None when a group is not hers, the time has passed somewhere, or the
+        session is unknown: nothing is scheduled then.
+        """
+        groups = await self.owned_groups(actor, group_ids)
+        if not groups:
+            return None
+        if session_id is not None and self._content.session(session_id) is None:
+            return None
+        items = []
+        for group in groups:
+            starts_at = local_to_utc(day, at, group.timezone)
+            if starts_at <= now:
+                return None
+            session = session_id or (await self._proposed_id(group.id))
+            items.append(NewMeeting(group.id, starts_at, place or group.place, session))
+        return await self._db.create_meetings(items, now)
+
+    async def schedule_monthly(
+        self,
+        actor: Actor,
+        group_ids: Sequence[int],
+        pattern: MonthlyPattern,
+        place: str | None,
+        now: datetime,
+        count: int = MONTHLY_COUNT,
+    ) -> list[Meeting] | None:
+        """The next ``count`` occurrences for each group, with successive sessions."""
+        groups = await self.owned_groups(actor, group_ids)
+        if not groups:
+            return None
+        created: list[Meeting] = []
+        for group in groups:
+            series_id = await self._db.create_series(group.id, pattern.encode(), now)
+            done = set(await self._db.planned_sessions(group.id))
+            items = []
+            for start in pattern.occurrences(group.timezone, now, count):
+                session = self._content.next_session(done) or self._content.sessions[-1]
+                done.add(session.id)
+                items.append(
+                    NewMeeting(group.id, start, place or group.place, session.id, series_id)
+                )
+            created.extend(await self._db.create_meetings(items, now))
+        return created
+
+    async def _proposed_id(self, group_id: int) -> str:
+        session = await self.propose_session(group_id)
+        if session is None:  # pragma: no cover - the content is validated non-empty
+            raise RuntimeError("no content sessions")
+        return session.id
+
+    async def move(
+        self, actor: Actor, meeting_id: int, starts_at: datetime, now: datetime
+    ) -> Meeting | None:
+        found = await self.owned_meeting(actor, meeting_id)
+        if found is None or not found[0].scheduled or starts_at <= now:
+            return None
+        old, group = found
+        meeting = await self._db.move_meeting(meeting_id, starts_at, now)
+        await self._tell_members(
+            group,
+            f"moved:{meeting.id}:v{meeting.version}",
+            lambda p: self._catalog.t(
+                "meeting.moved_notice",
+                name=p.name,
+                old=self.when(old, group),
+                new=self.when(meeting, group),
+                place=meeting.place,
+                topic=self.topic(meeting.session_id),
+            ),
+            now,
+        )
+        return meeting
+
+    async def cancel(self, actor: Actor, meeting_id: int, now: datetime) -> Meeting | None:
+        found = await self.owned_meeting(actor, meeting_id)
+        if found is None or not await self._db.cancel_meeting(meeting_id, now):
+            return None
+        meeting, group = found
+        await self._tell_members(
+            group,
+            f"cancelled:{meeting.id}",
+            lambda p: self._catalog.t(
+                "meeting.cancelled_notice", name=p.name, when=self.when(meeting, group)
+            ),
+            now,
+        )
+        return meeting
+
+    async def _tell_members(
+        self,
+        group: Group,
+        key_prefix: str,
+        render: Callable[[Participant], str],
+        now: datetime,
+    ) -> int:
+        recipients = await self._db.reminder_recipients(group.id)
+        count = await self._db.enqueue(
+            (
+                NewMessage(
+                    key=f"{key_prefix}:{p.id}",
+                    chat_id=p.telegram_id or 0,
+                    participant_id=p.id,
+                    kind=key_prefix.split(":", 1)[0],
+                    text=render(p),
+                    buttons=None,
+                    not_before=now,
+                )
+                for p in recipients
+            ),
+            now,
+        )
+        await self._enqueued()
+        return count
+
+    async def _enqueued(self) -> None:
+        if self._on_enqueued is not None:
+            result = self._on_enqueued()
+            if result is not None:
+                await result
+
+    # -- RSVP -----------------------------------------------------------------
+
+    async def rsvp(
+        self,
+        participant: Participant,
+        meeting_id: int,
+        answer: str,
+        reason: str | None,
+        now: datetime,
+    ) -> tuple[RsvpOutcome, Meeting | None]:
+        meeting = await self._db.meeting(meeting_id)
+        if meeting is None or meeting.group_id != participant.group_id or not participant.active:
+            return RsvpOutcome.NOT_YOURS, None
+        if not meeting.scheduled or meeting.starts_at <= now:
+            return RsvpOutcome.CLOSED, meeting
+        if answer not in {"yes", "no"} or (reason is not None and reason not in REASONS):
+            return RsvpOutcome.NOT_YOURS, None
+        await self._db.set_rsvp(meeting.id, participant.id, answer, reason, now)
+        return RsvpOutcome.RECORDED, meeting
+
+    # -- the clock tick -------------------------------------------------------
+
+    async def tick(self, now: datetime) -> TickReport:
+        """Queue the reminders that are due at ``now``; record skipped ones.
+
+        Idempotent: the outbox key makes a repeated enqueue a no-op, and a slot
+        recorded as sent or skipped is never considered again.
+        """
+        schedule = self._settings.schedule
+        horizon = max(schedule.reminder_offsets, default=timedelta(0)) + timedelta(days=1)
+        queued = sent = skipped = 0
+        for candidate in await self._db.reminder_candidates(now, now + horizon):
+            meeting, group = candidate.meeting, candidate.group
+            slots = reminder_slots(
+                meeting.starts_at,
+                group.timezone,
+                schedule.reminder_offsets,
+                schedule.quiet_start,
+                schedule.quiet_end,
+            )
+            handled = {timedelta(minutes=m) for m in candidate.handled_minutes}
+            if all(slot.offset in handled for slot in slots):
+                continue
+            decision = decide(slots, handled, meeting.starts_at, now, schedule.stale_after)
+            outcomes = [(_minutes(s.offset), "skipped") for s in decision.skip]
+            if decision.send is not None:
+                queued += await self._enqueue_reminders(meeting, group, decision.send.offset, now)
+                outcomes.append((_minutes(decision.send.offset), "sent"))
+                sent += 1
+            skipped += len(decision.skip)
+            if outcomes:
+                await self._db.record_slots(meeting.id, meeting.version, outcomes, now)
+        if queued:
+            await self._enqueued()
+        return TickReport(queued, sent, skipped)
+
+    async def _enqueue_reminders(
+        self, meeting: Meeting, group: Group, offset: timedelta, now: datetime
+    ) -> int:
+        recipients = await self._db.reminder_recipients(group.id)
+        when = self.when(meeting, group)
+        topic = self.topic(meeting.session_id)
+        buttons = [
+            [
+                (self._catalog.t("reminder.button_yes"), f"{RSVP_YES}:{meeting.id}"),
+                (self._catalog.t("reminder.button_no"), f"{RSVP_NO}:{meeting.id}"),
+            ]
+        ]
+        minutes = _minutes(offset)
+        return await self._db.enqueue(
+            (
+                NewMessage(
+                    key=f"reminder:{meeting.id}:v{meeting.version}:{p.id}:{minutes}",
+                    chat_id=p.telegram_id or 0,
+                    participant_id=p.id,
+                    kind="reminder",
+                    text=self._catalog.t(
+                        "reminder.text",
+                        name=p.name,
+                        lead=Html(self._lead(meeting.starts_at - now)),
+                        when=when,
+                        place=meeting.place,
+                        topic=topic,
+                        group=group.name,
+                    ),
+                    buttons=buttons,
+                    not_before=now,
+                )
+                for p in recipients
+            ),
+            now,
+        )
+
+    def _lead(self, remaining: timedelta) -> str:
+        """How long until the meeting, e.g. "3 hari lagi": the time actually left."""
+        hours = round(remaining / timedelta(hours=1))
+        if hours >= 24:
+            return self._catalog.t("reminder.lead_days", days=round(hours / 24))
+        if hours >= 1:
+            return self._catalog.t("reminder.lead_hours", hours=hours)
+        return self._catalog.t("reminder.lead_soon")
+
+
+def _minutes(offset: timedelta) -> int:
+    return int(offset.total_seconds() // 60)
