@@ -96,6 +96,19 @@ class OutboxSettings:
 
 
 @dataclass(frozen=True)
+class AttendanceSettings:
+    open_before: timedelta  # the check-in window opens this long before the start
+    meeting_length: timedelta
+    close_after: timedelta  # ... and closes this long after the meeting's end
+    late_grace: timedelta  # a check-in written in the window may arrive this late
+    max_wrong_codes: int
+    alert_in_a_row: int  # alert after N unexcused misses in a row ...
+    alert_m: int  # ... or M unexcused misses ...
+    alert_k: int  # ... among the last K meetings
+    alert_remind_after: timedelta  # an alert still open this long is brought back once
+
+
+@dataclass(frozen=True)
 class Settings:
     config_path: Path
     database: Path
@@ -106,6 +119,7 @@ class Settings:
     telegram: TelegramSettings
     schedule: ScheduleSettings
     outbox: OutboxSettings
+    attendance: AttendanceSettings
     token: Secret | None
 
     def require_token(self) -> Secret:
@@ -192,6 +206,16 @@ def parse_duration(text: str) -> timedelta:
     )
 
 
+def _duration(reader: _Reader, name: str, default: str) -> timedelta:
+    text = reader.str_(name, default)
+    try:
+        return parse_duration(text)
+    except ValueError:
+        raise reader.fail(
+            name, f'must be a duration like "30m", "2h" or "7d", got {text!r}'
+        ) from None
+
+
 def _parse_hhmm(reader: _Reader, name: str, default: str) -> time:
     text = reader.str_(name, default)
     match = _HHMM_RE.match(text)
@@ -263,11 +287,7 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
         ) from None
     quiet_start = _parse_hhmm(s, "quiet_start", "21:00")
     quiet_end = _parse_hhmm(s, "quiet_end", "06:00")
-    stale_raw = s.str_("stale_after", "12h")
-    try:
-        stale_after = parse_duration(stale_raw)
-    except ValueError:
-        raise s.fail("stale_after", f'must be a duration like "12h", got {stale_raw!r}') from None
+    stale_after = _duration(s, "stale_after", "12h")
     s.finish()
 
     o = root.table("outbox")
@@ -278,6 +298,22 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
         batch_size=o.int_("batch_size", 200, low=1, high=10000),
     )
     o.finish()
+
+    a = root.table("attendance")
+    attendance = AttendanceSettings(
+        open_before=_duration(a, "open_before", "30m"),
+        meeting_length=_duration(a, "meeting_length", "120m"),
+        close_after=_duration(a, "close_after", "30m"),
+        late_grace=_duration(a, "late_grace", "2h"),
+        max_wrong_codes=a.int_("max_wrong_codes", 5, low=1, high=50),
+        alert_in_a_row=a.int_("alert_in_a_row", 2, low=1, high=24),
+        alert_m=a.int_("alert_m", 3, low=1, high=24),
+        alert_k=a.int_("alert_k", 6, low=1, high=24),
+        alert_remind_after=_duration(a, "alert_remind_after", "7d"),
+    )
+    if attendance.alert_m > attendance.alert_k:
+        raise a.fail("alert_m", "must not be larger than alert_k")
+    a.finish()
     root.finish()
 
     token_value = env.get(TOKEN_ENV, "").strip()
@@ -312,6 +348,7 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
             stale_after=stale_after,
         ),
         outbox=outbox,
+        attendance=attendance,
         token=token,
     )
 
