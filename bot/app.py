@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.attendance import Attendance
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import load_library
@@ -68,6 +69,7 @@ def build_application(
             meetings=Meetings(db, catalog, content, settings, on_enqueued=sender.wake),
             sender=sender,
             reachability=reachability,
+            attendance=Attendance(db, catalog, content, settings),
             bot_username=app.bot.username,
         )
         attach_services(app, services)
@@ -132,8 +134,12 @@ async def tick_job(context: BotContext) -> None:
 
 
 async def tick(services: Services) -> None:
+    """Everything time-driven, in order: reminders, then check-in windows and alerts."""
     now = services.clock.now()
     report = await services.meetings.tick(now)
+    queued = await services.attendance.tick(now)
+    if queued:
+        services.sender.wake()
     if report.reminders_queued:
         log.info(
             "tick: %d reminders queued (%d slots sent, %d skipped)",

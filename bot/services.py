@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.attendance import Attendance
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Library
@@ -26,4 +27,5 @@ class Services:
     meetings: Meetings
     sender: OutboxSender
     reachability: Reachability
+    attendance: Attendance
     bot_username: str = ""

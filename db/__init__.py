@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from db.attendance import AttendanceQueries
 from db.connection import connect
 from db.meetings import MeetingQueries
 from db.migrate import DatabaseTooNew, MigrationError, migrate
@@ -16,7 +17,7 @@ from db.outbox import OutboxQueries
 from db.quiz import QuizQueries
 
 
-class Database(OnboardingQueries, MeetingQueries, OutboxQueries, QuizQueries):
+class Database(OnboardingQueries, MeetingQueries, OutboxQueries, QuizQueries, AttendanceQueries):
     """All queries of the bot, over one connection."""
 
     @classmethod

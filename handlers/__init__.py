@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import common, groups, materi, meetings, onboarding
+from handlers import attendance, common, groups, materi, meetings, onboarding
 from handlers.registry import Dispatcher, Router
 
 ROUTERS: tuple[Router, ...] = (
@@ -25,6 +25,7 @@ ROUTERS: tuple[Router, ...] = (
     groups.router,
     meetings.router,
     materi.router,
+    attendance.router,
 )
 
 

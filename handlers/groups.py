@@ -11,7 +11,7 @@ from bot.auth import FACILITATORS, Role
 from bot.codes import JOIN_PREFIX, deep_link
 from bot.config import TIMEZONES
 from bot.i18n import zone_label
-from bot.onboarding import clean_group_name, clean_place
+from bot.onboarding import clean_group_name, clean_person_name, clean_place
 from db.models import ChatState, Group
 from handlers.registry import Call, Router, keyboard
 
@@ -168,7 +168,9 @@ async def list_members(call: Call, group_id: int, page: int) -> None:
     for m in shown:
         key = "group.member_item_leader" if m.id == group.leader_id else "group.member_item"
         label = call.t(key, name=m.name)
-        if not m.reachable:
+        if m.telegram_id is None:
+            label = call.t("group.member_item_offline", label=label)
+        elif not m.reachable:
             label = call.t("group.member_item_unreachable", label=label)
         rows.append([(label, member_detail.data(group.id, m.id))])
     nav = []
@@ -178,6 +180,7 @@ async def list_members(call: Call, group_id: int, page: int) -> None:
         nav.append((call.t("common.button_next"), list_members.data(group.id, page + 1)))
     if nav:
         rows.append(nav)
+    rows.append([(call.t("group.button_add_offline"), add_offline.data(group.id))])
     rows.append([(call.t("common.button_back"), open_group.data(group.id))])
     text = (
         call.t(
@@ -187,6 +190,35 @@ async def list_members(call: Call, group_id: int, page: int) -> None:
         else call.t("group.members_empty", name=group.name)
     )
     await call.show(text, keyboard(*rows))
+
+
+@router.action("ga", FACILITATORS, int)
+async def add_offline(call: Call, group_id: int) -> None:
+    """A mother without a phone (or sharing one): the facilitator adds her by name, so
+    her attendance can be marked."""
+    group = await _owned(call, group_id)
+    if group is None:
+        return
+    await call.set_state("group_add_offline", group_id=group.id)
+    await call.reply(call.t("group.ask_offline_name", group=group.name))
+
+
+@router.input("group_add_offline", FACILITATORS)
+async def add_offline_name(call: Call, state: ChatState) -> None:
+    name = clean_person_name(call.message.text or "") if call.message else None
+    if name is None:
+        await call.reply(call.t("join.name_invalid"))
+        return
+    group = await call.services.onboarding.owned_group(call.actor, int(state.data["group_id"]))
+    await call.clear_state()
+    if group is None:
+        await call.reply(call.t("common.stale_button"))
+        return
+    await call.services.db.add_participant(group.id, None, name, None, call.now)
+    await call.reply(
+        call.t("group.offline_added", name=name, group=group.name),
+        keyboard([(call.t("group.button_members"), list_members.data(group.id, 0))]),
+    )
 
 
 @router.action("gp", FACILITATORS, int, int)

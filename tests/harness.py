@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.app import AnyApplication, build_application
+from bot.app import AnyApplication, build_application, tick
 from bot.clock import ManualClock
 from bot.config import TOKEN_ENV, Settings, load_settings
 from bot.context import services_of
@@ -98,7 +98,7 @@ class Harness:
 
     async def tick(self) -> None:
         """One clock tick at the harness's current time, then deliver the outbox."""
-        await self.services.meetings.tick(self.clock.now())
+        await tick(self.services)
         await self.drain()
 
     async def drain(self) -> None:

@@ -248,3 +248,21 @@ async def test_blocking_marks_unreachable(h: Harness) -> None:
     assert len(notices) == 1
     await h.process(h.fake.unblock_bot(siti))
     assert (await h.participant(siti)).reachable
+
+
+async def test_facilitator_adds_a_mother_without_a_phone(h: Harness) -> None:
+    fac = await register_facilitator(h)
+    payload = await create_group(h, fac)
+    siti = await join(h, payload, "Siti")
+    await h.send(fac, "/kelompok")
+    await h.press(fac, "Mawar")
+    await h.press(fac, "Anggota")
+    await h.press(fac, "Tambah anggota tanpa HP")
+    await h.send(fac, "/")
+    assert h.last_text(fac) == h.t("join.name_invalid")
+    await h.send(fac, "Mak Ijah")
+    assert "Mak Ijah" in h.last_text(fac)
+    await h.press(fac, "Anggota")
+    assert "Mak Ijah (tanpa HP)" in button_labels(h.last_with_buttons(fac))
+    members = await h.db.members((await h.participant(siti)).group_id)
+    assert [(m.name, m.telegram_id) for m in members] == [("Mak Ijah", None), ("Siti", siti.id)]
