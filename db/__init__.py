@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from db.announcements import AnnouncementQueries
 from db.attendance import AttendanceQueries
 from db.connection import connect
 from db.meetings import MeetingQueries
@@ -15,9 +16,18 @@ from db.migrate import DatabaseTooNew, MigrationError, migrate
 from db.onboarding import OnboardingQueries
 from db.outbox import OutboxQueries
 from db.quiz import QuizQueries
+from db.reports import ReportQueries
 
 
-class Database(OnboardingQueries, MeetingQueries, OutboxQueries, QuizQueries, AttendanceQueries):
+class Database(
+    OnboardingQueries,
+    MeetingQueries,
+    OutboxQueries,
+    QuizQueries,
+    AttendanceQueries,
+    AnnouncementQueries,
+    ReportQueries,
+):
     """All queries of the bot, over one connection."""
 
     @classmethod

@@ -16,7 +16,16 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import attendance, common, groups, materi, meetings, onboarding
+from handlers import (
+    announcements,
+    attendance,
+    common,
+    groups,
+    materi,
+    meetings,
+    onboarding,
+    reports,
+)
 from handlers.registry import Dispatcher, Router
 
 ROUTERS: tuple[Router, ...] = (
@@ -26,6 +35,8 @@ ROUTERS: tuple[Router, ...] = (
     meetings.router,
     materi.router,
     attendance.router,
+    announcements.router,
+    reports.router,
 )
 
 

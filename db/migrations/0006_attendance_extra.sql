@@ -1,0 +1,1 @@
+-- Reserved for attendance additions (kept so later migrations keep their numbers).

@@ -1,0 +1,1 @@
+-- Reserved for announcements (filled in by the announcements work).

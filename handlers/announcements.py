@@ -1,0 +1,7 @@
+"""announcements."""
+
+from __future__ import annotations
+
+from handlers.registry import Router
+
+router = Router()
