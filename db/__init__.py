@@ -15,6 +15,7 @@ from db.meetings import MeetingQueries
 from db.migrate import DatabaseTooNew, MigrationError, migrate
 from db.onboarding import OnboardingQueries
 from db.outbox import OutboxQueries
+from db.privacy import PrivacyQueries
 from db.quiz import QuizQueries
 from db.reports import ReportQueries
 
@@ -27,6 +28,7 @@ class Database(
     AttendanceQueries,
     AnnouncementQueries,
     ReportQueries,
+    PrivacyQueries,
 ):
     """All queries of the bot, over one connection."""
 

@@ -24,6 +24,7 @@ from handlers import (
     materi,
     meetings,
     onboarding,
+    privacy,
     reports,
 )
 from handlers.registry import Dispatcher, Router
@@ -37,6 +38,7 @@ ROUTERS: tuple[Router, ...] = (
     attendance.router,
     announcements.router,
     reports.router,
+    privacy.router,
 )
 
 

@@ -10,13 +10,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.fakeapi import FakeUser
-from tests.e2e import E2EBot, run_cli, running_e2e_bot
+from tests.e2e import Config, E2EBot, run_cli, running_e2e_bot
 from tests.test_e2e_onboarding import first_line, join_group
 
 GROUP = "Mawar 1"  # join_group expects this group name
 PLACE = "Balai Desa Sukamaju"
 WIB = ZoneInfo("Asia/Jakarta")
-OVERRIDES = {
+OVERRIDES: Config = {
     # Short offsets so a meeting a few minutes ahead has a reminder due at once; the
     # quiet-hours window is empty so the test passes at any hour.
     "schedule": {

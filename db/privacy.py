@@ -1,0 +1,90 @@
+"""What the bot stores about a participant, and erasing it.
+
+Erasing keeps the rows that statistics need (attendance marks, the membership row)
+but removes everything that identifies her: name, phone, Telegram id, excuse reasons,
+quiz answers, pending dialogue, follow-up notes, and the texts of messages addressed
+to her or naming her. Her attendance then counts only as anonymous numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from db.base import DatabaseBase
+from db.connection import to_db
+from db.outbox import encode_payload
+
+ERASED_NAME = ""
+
+
+@dataclass(frozen=True)
+class StoredAbout:
+    """Counts of what is kept about one participant (shown to her by /datasaya)."""
+
+    attendance: int
+    rsvps: int
+    quiz_answers: int
+    messages: int
+
+
+class PrivacyQueries(DatabaseBase):
+    async def stored_about(self, participant_id: int) -> StoredAbout:
+        async with self.tx(write=False) as tx:
+            counts = []
+            for sql in (
+                "SELECT count(*) FROM attendance WHERE participant_id = ?",
+                "SELECT count(*) FROM rsvps WHERE participant_id = ?",
+                "SELECT count(*) FROM quiz_answers WHERE participant_id = ?",
+                "SELECT count(*) FROM outbox WHERE participant_id = ?",
+            ):
+                row = await tx.one(sql, (participant_id,))
+                counts.append(int(row[0]) if row else 0)
+        return StoredAbout(*counts)
+
+    async def erase_participant(self, participant_id: int, now: datetime) -> bool:
+        """Anonymise her, in one transaction. False when there is no such member."""
+        async with self.tx() as tx:
+            row = await tx.one(
+                "SELECT telegram_id FROM participants WHERE id = ? AND name != ?",
+                (participant_id, ERASED_NAME),
+            )
+            if row is None:
+                return False
+            telegram_id = row["telegram_id"]
+            await tx.execute(
+                "UPDATE participants SET name = ?, phone = NULL, telegram_id = NULL,"
+                " status = 'left', left_at = COALESCE(left_at, ?), reachable = 0,"
+                " unreachable_since = NULL WHERE id = ?",
+                (ERASED_NAME, to_db(now), participant_id),
+            )
+            for sql in (
+                "UPDATE groups SET leader_id = NULL WHERE leader_id = ?",
+                "UPDATE rsvps SET reason = NULL WHERE participant_id = ?",
+                "UPDATE attendance SET reason = NULL, checked_in_at = NULL"
+                " WHERE participant_id = ?",
+                "DELETE FROM quiz_answers WHERE participant_id = ?",
+                "DELETE FROM alerts WHERE participant_id = ?",
+                "DELETE FROM checkin_attempts WHERE participant_id = ?",
+            ):
+                await tx.execute(sql, (participant_id,))
+            # Messages to her or about her: unsent ones are dropped, sent ones lose their text.
+            erased = encode_payload("", None)
+            about = f"unreachable:{participant_id}:%"  # bot.outbox.unreachable_key
+            await tx.execute(
+                "DELETE FROM outbox WHERE status IN ('queued', 'sending')"
+                " AND (participant_id = ? OR (kind = 'unreachable_notice' AND key LIKE ?))",
+                (participant_id, about),
+            )
+            await tx.execute(
+                "UPDATE outbox SET payload = ? WHERE participant_id = ?"
+                " OR (kind = 'unreachable_notice' AND key LIKE ?)",
+                (erased, participant_id, about),
+            )
+            if telegram_id is not None:
+                await tx.execute("DELETE FROM chat_states WHERE telegram_id = ?", (telegram_id,))
+                await tx.execute(
+                    "UPDATE outbox SET payload = ?, chat_id = 0 WHERE chat_id = ?",
+                    (erased, telegram_id),
+                )
+        return True

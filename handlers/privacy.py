@@ -1,0 +1,74 @@
+"""/datasaya: a participant sees what the bot stores about her, and can erase it."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.error import TelegramError
+
+from bot.auth import MEMBERS, REGISTERED, Role
+from handlers.registry import Call, Router, keyboard
+
+log = logging.getLogger(__name__)
+router = Router()
+
+
+@router.command("datasaya", REGISTERED, menu="menu.my_data")
+async def my_data(call: Call, args: list[str]) -> None:
+    actor = call.actor
+    if actor.facilitator is not None:
+        await call.reply(call.t("privacy.facilitator", name=actor.facilitator.name))
+        return
+    participant, group = actor.participant, actor.group
+    assert participant is not None and group is not None
+    stored = await call.services.db.stored_about(participant.id)
+    await call.reply(
+        call.t(
+            "privacy.mine",
+            name=participant.name,
+            group=group.name,
+            phone=participant.phone or call.t("privacy.no_phone"),
+            joined=call.services.catalog.date(participant.joined_at, group.timezone),
+            attendance=stored.attendance,
+            rsvps=stored.rsvps,
+            quiz=stored.quiz_answers,
+            messages=stored.messages,
+        ),
+        keyboard([(call.t("privacy.button_erase"), erase_ask.data())]),
+    )
+
+
+@router.action("pe", MEMBERS)
+async def erase_ask(call: Call) -> None:
+    await call.show(
+        call.t("privacy.erase_confirm"),
+        keyboard(
+            [(call.t("privacy.button_erase_yes"), erase_yes.data())],
+            [(call.t("privacy.button_keep"), erase_no.data())],
+        ),
+    )
+
+
+@router.action("pen", MEMBERS)
+async def erase_no(call: Call) -> None:
+    await call.show(call.t("privacy.kept"))
+
+
+@router.action("pey", MEMBERS)
+async def erase_yes(call: Call) -> None:
+    participant, group = call.actor.participant, call.actor.group
+    assert participant is not None and group is not None
+    if not await call.services.db.erase_participant(participant.id, call.now):
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return
+    log.info("participant %s erased her data", participant.id)
+    await call.show(call.t("privacy.erased"))
+    await call.context.menus.set_menu(call.context, call.chat_id, Role.STRANGER)
+    facilitator = await call.services.db.facilitator(group.facilitator_id)
+    if facilitator is not None:
+        try:
+            await call.context.bot.send_message(
+                facilitator.telegram_id, call.t("privacy.facilitator_notice", group=group.name)
+            )
+        except TelegramError as exc:
+            log.info("could not tell the facilitator about an erasure: %s", exc)
