@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -38,12 +40,14 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock | None = None,
     background: bool = True,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> AnyApplication:
     """The bot, wired. Catalog and content are validated here, before anything runs;
     the database opens in ``post_init`` and closes in ``post_shutdown``.
 
     ``background=False`` (handler tests) leaves out the outbox sender task and the
-    clock tick job, so a test drives ``tick(now)`` and ``drain_once()`` itself.
+    clock tick job, so a test drives ``tick(now)`` and ``drain_once()`` itself; ``sleep``
+    is how the sender waits (tests pass one that moves their manual clock).
     """
     catalog = Catalog.load()
     content = load_library(settings.content_dir)
@@ -57,7 +61,9 @@ def build_application(
         async def unreachable(participant_ids: list[int]) -> None:
             await reachability.became_unreachable(participant_ids, the_clock.now())
 
-        sender = OutboxSender(db, app.bot, settings.outbox, the_clock, on_unreachable=unreachable)
+        sender = OutboxSender(
+            db, app.bot, settings.outbox, the_clock, sleep=sleep, on_unreachable=unreachable
+        )
         reachability = Reachability(db, catalog, sender.wake)
         services = Services(
             settings=settings,

@@ -4,9 +4,10 @@ a real SQLite file and a manual clock. Updates go through ``application.process_
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +167,15 @@ async def running_bot(folder: Path, extra_config: str = "") -> AsyncIterator[Har
     fake = FakeBotAPI(token=TOKEN, username="p2k2_test_bot", now=None)
     clock = ManualClock(START)
     settings = make_settings(folder, extra_config)
-    app = build_application(settings, request=FakeRequest(fake), clock=clock, background=False)
+
+    async def sleep(seconds: float) -> None:
+        """The sender waits on the manual clock: time moves, nothing sleeps."""
+        clock.advance(timedelta(seconds=seconds))
+        await asyncio.sleep(0)
+
+    app = build_application(
+        settings, request=FakeRequest(fake), clock=clock, background=False, sleep=sleep
+    )
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
