@@ -1,0 +1,68 @@
+"""Bulk loading for benchmarks and demos: many rows in few transactions.
+
+Used by ``bench/seed.py`` to build a district-sized database quickly. The running bot
+never uses this module; it goes through the query mixins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import aiosqlite
+
+Row = Sequence[Any]
+
+_INSERTS = {
+    "facilitators": (
+        "INSERT INTO facilitators (id, telegram_id, name, created_at) VALUES (?, ?, ?, ?)"
+    ),
+    "groups": (
+        "INSERT INTO groups (id, facilitator_id, name, timezone, place, join_code, leader_id,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    ),
+    "participants": (
+        "INSERT INTO participants (id, group_id, telegram_id, name, phone, status, reachable,"
+        " joined_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    ),
+    "meetings": (
+        "INSERT INTO meetings (id, group_id, starts_at, place, session_id, status, created_at,"
+        " updated_at, checkin_code, window_opened_at, finalized_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ),
+    "attendance": (
+        "INSERT INTO attendance (meeting_id, participant_id, status, source, reason,"
+        " checked_in_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    ),
+    "rsvps": (
+        "INSERT INTO rsvps (meeting_id, participant_id, answer, reason, answered_at)"
+        " VALUES (?, ?, ?, ?, ?)"
+    ),
+    "alerts": (
+        "INSERT INTO alerts (participant_id, group_id, kind, trigger_meeting_id, missed,"
+        " status, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    ),
+}
+
+
+class BulkLoader:
+    """``await loader.insert("participants", rows)``: one transaction per call."""
+
+    TABLES = tuple(_INSERTS)
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def insert(self, table: str, rows: Iterable[Row]) -> None:
+        sql = _INSERTS[table]
+        await self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            await self._conn.executemany(sql, rows)
+        except BaseException:
+            await self._conn.execute("ROLLBACK")
+            raise
+        await self._conn.execute("COMMIT")
+
+    async def analyze(self) -> None:
+        """Fresh statistics for the query planner after a big load."""
+        await self._conn.execute("ANALYZE")
