@@ -63,6 +63,16 @@ class BulkLoader:
             raise
         await self._conn.execute("COMMIT")
 
+    async def move_scheduled_meetings(self, starts_at: str) -> int:
+        """Every scheduled meeting at one moment: a whole district's reminders due at once."""
+        await self._conn.execute("BEGIN IMMEDIATE")
+        cur = await self._conn.execute(
+            "UPDATE meetings SET starts_at = ?, version = version + 1 WHERE status = 'scheduled'",
+            (starts_at,),
+        )
+        await self._conn.execute("COMMIT")
+        return cur.rowcount
+
     async def analyze(self) -> None:
         """Fresh statistics for the query planner after a big load."""
         await self._conn.execute("ANALYZE")
