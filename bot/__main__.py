@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot run | migrate | check | invite-facilitator``."""
+"""Command line: ``python -m bot run | migrate | check | invite-facilitator | report``."""
 
 from __future__ import annotations
 
@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     add("check", "validate config, database and content, then exit")
     invite = add("invite-facilitator", "print a one-time invite link for a facilitator")
     invite.add_argument("--name", required=True, help="the facilitator's name")
+    report = add(
+        "report",
+        "write the monthly CSV and XLSX of every facilitator, and a totals workbook",
+    )
+    report.add_argument("--month", required=True, help="the month, YYYY-MM")
+    report.add_argument("--out", required=True, type=Path, help="folder to write the files to")
     return parser
 
 
@@ -61,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(check_command(settings, sys.stdout))
         if args.command == "invite-facilitator":
             return asyncio.run(invite_command(settings, args.name, sys.stdout))
+        if args.command == "report":
+            return asyncio.run(report_command(settings, args.month, args.out, sys.stdout))
     except (ConfigError, ContentError, CatalogError, CliError, MigrationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -132,6 +140,50 @@ async def invite_command(settings: Settings, name: str, out: IO[str]) -> int:
         await db.close()
     print(deep_link(username, FACILITATOR_PREFIX + invite.code), file=out)
     print(f"valid until {invite.expires_at.isoformat()} (one use)", file=out)
+    return 0
+
+
+async def report_command(settings: Settings, month_text: str, out_dir: Path, out: IO[str]) -> int:
+    """Per facilitator ``pendamping-<id>-<name>-YYYY-MM.csv`` and ``.xlsx`` (the same files
+    the bot sends her), plus ``total-YYYY-MM.xlsx`` with one row per facilitator and group
+    and the grand total. Reads the database only; safe while the bot runs (WAL)."""
+    from bot.reports import Reports, csv_bytes, parse_month, safe_filename, totals_xlsx_bytes
+    from bot.reports import xlsx_bytes as workbook_bytes
+
+    month = parse_month(month_text)
+    if month is None:
+        raise CliError(f"--month: {month_text!r} is not a month like 2026-12")
+    if not settings.database.exists():
+        raise CliError(f"{settings.database}: no database yet; run migrate first")
+    catalog = Catalog.load()
+    library = load_library(settings.content_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"--out: cannot create {out_dir}: {exc.strerror}") from None
+    db = await Database.open(settings.database, apply_migrations=False)
+    try:
+        version = await schema_version(db.connection)
+        if version != len(load_migrations()):
+            raise CliError(f"{settings.database}: schema {version} is not current; run migrate")
+        reports = Reports(db, catalog, library, settings.attendance)
+        labels = reports.labels(*month)
+        tag = f"{month[0]:04d}-{month[1]:02d}"
+        done = []
+        for facilitator in await db.all_facilitators():
+            report = await reports.month_report(facilitator, *month)
+            stem = f"pendamping-{facilitator.id}-{safe_filename(facilitator.name)}-{tag}"
+            csv_data = await asyncio.to_thread(csv_bytes, report, labels)
+            xlsx_data = await asyncio.to_thread(workbook_bytes, report, labels)
+            (out_dir / f"{stem}.csv").write_bytes(csv_data)
+            (out_dir / f"{stem}.xlsx").write_bytes(xlsx_data)
+            done.append(report)
+            print(f"{stem}: {len(report.meetings)} meetings", file=out)
+        totals = await asyncio.to_thread(totals_xlsx_bytes, done, labels)
+        (out_dir / f"total-{tag}.xlsx").write_bytes(totals)
+        print(f"total-{tag}.xlsx: {len(done)} facilitators", file=out)
+    finally:
+        await db.close()
     return 0
 
 

@@ -476,12 +476,21 @@ class OutboxSender:
     async def _deliver(self, row: OutboxRow) -> bool:
         """Send one row and record the outcome; True if delivered."""
         try:
-            message = await self._bot.send_message(
-                row.chat_id,
-                row.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(row.buttons),
-            )
+            if row.photo:
+                message = await self._bot.send_photo(
+                    row.chat_id,
+                    row.photo,
+                    caption=row.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(row.buttons),
+                )
+            else:
+                message = await self._bot.send_message(
+                    row.chat_id,
+                    row.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(row.buttons),
+                )
         except Exception as exc:  # every failure is classified; one row must not stop all
             await self._settle(row, classify(exc))
             return False

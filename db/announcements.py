@@ -1,9 +1,167 @@
-"""Queries for announcements."""
+"""Queries for announcements: the row, its groups, the daily quota and the fan-out."""
 
 from __future__ import annotations
 
-from db.base import DatabaseBase
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from db.base import DatabaseBase, Tx
+from db.connection import from_db, to_db
+from db.models import Participant
+from db.onboarding import participant_from
+
+
+@dataclass(frozen=True)
+class Announcement:
+    id: int
+    draft: str
+    author_kind: str  # "leader" or "facilitator"
+    author_telegram_id: int
+    author_participant_id: int | None
+    author_facilitator_id: int | None
+    author_name: str
+    text: str
+    photo_file_id: str | None
+    recipients: int  # messages queued to members
+    skipped: int  # active members the bot could not write to (no Telegram, or unreachable)
+    created_at: datetime
+    group_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class NewAnnouncement:
+    draft: str
+    author_kind: str
+    author_telegram_id: int
+    author_participant_id: int | None
+    author_facilitator_id: int | None
+    author_name: str
+    text: str
+    photo_file_id: str | None
+    group_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class QuotaWindow:
+    """At most ``limit`` announcements by the author created in ``[start, end)``."""
+
+    start: datetime
+    end: datetime
+    limit: int
+
+
+async def _announcement(tx: Tx, announcement_id: int) -> Announcement | None:
+    row = await tx.one("SELECT * FROM announcements WHERE id = ?", (announcement_id,))
+    if row is None:
+        return None
+    groups = await tx.all(
+        "SELECT group_id FROM announcement_groups WHERE announcement_id = ? ORDER BY group_id",
+        (announcement_id,),
+    )
+    return _from_row(row, tuple(int(g[0]) for g in groups))
+
+
+def _from_row(row: aiosqlite.Row, group_ids: tuple[int, ...]) -> Announcement:
+    return Announcement(
+        id=row["id"],
+        draft=row["draft"],
+        author_kind=row["author_kind"],
+        author_telegram_id=row["author_telegram_id"],
+        author_participant_id=row["author_participant_id"],
+        author_facilitator_id=row["author_facilitator_id"],
+        author_name=row["author_name"],
+        text=row["text"],
+        photo_file_id=row["photo_file_id"],
+        recipients=row["recipients"],
+        skipped=row["skipped"],
+        created_at=from_db(row["created_at"]),
+        group_ids=group_ids,
+    )
+
+
+async def _count_in(tx: Tx, author_telegram_id: int, kind: str, window: QuotaWindow) -> int:
+    row = await tx.one(
+        "SELECT COUNT(*) FROM announcements WHERE author_telegram_id = ? AND author_kind = ?"
+        " AND created_at >= ? AND created_at < ?",
+        (author_telegram_id, kind, to_db(window.start), to_db(window.end)),
+    )
+    return int(row[0]) if row is not None else 0
 
 
 class AnnouncementQueries(DatabaseBase):
-    pass
+    async def announcements_in(
+        self, author_telegram_id: int, author_kind: str, window: QuotaWindow
+    ) -> int:
+        """How many announcements she created inside the window."""
+        async with self.tx(write=False) as tx:
+            return await _count_in(tx, author_telegram_id, author_kind, window)
+
+    async def create_announcement(
+        self, item: NewAnnouncement, quota: QuotaWindow | None, now: datetime
+    ) -> tuple[Announcement | None, bool]:
+        """Store the announcement unless the quota is used up; one transaction.
+
+        Returns ``(announcement, created)``: the existing row (``created`` False) when this
+        draft was already confirmed; ``(None, False)`` when the quota is used up. The count
+        and the insert happen under the write lock, so two confirmations cannot both slip
+        under the limit.
+        """
+        async with self.tx() as tx:
+            row = await tx.one("SELECT id FROM announcements WHERE draft = ?", (item.draft,))
+            if row is not None:
+                return await _announcement(tx, int(row[0])), False
+            if quota is not None and (
+                await _count_in(tx, item.author_telegram_id, item.author_kind, quota)
+                >= quota.limit
+            ):
+                return None, False
+            announcement_id = await tx.insert(
+                "INSERT INTO announcements (draft, author_kind, author_telegram_id,"
+                " author_participant_id, author_facilitator_id, author_name, text,"
+                " photo_file_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    item.draft,
+                    item.author_kind,
+                    item.author_telegram_id,
+                    item.author_participant_id,
+                    item.author_facilitator_id,
+                    item.author_name,
+                    item.text,
+                    item.photo_file_id,
+                    to_db(now),
+                ),
+            )
+            await tx.executemany(
+                "INSERT INTO announcement_groups (announcement_id, group_id) VALUES (?, ?)",
+                [(announcement_id, g) for g in item.group_ids],
+            )
+            return await _announcement(tx, announcement_id), True
+
+    async def set_announcement_recipients(
+        self, announcement_id: int, recipients: int, skipped: int
+    ) -> None:
+        async with self.tx() as tx:
+            await tx.execute(
+                "UPDATE announcements SET recipients = ?, skipped = ? WHERE id = ?",
+                (recipients, skipped, announcement_id),
+            )
+
+    async def active_members(self, group_ids: Sequence[int]) -> list[Participant]:
+        """Active members of the groups, with or without Telegram, by group and id."""
+        if not group_ids:
+            return []
+        marks = ",".join("?" for _ in group_ids)
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                f"SELECT * FROM participants WHERE group_id IN ({marks})"
+                " AND status = 'active' ORDER BY group_id, id",
+                list(group_ids),
+            )
+        return [participant_from(r) for r in rows]
+
+    async def announcement(self, announcement_id: int) -> Announcement | None:
+        async with self.tx(write=False) as tx:
+            return await _announcement(tx, announcement_id)

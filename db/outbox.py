@@ -51,7 +51,9 @@ class NewMessage:
     ``key`` makes enqueueing idempotent: choose it so that the same intent always gives the
     same key (e.g. ``reminder:{meeting}:v{version}:{participant}:{minutes}``).
     ``participant_id`` ties the row to a participant so that a 403 marks her unreachable;
-    leave it None for facilitators and leaders. ``text`` is Telegram HTML.
+    leave it None for facilitators and leaders. ``text`` is Telegram HTML. With ``photo`` (a
+    Telegram ``file_id``) the message is a photo and ``text`` its caption (at most 1024
+    characters once parsed).
     """
 
     key: str
@@ -61,6 +63,7 @@ class NewMessage:
     text: str
     buttons: Sequence[Sequence[tuple[str, str]]] | None
     not_before: datetime
+    photo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,27 +82,39 @@ class OutboxRow:
     created_at: datetime
     sent_at: datetime | None
     message_id: int | None
+    photo: str | None = None
 
 
-def encode_payload(text: str, buttons: Sequence[Sequence[tuple[str, str]]] | None) -> str:
-    """The ``payload`` column: ``{"text": ..., "buttons": [[[label, data], ...], ...]}``."""
+def encode_payload(
+    text: str, buttons: Sequence[Sequence[tuple[str, str]]] | None, photo: str | None = None
+) -> str:
+    """The ``payload`` column: ``{"text": ..., "buttons": [[[label, data], ...], ...]}``,
+    plus ``"photo": file_id`` for a photo message (``text`` is then its caption)."""
     payload: dict[str, Any] = {"text": text}
     if buttons:
         payload["buttons"] = [[[label, data] for label, data in row] for row in buttons]
+    if photo:
+        payload["photo"] = photo
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
 def decode_payload(raw: str) -> tuple[str, Buttons | None]:
+    text, buttons, _ = decode_payload_with_photo(raw)
+    return text, buttons
+
+
+def decode_payload_with_photo(raw: str) -> tuple[str, Buttons | None, str | None]:
     payload = json.loads(raw)
     rows = payload.get("buttons")
     buttons: Buttons | None = None
     if rows:
         buttons = tuple(tuple((str(b[0]), str(b[1])) for b in row) for row in rows)
-    return str(payload["text"]), buttons
+    photo = payload.get("photo")
+    return str(payload["text"]), buttons, str(photo) if photo else None
 
 
 def outbox_row_from(row: aiosqlite.Row) -> OutboxRow:
-    text, buttons = decode_payload(row["payload"])
+    text, buttons, photo = decode_payload_with_photo(row["payload"])
     return OutboxRow(
         id=row["id"],
         key=row["key"],
@@ -115,6 +130,7 @@ def outbox_row_from(row: aiosqlite.Row) -> OutboxRow:
         created_at=from_db(row["created_at"]),
         sent_at=from_db(row["sent_at"]) if row["sent_at"] is not None else None,
         message_id=row["message_id"],
+        photo=photo,
     )
 
 
@@ -169,7 +185,7 @@ class OutboxQueries(DatabaseBase):
                 m.chat_id,
                 m.participant_id,
                 m.kind,
-                encode_payload(m.text, m.buttons),
+                encode_payload(m.text, m.buttons, m.photo),
                 to_db(m.not_before),
                 created,
             )

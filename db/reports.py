@@ -1,9 +1,208 @@
-"""Queries for reports."""
+"""Queries for recaps, exports and charts. Read only.
+
+Attendance is read here with our own queries (the attendance feature owns the writes):
+a meeting counts once it is finalized (``status = 'held'`` and ``finalized_at`` set), and
+its ``attendance`` rows say present / excused / absent per participant.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
 from db.base import DatabaseBase
+from db.connection import from_db, to_db
+from db.models import Facilitator
+
+_HELD = "m.status = 'held' AND m.finalized_at IS NOT NULL"
+_COUNTS = (
+    "COALESCE(SUM(a.status = 'present'), 0) AS present,"
+    " COALESCE(SUM(a.status = 'excused'), 0) AS excused,"
+    " COALESCE(SUM(a.status = 'absent'), 0) AS absent"
+)
+
+
+@dataclass(frozen=True)
+class MeetingCounts:
+    """A finalized meeting with its attendance counts."""
+
+    meeting_id: int
+    group_id: int
+    starts_at: datetime
+    place: str
+    session_id: str
+    present: int
+    excused: int
+    absent: int
+
+    @property
+    def total(self) -> int:
+        return self.present + self.excused + self.absent
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One participant's status at one finalized meeting."""
+
+    meeting_id: int
+    participant_id: int
+    name: str
+    status: str
+
+
+@dataclass(frozen=True)
+class RecentMark:
+    """An active member's status at one of her group's latest finalized meetings."""
+
+    participant_id: int
+    name: str
+    group_id: int
+    starts_at: datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class OpenAlert:
+    alert_id: int
+    group_id: int
+    participant_id: int
+    name: str
+    kind: str  # absence or unreachable
+    opened_at: datetime
+
+
+def _marks(ids: Sequence[int]) -> str:
+    return ",".join("?" for _ in ids)
+
+
+def _counts_from(row: aiosqlite.Row) -> MeetingCounts:
+    return MeetingCounts(
+        meeting_id=row["id"],
+        group_id=row["group_id"],
+        starts_at=from_db(row["starts_at"]),
+        place=row["place"],
+        session_id=row["session_id"],
+        present=int(row["present"]),
+        excused=int(row["excused"]),
+        absent=int(row["absent"]),
+    )
 
 
 class ReportQueries(DatabaseBase):
-    pass
+    async def latest_meetings(
+        self, group_ids: Sequence[int], per_group: int
+    ) -> list[MeetingCounts]:
+        """The last ``per_group`` finalized meetings of each group, oldest first per group."""
+        if not group_ids:
+            return []
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "WITH ranked AS ("
+                " SELECT m.id, m.group_id, m.starts_at, m.place, m.session_id,"
+                "  ROW_NUMBER() OVER (PARTITION BY m.group_id"
+                "   ORDER BY m.starts_at DESC, m.id DESC) AS rn"
+                f" FROM meetings m WHERE m.group_id IN ({_marks(group_ids)}) AND {_HELD})"
+                f" SELECT r.id, r.group_id, r.starts_at, r.place, r.session_id, {_COUNTS}"
+                " FROM ranked r LEFT JOIN attendance a ON a.meeting_id = r.id"
+                " WHERE r.rn <= ? GROUP BY r.id ORDER BY r.group_id, r.starts_at, r.id",
+                (*group_ids, per_group),
+            )
+        return [_counts_from(r) for r in rows]
+
+    async def meetings_between(
+        self, group_ids: Sequence[int], start: datetime, end: datetime
+    ) -> list[MeetingCounts]:
+        """Finalized meetings of the groups starting in ``[start, end)``, with counts."""
+        if not group_ids:
+            return []
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                f"SELECT m.id, m.group_id, m.starts_at, m.place, m.session_id, {_COUNTS}"
+                " FROM meetings m LEFT JOIN attendance a ON a.meeting_id = m.id"
+                f" WHERE m.group_id IN ({_marks(group_ids)}) AND {_HELD}"
+                " AND m.starts_at >= ? AND m.starts_at < ?"
+                " GROUP BY m.id ORDER BY m.group_id, m.starts_at, m.id",
+                (*group_ids, to_db(start), to_db(end)),
+            )
+        return [_counts_from(r) for r in rows]
+
+    async def marks_of(self, meeting_ids: Sequence[int]) -> list[Mark]:
+        """Every attendance row of the meetings, by meeting, then name."""
+        if not meeting_ids:
+            return []
+        found: list[Mark] = []
+        async with self.tx(write=False) as tx:
+            for i in range(0, len(meeting_ids), 500):  # SQLite's parameter limit
+                chunk = list(meeting_ids[i : i + 500])
+                rows = await tx.all(
+                    "SELECT a.meeting_id, a.participant_id, p.name, a.status"
+                    " FROM attendance a JOIN participants p ON p.id = a.participant_id"
+                    f" WHERE a.meeting_id IN ({_marks(chunk)})"
+                    " ORDER BY a.meeting_id, p.name COLLATE NOCASE, p.id",
+                    chunk,
+                )
+                found.extend(
+                    Mark(r["meeting_id"], r["participant_id"], r["name"], r["status"])
+                    for r in rows
+                )
+        return found
+
+    async def recent_marks(self, group_ids: Sequence[int], last: int) -> list[RecentMark]:
+        """Active members' statuses at their group's last ``last`` finalized meetings,
+        newest first per member. A meeting before she joined has no row: not a miss."""
+        if not group_ids:
+            return []
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "WITH ranked AS ("
+                " SELECT m.id, m.group_id, m.starts_at,"
+                "  ROW_NUMBER() OVER (PARTITION BY m.group_id"
+                "   ORDER BY m.starts_at DESC, m.id DESC) AS rn"
+                f" FROM meetings m WHERE m.group_id IN ({_marks(group_ids)}) AND {_HELD})"
+                " SELECT p.id AS participant_id, p.name, p.group_id, r.starts_at, a.status"
+                " FROM ranked r JOIN attendance a ON a.meeting_id = r.id"
+                " JOIN participants p ON p.id = a.participant_id"
+                " WHERE r.rn <= ? AND p.status = 'active' AND p.group_id = r.group_id"
+                " ORDER BY p.group_id, p.name COLLATE NOCASE, p.id, r.starts_at DESC",
+                (*group_ids, last),
+            )
+        return [
+            RecentMark(
+                r["participant_id"], r["name"], r["group_id"], from_db(r["starts_at"]), r["status"]
+            )
+            for r in rows
+        ]
+
+    async def open_alerts(self, group_ids: Sequence[int]) -> list[OpenAlert]:
+        if not group_ids:
+            return []
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT al.id, al.group_id, al.participant_id, p.name, al.kind, al.opened_at"
+                " FROM alerts al JOIN participants p ON p.id = al.participant_id"
+                f" WHERE al.status = 'open' AND al.group_id IN ({_marks(group_ids)})"
+                " ORDER BY al.group_id, al.opened_at, al.id",
+                list(group_ids),
+            )
+        return [
+            OpenAlert(
+                r["id"],
+                r["group_id"],
+                r["participant_id"],
+                r["name"],
+                r["kind"],
+                from_db(r["opened_at"]),
+            )
+            for r in rows
+        ]
+
+    async def all_facilitators(self) -> list[Facilitator]:
+        async with self.tx(write=False) as tx:
+            rows = await tx.all("SELECT * FROM facilitators ORDER BY name COLLATE NOCASE, id")
+        return [
+            Facilitator(r["id"], r["telegram_id"], r["name"], from_db(r["created_at"]))
+            for r in rows
+        ]

@@ -1,7 +1,148 @@
-"""reports."""
+"""Recaps, exports and the chart for facilitators: /rekap and /ekspor.
+
+Callback data: ``repe`` (the month chooser), ``repc:<YYYYMM>`` (CSV), ``repx:<YYYYMM>``
+(XLSX), ``repg`` (the chart). Everything covers only the pressing facilitator's own groups
+(taken from her, never from the button), and the month must be one the chooser offers.
+Files are built in a worker thread from plain data and sent from memory.
+"""
 
 from __future__ import annotations
 
-from handlers.registry import Router
+import asyncio
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InputFile
+
+from bot.auth import FACILITATORS
+from bot.reports import (
+    CHART_MONTHS,
+    Reports,
+    chart_png,
+    csv_bytes,
+    month_name,
+    previous_month,
+    xlsx_bytes,
+)
+from db.models import Facilitator
+from handlers.registry import Call, Router, keyboard
 
 router = Router()
+
+
+def _service(call: Call) -> Reports:
+    s = call.services
+    return Reports(s.db, s.catalog, s.content, s.settings.attendance)
+
+
+def _me(call: Call) -> Facilitator:
+    assert call.actor.facilitator is not None
+    return call.actor.facilitator
+
+
+async def _zone(call: Call) -> str:
+    groups = await call.services.db.groups_of(_me(call).id)
+    return groups[0].group.timezone if groups else call.services.settings.default_timezone
+
+
+async def _offered_months(call: Call) -> list[tuple[int, int]]:
+    """This month and the previous one, in her (first group's) time zone."""
+    local: datetime = call.now.astimezone(ZoneInfo(await _zone(call)))
+    current = (local.year, local.month)
+    return [current, previous_month(*current)]
+
+
+@router.command("rekap", FACILITATORS, menu="menu.recap")
+async def recap(call: Call, args: list[str]) -> None:
+    service = _service(call)
+    recaps = await service.recap(_me(call))
+    if not recaps:
+        await call.reply(call.t("report.no_groups"))
+        return
+    messages = service.recap_messages(recaps)
+    for text in messages[:-1]:
+        await call.reply(text)
+    await call.reply(
+        messages[-1],
+        keyboard(
+            [(call.t("report.button_export"), choose_month.data())],
+            [(call.t("report.button_chart"), chart.data())],
+        ),
+    )
+
+
+@router.command("ekspor", FACILITATORS, menu="menu.export")
+async def export_command(call: Call, args: list[str]) -> None:
+    await choose_month(call)
+
+
+@router.action("repe", FACILITATORS)
+async def choose_month(call: Call) -> None:
+    rows = []
+    for year, month in await _offered_months(call):
+        code = f"{year:04d}{month:02d}"
+        name = month_name(year, month)
+        rows.append(
+            [
+                (call.t("report.button_csv", month=name), export_csv.data(code)),
+                (call.t("report.button_xlsx", month=name), export_xlsx.data(code)),
+            ]
+        )
+    await call.reply(call.t("report.choose_month"), keyboard(*rows))
+
+
+async def _month(call: Call, code: str) -> tuple[int, int] | None:
+    offered = {f"{y:04d}{m:02d}": (y, m) for y, m in await _offered_months(call)}
+    found = offered.get(code)
+    if found is None:
+        await call.toast(call.t("common.stale_button"), alert=True)
+    return found
+
+
+@router.action("repc", FACILITATORS, str)
+async def export_csv(call: Call, code: str) -> None:
+    await _export(call, code, "csv")
+
+
+@router.action("repx", FACILITATORS, str)
+async def export_xlsx(call: Call, code: str) -> None:
+    await _export(call, code, "xlsx")
+
+
+async def _export(call: Call, code: str, kind: str) -> None:
+    month = await _month(call, code)
+    if month is None:
+        return
+    await call.toast(call.t("report.working"))
+    service = _service(call)
+    report = await service.month_report(_me(call), *month)
+    labels = service.labels(*month)
+    writer = csv_bytes if kind == "csv" else xlsx_bytes
+    data = await asyncio.to_thread(writer, report, labels)
+    filename = f"laporan-p2k2-{month[0]:04d}-{month[1]:02d}.{kind}"
+    await call.context.bot.send_document(
+        call.chat_id,
+        InputFile(io.BytesIO(data), filename=filename),
+        caption=call.t(
+            "report.file_caption", month=labels.month_name, meetings=len(report.meetings)
+        ),
+    )
+
+
+@router.action("repg", FACILITATORS)
+async def chart(call: Call) -> None:
+    service = _service(call)
+    data = await service.chart_data(_me(call), call.now)
+    if data.empty:
+        await call.toast()
+        await call.reply(call.t("report.chart_empty"))
+        return
+    await call.toast(call.t("report.working"))
+    labels = service.labels(call.now.year, call.now.month)
+    png = await asyncio.to_thread(chart_png, data, labels)
+    await call.context.bot.send_photo(
+        call.chat_id,
+        InputFile(io.BytesIO(png), filename="kehadiran.png"),
+        caption=call.t("report.chart_caption", months=CHART_MONTHS),
+    )

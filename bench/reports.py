@@ -1,0 +1,162 @@
+"""Benchmark of recaps, exports and the chart for one facilitator with 300 families.
+
+Run by hand (not by the tests)::
+
+    .venv/bin/python -m bench.reports
+
+Seeds a fresh SQLite file: one facilitator, 12 groups of 25 members (300 families), one
+finalized meeting per group and month for 12 months with an attendance row per member
+(present 80 %, excused 10 %, absent 10 %, fixed seed), and a few open alerts. Then times,
+each as the facilitator's button would run it (queries plus building the file; the files
+are built in the calling thread here so the figure is the whole cost):
+
+* ``recap_s``: ``/rekap`` (queries and the rendered messages);
+* ``csv_s`` / ``xlsx_s``: the monthly export of the latest month;
+* ``chart_s``: the chart of the last six months (the first import of matplotlib is
+  timed separately as ``chart_import_s``; the bot pays it once).
+
+The last line printed is one JSON object with the figures (target: under 1 s each).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.config import AttendanceSettings
+from bot.content import load_library
+from bot.i18n import Catalog
+from bot.reports import Reports, chart_png, csv_bytes, xlsx_bytes
+from db import Database
+from db.meetings import NewMeeting
+from db.models import Facilitator
+
+GROUPS = 12
+MEMBERS = 25
+MONTHS = 12
+ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
+NOW = datetime(2026, 12, 20, 3, 0, tzinfo=UTC)
+
+
+async def seed(db: Database) -> Facilitator:
+    """Fixture data: onboarding and meetings through db/, attendance and alerts as rows
+    (the attendance feature owns those writes)."""
+    rng = random.Random(6)
+    conn = db.connection
+    await conn.execute(
+        "INSERT INTO facilitators (telegram_id, name, created_at) VALUES (?, ?, ?)",
+        (777, "Rina Wati", NOW.isoformat()),
+    )
+    facilitator = await db.facilitator_by_telegram(777)
+    assert facilitator is not None
+    sessions = [f"sesi-{n:02d}" for n in range(1, 15)]
+    marks: list[tuple[int, int, str, str, str]] = []
+    alerts: list[tuple[int, int, str, str]] = []
+    for g in range(GROUPS):
+        group = await db.create_group(
+            facilitator.id, f"Kelompok {g + 1}", ZONES[g % 3], "Balai Desa", f"code{g}", NOW
+        )
+        members = []
+        for m in range(MEMBERS):
+            member = await db.add_participant(
+                group.id, 10_000 + g * 100 + m, f"Ibu {g + 1}-{m + 1}", None, NOW
+            )
+            assert member is not None
+            members.append(member.id)
+        items = [
+            NewMeeting(
+                group.id,
+                NOW - timedelta(days=30 * (MONTHS - month)) + timedelta(hours=g),
+                "Balai Desa",
+                sessions[month % len(sessions)],
+            )
+            for month in range(MONTHS)
+        ]
+        for meeting in await db.create_meetings(items, NOW):
+            when = meeting.starts_at.isoformat()
+            await conn.execute(
+                "UPDATE meetings SET status = 'held', finalized_at = ? WHERE id = ?",
+                (when, meeting.id),
+            )
+            for member_id in members:
+                roll = rng.random()
+                status = "present" if roll < 0.8 else "excused" if roll < 0.9 else "absent"
+                marks.append((meeting.id, member_id, status, "final", when))
+        alerts.extend((members[i], group.id, "absence", NOW.isoformat()) for i in range(2))
+    await conn.executemany(
+        "INSERT INTO attendance (meeting_id, participant_id, status, source, updated_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        marks,
+    )
+    await conn.executemany(
+        "INSERT INTO alerts (participant_id, group_id, kind, opened_at) VALUES (?, ?, ?, ?)",
+        alerts,
+    )
+    return facilitator
+
+
+async def main() -> dict[str, float]:
+    catalog = Catalog.load()
+    library = load_library(Path(__file__).resolve().parent.parent / "content" / "modules")
+    attendance = AttendanceSettings(
+        timedelta(minutes=30),
+        timedelta(minutes=120),
+        timedelta(minutes=30),
+        timedelta(hours=2),
+        5,
+        2,
+        3,
+        6,
+        timedelta(days=7),
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        db = await Database.open(Path(folder) / "bench.db")
+        try:
+            facilitator = await seed(db)
+            reports = Reports(db, catalog, library, attendance)
+            figures: dict[str, float] = {}
+
+            t0 = time.perf_counter()
+            recaps = await reports.recap(facilitator)
+            messages = reports.recap_messages(recaps)
+            figures["recap_s"] = time.perf_counter() - t0
+            assert messages
+
+            year, month = NOW.year, NOW.month - 1
+            labels = reports.labels(year, month)
+            t0 = time.perf_counter()
+            report = await reports.month_report(facilitator, year, month)
+            csv_data = csv_bytes(report, labels)
+            figures["csv_s"] = time.perf_counter() - t0
+
+            t0 = time.perf_counter()
+            report = await reports.month_report(facilitator, year, month)
+            xlsx_data = xlsx_bytes(report, labels)
+            figures["xlsx_s"] = time.perf_counter() - t0
+
+            t0 = time.perf_counter()
+            import matplotlib.backends.backend_agg  # noqa: F401 - the one-off import cost
+
+            figures["chart_import_s"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            data = await reports.chart_data(facilitator, NOW)
+            png = chart_png(data, labels)
+            figures["chart_s"] = time.perf_counter() - t0
+
+            print(
+                f"{len(report.meetings)} meetings in the month, csv {len(csv_data)} B, "
+                f"xlsx {len(xlsx_data)} B, png {len(png)} B, recap {len(messages)} messages"
+            )
+        finally:
+            await db.close()
+    return {k: round(v, 3) for k, v in figures.items()}
+
+
+if __name__ == "__main__":
+    result = asyncio.run(main())
+    print(json.dumps(result))

@@ -1,0 +1,333 @@
+"""Announcements: a leader writes to her own group, a facilitator to one or all of hers.
+
+No Telegram here. The service decides who may write to which group, checks the text and
+the daily quota, renders the message exactly as members will see it, and fans it out
+through the outbox (keys ``announce:{announcement}:{participant}``, so
+``db.counts(delivery_prefix(id))`` gives its delivery counts). The facilitator gets a copy
+of every announcement a leader sends to one of her groups (key ``announce-copy:...``, kept
+out of the members' counts).
+
+Text is never markup: it goes through :meth:`Catalog.t`, which escapes it, so ``<b>``,
+``<a href=...>`` and ``&`` arrive exactly as typed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.auth import Actor, owns_group
+from bot.i18n import Catalog, Html
+from db import Database
+from db.announcements import Announcement, NewAnnouncement, QuotaWindow
+from db.models import Group
+from db.outbox import NewMessage
+
+DAILY_QUOTA_PER_LEADER = 3
+"""Announcements a leader may send per day (her group's local day). Belongs in config
+(``[announcements] daily_quota_per_leader``); kept here until the config section exists.
+Facilitators have no quota."""
+
+TEXT_LIMIT = 3500
+"""Characters (UTF-16 code units, as Telegram counts) of a text announcement. With the
+header (group and author names of at most 60 characters each) the message stays well
+under Telegram's 4096."""
+PHOTO_TEXT_LIMIT = 700
+"""Characters of the text under a photo: header, the facilitator's copy line and the text
+stay under Telegram's 1024 for a caption."""
+
+MEMBER_KEY = "announce"
+COPY_KEY = "announce-copy"
+KIND = "announcement"
+
+
+class Problem(StrEnum):
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    QUOTA = "quota"
+    NOT_YOURS = "not_yours"  # a group that is not hers, or she is no longer its leader
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the author composed, kept in her chat state until she confirms."""
+
+    token: str
+    group_ids: tuple[int, ...]
+    text: str
+    photo: str | None = None
+
+
+@dataclass(frozen=True)
+class Sent:
+    announcement: Announcement
+    queued: int  # new outbox rows to members (0 when the same draft was confirmed again)
+    fresh: bool
+
+
+@dataclass(frozen=True)
+class Delivery:
+    announcement: Announcement
+    delivered: int
+    failed: int
+    unreachable: int  # blocked while sending, or not reachable at all when it was sent
+    pending: int
+
+    @property
+    def done(self) -> bool:
+        return self.pending == 0
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def delivery_prefix(announcement_id: int) -> str:
+    return f"{MEMBER_KEY}:{announcement_id}:"
+
+
+def member_key(announcement_id: int, participant_id: int) -> str:
+    return f"{delivery_prefix(announcement_id)}{participant_id}"
+
+
+def copy_key(announcement_id: int, facilitator_id: int) -> str:
+    return f"{COPY_KEY}:{announcement_id}:{facilitator_id}"
+
+
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji counts 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def text_limit(photo: str | None) -> int:
+    return PHOTO_TEXT_LIMIT if photo else TEXT_LIMIT
+
+
+def check_text(text: str, photo: str | None) -> Problem | None:
+    if not text.strip() and not photo:
+        return Problem.EMPTY
+    if telegram_length(text.strip()) > text_limit(photo):
+        return Problem.TOO_LONG
+    return None
+
+
+def local_day(now: datetime, tz: str) -> QuotaWindow:
+    """Her local calendar day around ``now`` in the zone ``tz``, as a UTC window."""
+    zone = ZoneInfo(tz)
+    day: date = now.astimezone(zone).date()
+    start = datetime.combine(day, time(0, 0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone)
+    return QuotaWindow(start, end, DAILY_QUOTA_PER_LEADER)
+
+
+class Announcements:
+    def __init__(
+        self,
+        db: Database,
+        catalog: Catalog,
+        on_enqueued: Callable[[], Awaitable[None] | None] | None = None,
+    ) -> None:
+        self._db = db
+        self._catalog = catalog
+        self._on_enqueued = on_enqueued
+
+    # -- who may write where ------------------------------------------------------------
+
+    async def target_groups(self, actor: Actor, group_id: int | None) -> list[Group] | None:
+        """The groups she may announce to: ``group_id``, or all of hers when None.
+
+        A leader: only her own group. A facilitator: her groups. None when the group is
+        not hers (a forged button) or she has none.
+        """
+        if actor.facilitator is not None:
+            groups = [s.group for s in await self._db.groups_of(actor.facilitator.id)]
+            if group_id is not None:
+                groups = [g for g in groups if g.id == group_id]
+            return groups or None
+        participant, group = actor.participant, actor.group
+        if participant is None or group is None or not participant.active:
+            return None
+        if group.leader_id != participant.id:
+            return None
+        if group_id is not None and group_id != group.id:
+            return None
+        return [group]
+
+    async def valid_targets(self, actor: Actor, group_ids: Sequence[int]) -> list[Group] | None:
+        """The draft's groups, if every one is still hers."""
+        if not group_ids:
+            return None
+        found: list[Group] = []
+        for group_id in group_ids:
+            groups = await self.target_groups(actor, group_id)
+            if groups is None:
+                return None
+            found.extend(groups)
+        return found
+
+    def quota_window(self, actor: Actor, now: datetime) -> QuotaWindow | None:
+        """The leader's quota for today; None for facilitators (no quota)."""
+        if actor.facilitator is not None or actor.group is None:
+            return None
+        return local_day(now, actor.group.timezone)
+
+    async def quota_left(self, actor: Actor, now: datetime) -> int | None:
+        window = self.quota_window(actor, now)
+        if window is None:
+            return None
+        used = await self._db.announcements_in(actor.telegram_id, "leader", window)
+        return max(0, window.limit - used)
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def _author(self, kind: str, name: str) -> dict[str, object]:
+        role = self._catalog.t(f"announce.role_{kind}")
+        return {"author": name, "role": Html(role)}
+
+    def render(self, kind: str, author: str, group: Group, text: str) -> str:
+        """The announcement as members see it (Telegram HTML, the text escaped)."""
+        return self._catalog.t(
+            "announce.message", group=group.name, text=text.strip(), **self._author(kind, author)
+        )
+
+    def render_copy(self, kind: str, author: str, group: Group, text: str) -> str:
+        body = self.render(kind, author, group, text)
+        return self._catalog.t("announce.copy", message=Html(body))
+
+    def author_of(self, actor: Actor) -> tuple[str, str]:
+        """(kind, name) of the author."""
+        if actor.facilitator is not None:
+            return "facilitator", actor.facilitator.name
+        assert actor.participant is not None
+        return "leader", actor.participant.name
+
+    def preview(self, actor: Actor, group: Group, draft: Draft) -> str:
+        kind, name = self.author_of(actor)
+        return self.render(kind, name, group, draft.text)
+
+    async def recipients(self, groups: Sequence[Group], actor: Actor) -> tuple[int, int]:
+        """(members who will get it, active members the bot cannot write to)."""
+        members = await self._db.active_members([g.id for g in groups])
+        members = [m for m in members if m.telegram_id != actor.telegram_id]
+        reachable = sum(1 for m in members if m.reachable and m.telegram_id is not None)
+        return reachable, len(members) - reachable
+
+    # -- sending --------------------------------------------------------------------------
+
+    async def confirm(self, actor: Actor, draft: Draft, now: datetime) -> Sent | Problem:
+        """Store the announcement and queue one message per member of its groups.
+
+        Everything is checked again here (the role, the groups, the text, the quota):
+        the draft waited in the chat state and the world may have changed meanwhile.
+        Confirming the same draft twice queues nothing new.
+        """
+        groups = await self.valid_targets(actor, draft.group_ids)
+        if groups is None:
+            return Problem.NOT_YOURS
+        problem = check_text(draft.text, draft.photo)
+        if problem is not None:
+            return problem
+        kind, name = self.author_of(actor)
+        item = NewAnnouncement(
+            draft=draft.token,
+            author_kind=kind,
+            author_telegram_id=actor.telegram_id,
+            author_participant_id=actor.participant.id if actor.participant else None,
+            author_facilitator_id=actor.facilitator.id if actor.facilitator else None,
+            author_name=name,
+            text=draft.text.strip(),
+            photo_file_id=draft.photo,
+            group_ids=tuple(g.id for g in groups),
+        )
+        announcement, fresh = await self._db.create_announcement(
+            item, self.quota_window(actor, now), now
+        )
+        if announcement is None:
+            return Problem.QUOTA
+        if not fresh:
+            return Sent(announcement, 0, fresh=False)
+        queued = await self._fan_out(announcement, groups, actor, now)
+        return Sent(announcement, queued, fresh=True)
+
+    async def _fan_out(
+        self, announcement: Announcement, groups: Sequence[Group], actor: Actor, now: datetime
+    ) -> int:
+        messages: list[NewMessage] = []
+        skipped = 0
+        by_id = {g.id: g for g in groups}
+        kind, author = announcement.author_kind, announcement.author_name
+        rendered = {g.id: self.render(kind, author, g, announcement.text) for g in groups}
+        for member in await self._db.active_members(list(by_id)):
+            if member.telegram_id == actor.telegram_id:
+                continue  # the author saw the preview
+            if not member.reachable or member.telegram_id is None:
+                skipped += 1
+                continue
+            messages.append(
+                NewMessage(
+                    key=member_key(announcement.id, member.id),
+                    chat_id=member.telegram_id,
+                    participant_id=member.id,
+                    kind=KIND,
+                    text=rendered[member.group_id],
+                    buttons=None,
+                    not_before=now,
+                    photo=announcement.photo_file_id,
+                )
+            )
+        recipients = len(messages)
+        if kind == "leader":
+            for group in groups:
+                facilitator = await self._db.facilitator(group.facilitator_id)
+                if facilitator is None:
+                    continue
+                messages.append(
+                    NewMessage(
+                        key=copy_key(announcement.id, facilitator.id),
+                        chat_id=facilitator.telegram_id,
+                        participant_id=None,
+                        kind=KIND,
+                        text=self.render_copy(kind, author, group, announcement.text),
+                        buttons=None,
+                        not_before=now,
+                        photo=announcement.photo_file_id,
+                    )
+                )
+        queued = await self._db.enqueue(messages, now)
+        await self._db.set_announcement_recipients(announcement.id, recipients, skipped)
+        if queued and self._on_enqueued is not None:
+            result = self._on_enqueued()
+            if result is not None:
+                await result
+        return recipients
+
+    # -- results --------------------------------------------------------------------------
+
+    async def may_see(self, actor: Actor, announcement: Announcement) -> bool:
+        """Its author, or the facilitator of every group it went to."""
+        if actor.facilitator is not None:
+            for group_id in announcement.group_ids:
+                if not owns_group(actor, await self._db.group(group_id)):
+                    return False
+            return bool(announcement.group_ids)
+        return (
+            announcement.author_kind == "leader"
+            and announcement.author_telegram_id == actor.telegram_id
+        )
+
+    async def delivery(self, actor: Actor, announcement_id: int) -> Delivery | None:
+        announcement = await self._db.announcement(announcement_id)
+        if announcement is None or not await self.may_see(actor, announcement):
+            return None
+        counts = await self._db.counts(delivery_prefix(announcement.id))
+        return Delivery(
+            announcement=announcement,
+            delivered=counts["sent"],
+            failed=counts["failed"],
+            unreachable=counts["blocked"] + announcement.skipped,
+            pending=counts["queued"] + counts["sending"],
+        )

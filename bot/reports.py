@@ -1,0 +1,726 @@
+"""Facilitator recaps, monthly exports (CSV, XLSX) and the attendance chart.
+
+No Telegram here. The async part reads the database (``db/reports.py``) and turns rows
+into plain, frozen data; the file writers (:func:`csv_bytes`, :func:`xlsx_bytes`,
+:func:`totals_xlsx_bytes`, :func:`chart_png`) are pure, synchronous functions of that data,
+so handlers and the CLI run them in a worker thread (``asyncio.to_thread``) and the event
+loop never waits for openpyxl or matplotlib.
+
+Decisions (see also the report of issue 6):
+
+* **Attendance rate** = present / (present + excused + absent) of a finalized meeting.
+* **Members needing attention** follow the alert policy of ``[attendance]``: at least
+  ``alert_m`` unexcused misses among the group's last ``alert_k`` finalized meetings, or the
+  last ``alert_in_a_row`` all missed without excuse. A meeting before she joined is no miss.
+* **CSV**: UTF-8 with a BOM, comma separated, RFC 4180 quoting, CRLF line ends. The BOM makes
+  Excel read UTF-8 (names with accents); the comma is what LibreOffice, Google Sheets and
+  Excel's "Data > From Text/CSV" detect. A ``sep=`` line would force Excel's separator but
+  shows up as a stray first row in LibreOffice, so it is not used. Numbers are whole numbers
+  (the rate in percent, no decimals) and dates ISO (2026-12-05), so the Indonesian decimal
+  comma never meets the separator. On an Excel whose list separator is ``;`` (Indonesian
+  regional settings) a double-click opens everything in one column: open it through
+  "Data > From Text/CSV", or use the XLSX, which has no such ambiguity.
+* Cells that start with ``= + - @`` are written as text (CSV: with a leading apostrophe), so
+  a name cannot become a spreadsheet formula.
+* **Months** are each group's local calendar month (WIB, WITA or WIT).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import html
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.config import AttendanceSettings
+from bot.content import Library
+from bot.i18n import LOCALE, Catalog, zone_label
+from db import Database
+from db.models import Facilitator, Group
+from db.reports import MeetingCounts, OpenAlert
+
+RECAP_MEETINGS = 6
+"""Meetings per group in the recap."""
+CHART_MONTHS = 6
+"""Months of meetings in the chart (this month and the five before)."""
+CHART_SIZE = (1080, 1080)
+"""Chart width and height in pixels: square, sharp on a phone, small enough to send fast."""
+_CHART_DPI = 120
+MESSAGE_LIMIT = 3800
+"""Recap messages are packed up to this many characters (Telegram allows 4096)."""
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# ------------------------------------------------------------------------------ plain data
+
+
+@dataclass(frozen=True)
+class Concern:
+    """A member below the attendance policy."""
+
+    name: str
+    misses: int  # unexcused misses among the last alert_k meetings
+    in_a_row: int  # unexcused misses in a row, up to the latest meeting
+
+
+@dataclass(frozen=True)
+class GroupRecap:
+    group: Group
+    members: int
+    meetings: tuple[MeetingCounts, ...]  # oldest first
+    concerns: tuple[Concern, ...]
+    alerts: tuple[OpenAlert, ...]
+
+
+@dataclass(frozen=True)
+class MeetingLine:
+    """One finalized meeting in a monthly report, with the names by status."""
+
+    meeting_id: int
+    group_name: str
+    local_start: datetime  # in the group's zone
+    zone: str  # WIB, WITA, WIT
+    place: str
+    session_number: int | None
+    session_title: str
+    module_title: str
+    present: tuple[str, ...]
+    excused: tuple[str, ...]
+    absent: tuple[str, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.present) + len(self.excused) + len(self.absent)
+
+    @property
+    def rate(self) -> float | None:
+        return len(self.present) / self.total if self.total else None
+
+
+@dataclass(frozen=True)
+class GroupMonth:
+    group_name: str
+    members: int
+    meetings: tuple[MeetingLine, ...]
+
+    def totals(self) -> tuple[int, int, int]:
+        return (
+            sum(len(m.present) for m in self.meetings),
+            sum(len(m.excused) for m in self.meetings),
+            sum(len(m.absent) for m in self.meetings),
+        )
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    facilitator_id: int
+    facilitator_name: str
+    year: int
+    month: int
+    groups: tuple[GroupMonth, ...]
+
+    @property
+    def meetings(self) -> list[MeetingLine]:
+        return [m for g in self.groups for m in g.meetings]
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    group_name: str
+    points: tuple[tuple[date, float], ...]  # (local date, rate in percent)
+
+
+@dataclass(frozen=True)
+class ChartData:
+    series: tuple[ChartSeries, ...]
+    start: date
+    end: date
+
+    @property
+    def empty(self) -> bool:
+        return not any(s.points for s in self.series)
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Every user-facing word the file writers need, read from the catalog beforehand (the
+    writers run in a thread and get plain strings)."""
+
+    title: str
+    facilitator: str
+    month: str
+    month_name: str
+    sheet_activity: str
+    sheet_summary: str
+    sheet_total: str
+    columns: tuple[str, ...]
+    summary_columns: tuple[str, ...]
+    total_columns: tuple[str, ...]
+    total_row: str
+    chart_title: str
+    chart_axis: str
+
+
+# ------------------------------------------------------------------------------ pure rules
+
+
+def below_policy(
+    statuses_newest_first: Sequence[str], settings: AttendanceSettings
+) -> Concern | None:
+    """Her statuses at the group's last meetings (newest first) → a concern, or None."""
+    window = list(statuses_newest_first[: settings.alert_k])
+    misses = sum(1 for s in window if s == "absent")
+    in_a_row = 0
+    for status in statuses_newest_first:
+        if status != "absent":
+            break
+        in_a_row += 1
+    if misses >= settings.alert_m or in_a_row >= settings.alert_in_a_row:
+        return Concern("", misses, in_a_row)
+    return None
+
+
+def month_window(year: int, month: int, tz: str) -> tuple[datetime, datetime]:
+    """The local calendar month in ``tz`` as a UTC window ``[start, end)``."""
+    zone = ZoneInfo(tz)
+    first = date(year, month, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    start = datetime.combine(first, time(0, 0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(following, time(0, 0), tzinfo=zone).astimezone(UTC)
+    return start, end
+
+
+def previous_month(year: int, month: int) -> tuple[int, int]:
+    return (year - 1, 12) if month == 1 else (year, month - 1)
+
+
+def parse_month(text: str) -> tuple[int, int] | None:
+    """``2026-12`` or ``202612`` → (2026, 12); None when it is not a month."""
+    match = re.fullmatch(r"(\d{4})-?(\d{2})", text.strip())
+    if match is None:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    if not (2000 <= year <= 2999 and 1 <= month <= 12):
+        return None
+    return year, month
+
+
+def percent(part: int, whole: int) -> int | None:
+    """A whole-number percentage, rounded half up; None without a whole."""
+    if whole <= 0:
+        return None
+    return (part * 200 + whole) // (whole * 2)
+
+
+def month_name(year: int, month: int) -> str:
+    """``Desember 2026``"""
+    return format_date(date(year, month, 1), "MMMM y", locale=LOCALE)
+
+
+def safe_filename(text: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return slug[:40] or "pendamping"
+
+
+# ------------------------------------------------------------------------------ the service
+
+
+class Reports:
+    def __init__(
+        self,
+        db: Database,
+        catalog: Catalog,
+        content: Library,
+        attendance: AttendanceSettings,
+    ) -> None:
+        self._db = db
+        self._catalog = catalog
+        self._content = content
+        self._attendance = attendance
+
+    # -- reading ------------------------------------------------------------------------
+
+    async def _groups(self, facilitator: Facilitator) -> list[tuple[Group, int]]:
+        return [(s.group, s.members) for s in await self._db.groups_of(facilitator.id)]
+
+    async def recap(self, facilitator: Facilitator) -> list[GroupRecap]:
+        groups = await self._groups(facilitator)
+        ids = [g.id for g, _ in groups]
+        meetings = await self._db.latest_meetings(ids, RECAP_MEETINGS)
+        last = max(self._attendance.alert_k, self._attendance.alert_in_a_row)
+        marks = await self._db.recent_marks(ids, last)
+        alerts = await self._db.open_alerts(ids)
+        statuses: dict[int, list[str]] = {}
+        names: dict[int, tuple[int, str]] = {}
+        for mark in marks:  # newest first per member
+            statuses.setdefault(mark.participant_id, []).append(mark.status)
+            names[mark.participant_id] = (mark.group_id, mark.name)
+        concerns: dict[int, list[Concern]] = {}
+        for participant_id, found in statuses.items():
+            concern = below_policy(found, self._attendance)
+            if concern is not None:
+                group_id, name = names[participant_id]
+                concerns.setdefault(group_id, []).append(
+                    Concern(name, concern.misses, concern.in_a_row)
+                )
+        return [
+            GroupRecap(
+                group=group,
+                members=members,
+                meetings=tuple(m for m in meetings if m.group_id == group.id),
+                concerns=tuple(concerns.get(group.id, [])),
+                alerts=tuple(a for a in alerts if a.group_id == group.id),
+            )
+            for group, members in groups
+        ]
+
+    async def month_report(self, facilitator: Facilitator, year: int, month: int) -> MonthReport:
+        groups = await self._groups(facilitator)
+        if not groups:
+            return MonthReport(facilitator.id, facilitator.name, year, month, ())
+        windows = {g.timezone: month_window(year, month, g.timezone) for g, _ in groups}
+        start = min(w[0] for w in windows.values())
+        end = max(w[1] for w in windows.values())
+        by_id = {g.id: g for g, _ in groups}
+        meetings = [
+            m
+            for m in await self._db.meetings_between(list(by_id), start, end)
+            if windows[by_id[m.group_id].timezone][0]
+            <= m.starts_at
+            < windows[by_id[m.group_id].timezone][1]
+        ]
+        marks = await self._db.marks_of([m.meeting_id for m in meetings])
+        by_meeting: dict[int, dict[str, list[str]]] = {}
+        for mark in marks:
+            by_meeting.setdefault(mark.meeting_id, {}).setdefault(mark.status, []).append(
+                mark.name
+            )
+        lines: dict[int, list[MeetingLine]] = {}
+        for m in meetings:
+            group = by_id[m.group_id]
+            lines.setdefault(group.id, []).append(self._line(m, group, by_meeting))
+        return MonthReport(
+            facilitator.id,
+            facilitator.name,
+            year,
+            month,
+            tuple(
+                GroupMonth(group.name, members, tuple(lines.get(group.id, [])))
+                for group, members in groups
+            ),
+        )
+
+    def _line(
+        self, m: MeetingCounts, group: Group, names: dict[int, dict[str, list[str]]]
+    ) -> MeetingLine:
+        session = self._content.session(m.session_id)
+        module = self._content.module_of(session) if session else None
+        found = names.get(m.meeting_id, {})
+        return MeetingLine(
+            meeting_id=m.meeting_id,
+            group_name=group.name,
+            local_start=m.starts_at.astimezone(ZoneInfo(group.timezone)),
+            zone=self._zone(group.timezone),
+            place=m.place,
+            session_number=session.number if session else None,
+            session_title=session.title if session else m.session_id,
+            module_title=module.title if module else "",
+            present=tuple(found.get("present", [])),
+            excused=tuple(found.get("excused", [])),
+            absent=tuple(found.get("absent", [])),
+        )
+
+    @staticmethod
+    def _zone(tz: str) -> str:
+        return zone_label(tz)
+
+    async def chart_data(self, facilitator: Facilitator, now: datetime) -> ChartData:
+        groups = await self._groups(facilitator)
+        tz = groups[0][0].timezone if groups else "Asia/Jakarta"
+        local_now = now.astimezone(ZoneInfo(tz))
+        year, month = local_now.year, local_now.month
+        for _ in range(CHART_MONTHS - 1):
+            year, month = previous_month(year, month)
+        start = month_window(year, month, "Asia/Jayapura")[0]  # the earliest zone
+        meetings = await self._db.meetings_between([g.id for g, _ in groups], start, now)
+        series = []
+        for group, _ in groups:
+            zone = ZoneInfo(group.timezone)
+            points = tuple(
+                (m.starts_at.astimezone(zone).date(), 100.0 * m.present / m.total)
+                for m in meetings
+                if m.group_id == group.id and m.total
+            )
+            series.append(ChartSeries(group.name, points))
+        return ChartData(tuple(series), date(year, month, 1), local_now.date())
+
+    # -- rendering in the bot -----------------------------------------------------------
+
+    def recap_messages(self, recaps: Sequence[GroupRecap]) -> list[str]:
+        """The recap as Telegram HTML messages, one block per group, packed under the limit."""
+        blocks = [self._recap_block(r) for r in recaps]
+        return pack(blocks, MESSAGE_LIMIT)
+
+    def _recap_block(self, r: GroupRecap) -> str:
+        t = self._catalog.t
+        tz = r.group.timezone
+        parts = [t("report.recap_group", group=r.group.name, members=r.members)]
+        if r.meetings:
+            rows: list[str] = []
+            for m in reversed(r.meetings):  # newest first
+                session = self._content.session(m.session_id)
+                rows.append(
+                    table_row(
+                        self._catalog.short_date(m.starts_at, tz)[:6],
+                        f"S{session.number}" if session else "-",
+                        m.present,
+                        m.excused,
+                        m.absent,
+                        percent(m.present, m.total),
+                    )
+                )
+            table = "\n".join([t("report.recap_header"), *(_escape(row) for row in rows)])
+            parts.append(f"<pre>{table}</pre>")
+            parts.append(t("report.recap_legend"))
+            topics = []
+            for m in r.meetings:
+                session = self._content.session(m.session_id)
+                line = (
+                    t("report.recap_topic", number=session.number, title=session.title)
+                    if session
+                    else None
+                )
+                if line is not None and line not in topics:
+                    topics.append(line)
+            parts.extend(topics)
+        else:
+            parts.append(t("report.recap_no_meetings"))
+        if r.concerns:
+            parts.append(
+                t(
+                    "report.recap_concerns",
+                    m=self._attendance.alert_m,
+                    k=self._attendance.alert_k,
+                    row=self._attendance.alert_in_a_row,
+                )
+            )
+            parts.extend(
+                t("report.recap_concern", name=c.name, misses=c.misses, row=c.in_a_row)
+                for c in r.concerns
+            )
+        if r.alerts:
+            parts.append(t("report.recap_alerts", count=len(r.alerts)))
+            parts.extend(
+                t(
+                    f"report.recap_alert_{a.kind}",
+                    name=a.name,
+                    since=self._catalog.short_date(a.opened_at, tz),
+                )
+                for a in r.alerts
+            )
+        return "\n".join(parts)
+
+    def labels(self, report_year: int, report_month: int) -> Labels:
+        t = self._catalog.t
+        return Labels(
+            title=t("report.file_title"),
+            facilitator=t("report.file_facilitator"),
+            month=t("report.file_month"),
+            month_name=month_name(report_year, report_month),
+            sheet_activity=t("report.sheet_activity"),
+            sheet_summary=t("report.sheet_summary"),
+            sheet_total=t("report.sheet_total"),
+            columns=tuple(t("report.columns").split("|")),
+            summary_columns=tuple(t("report.summary_columns").split("|")),
+            total_columns=tuple(t("report.total_columns").split("|")),
+            total_row=t("report.total_row"),
+            chart_title=t("report.chart_title"),
+            chart_axis=t("report.chart_axis"),
+        )
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def table_row(day: str, session: str, h: int, i: int, a: int, rate: int | None) -> str:
+    """One line of the recap's <pre> table: 27 characters, fits a phone screen."""
+    shown = "-" if rate is None else f"{rate}%"
+    return f"{day:<6} {session:<4}{h:>3}{i:>3}{a:>3}{shown:>6}"
+
+
+def pack(blocks: Iterable[str], limit: int) -> list[str]:
+    """Join blocks with blank lines into as few messages as fit under ``limit``."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}\n\n{block}" if current else block
+        if current and len(candidate) > limit:
+            messages.append(current)
+            current = block
+        else:
+            current = candidate
+    if current:
+        messages.append(current)
+    return messages
+
+
+# ------------------------------------------------------------------------------ the writers
+
+
+def _cell_text(value: str) -> str:
+    """Text that a spreadsheet shows as text, never runs as a formula (CSV)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _rows(report: MonthReport) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for line in report.meetings:
+        rows.append(
+            [
+                line.group_name,
+                line.local_start.date(),
+                line.local_start.strftime("%H.%M") + " " + line.zone,
+                line.place,
+                line.session_number if line.session_number is not None else "",
+                line.session_title,
+                line.module_title,
+                len(line.present),
+                len(line.excused),
+                len(line.absent),
+                line.total,
+                percent(len(line.present), line.total),
+                ", ".join(line.present),
+                ", ".join(line.excused),
+                ", ".join(line.absent),
+            ]
+        )
+    return rows
+
+
+def csv_bytes(report: MonthReport, labels: Labels) -> bytes:
+    """One row per finalized meeting; see the module docstring for the format."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=",", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(labels.columns)
+    for row in _rows(report):
+        writer.writerow(
+            [
+                _cell_text(v)
+                if isinstance(v, str)
+                else v.isoformat()
+                if isinstance(v, date)
+                else ("" if v is None else v)
+                for v in row
+            ]
+        )
+    return out.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(report: MonthReport, labels: Labels) -> bytes:
+    """The monthly P2K2 activity report: a sheet of meetings (one row each, with the names
+    by status) and a summary sheet per group with totals."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = labels.sheet_activity[:31]
+    _heading(sheet, labels, report.facilitator_name)
+    header_row = 5
+    _header(sheet, header_row, labels.columns)
+    for r, row in enumerate(_rows(report), start=header_row + 1):
+        _write_row(sheet, r, row, percent_col=12, date_col=2)
+    _widths(sheet, [18, 12, 11, 24, 6, 30, 26, 7, 7, 11, 8, 9, 40, 30, 30])
+    sheet.freeze_panes = f"A{header_row + 1}"
+
+    summary = book.create_sheet(labels.sheet_summary[:31])
+    _heading(summary, labels, report.facilitator_name)
+    _header(summary, header_row, labels.summary_columns)
+    r = header_row + 1
+    sums = [0, 0, 0, 0, 0]
+    for group in report.groups:
+        present, excused, absent = group.totals()
+        values = [group.members, len(group.meetings), present, excused, absent]
+        sums = [a + b for a, b in zip(sums, values, strict=True)]
+        total = present + excused + absent
+        _write_row(summary, r, [group.group_name, *values, percent(present, total)], percent_col=7)
+        r += 1
+    total = sums[2] + sums[3] + sums[4]
+    _write_row(summary, r, [labels.total_row, *sums, percent(sums[2], total)], percent_col=7)
+    _bold_row(summary, r, len(labels.summary_columns))
+    _widths(summary, [24, 14, 12, 8, 8, 12, 10])
+    return _save(book)
+
+
+def totals_xlsx_bytes(reports: Sequence[MonthReport], labels: Labels) -> bytes:
+    """The coordinator's totals: one row per facilitator and group, then the grand total."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = labels.sheet_total[:31]
+    sheet.cell(row=1, column=1, value=labels.title).font = Font(bold=True, size=14)
+    sheet.cell(row=2, column=1, value=labels.month)
+    sheet.cell(row=2, column=2, value=labels.month_name)
+    header_row = 4
+    _header(sheet, header_row, labels.total_columns)
+    r = header_row + 1
+    sums = [0, 0, 0, 0, 0]
+    for report in reports:
+        for group in report.groups:
+            present, excused, absent = group.totals()
+            values = [group.members, len(group.meetings), present, excused, absent]
+            sums = [a + b for a, b in zip(sums, values, strict=True)]
+            total = present + excused + absent
+            _write_row(
+                sheet,
+                r,
+                [report.facilitator_name, group.group_name, *values, percent(present, total)],
+                percent_col=8,
+            )
+            r += 1
+    total = sums[2] + sums[3] + sums[4]
+    _write_row(sheet, r, [labels.total_row, "", *sums, percent(sums[2], total)], percent_col=8)
+    _bold_row(sheet, r, len(labels.total_columns))
+    _widths(sheet, [24, 24, 14, 12, 8, 8, 12, 10])
+    return _save(book)
+
+
+def _heading(sheet: Worksheet, labels: Labels, facilitator: str) -> None:
+    sheet.cell(row=1, column=1, value=labels.title).font = Font(bold=True, size=14)
+    sheet.cell(row=2, column=1, value=labels.facilitator)
+    _text(sheet.cell(row=2, column=2), facilitator)
+    sheet.cell(row=3, column=1, value=labels.month)
+    sheet.cell(row=3, column=2, value=labels.month_name)
+
+
+def _header(sheet: Worksheet, row: int, columns: Sequence[str]) -> None:
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for c, name in enumerate(columns, start=1):
+        cell = sheet.cell(row=row, column=c, value=name)
+        cell.font = Font(bold=True)
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _write_row(
+    sheet: Worksheet,
+    row: int,
+    values: Sequence[object],
+    *,
+    percent_col: int | None = None,
+    date_col: int | None = None,
+) -> None:
+    for c, value in enumerate(values, start=1):
+        cell = sheet.cell(row=row, column=c)
+        if isinstance(value, str):
+            _text(cell, value)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        elif c == percent_col:
+            cell.value = None if not isinstance(value, int) else value / 100
+            cell.number_format = "0%"
+        elif c == date_col and isinstance(value, date):
+            cell.value = value
+            cell.number_format = "dd/mm/yyyy"
+        elif isinstance(value, int | float):
+            cell.value = value
+
+
+def _text(cell: Cell | MergedCell, value: str) -> None:
+    """A string cell that stays a string (openpyxl would take "=..." for a formula)."""
+    cell.value = value
+    cell.data_type = "s"
+
+
+def _bold_row(sheet: Worksheet, row: int, width: int) -> None:
+    for c in range(1, width + 1):
+        sheet.cell(row=row, column=c).font = Font(bold=True)
+
+
+def _widths(sheet: Worksheet, widths: Sequence[int]) -> None:
+    for c, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(c)].width = width
+
+
+def _save(book: Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------------------ the chart
+
+
+@functools.cache
+def _drawable_chars() -> frozenset[int]:
+    """Code points the chart's font (DejaVu Sans, shipped with matplotlib) can draw."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"))
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def drawable(text: str) -> str:
+    """``text`` with characters the font lacks (emoji, some scripts) left out, so matplotlib
+    draws no empty boxes and warns about no missing glyph."""
+    chars = _drawable_chars()
+    kept = "".join(ch for ch in text if ord(ch) in chars)
+    return kept.strip() or "?"
+
+
+def chart_png(data: ChartData, labels: Labels) -> bytes:
+    """Attendance rate per meeting, one line per group, as a PNG of ``CHART_SIZE``."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import MonthLocator, date2num, num2date
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+    width, height = CHART_SIZE
+    figure = Figure(figsize=(width / _CHART_DPI, height / _CHART_DPI), dpi=_CHART_DPI)
+    FigureCanvasAgg(figure)
+    ax = figure.add_subplot()
+    drawn = 0
+    for series in data.series:
+        if not series.points:
+            continue
+        xs = [date2num(d) for d, _ in series.points]
+        ys = [rate for _, rate in series.points]
+        ax.plot(xs, ys, marker="o", markersize=11, linewidth=3, label=drawable(series.group_name))
+        drawn += 1
+    ax.set_title(drawable(labels.chart_title), fontsize=26, pad=18)
+    ax.set_ylabel(drawable(labels.chart_axis), fontsize=22)
+    ax.set_ylim(0, 105)
+    ax.yaxis.set_major_locator(MultipleLocator(25))
+    end = data.end + timedelta(days=15)
+    ax.set_xlim(date2num(data.start), date2num(end))
+    ax.xaxis.set_major_locator(MonthLocator())
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(
+            lambda x, _pos: drawable(format_date(num2date(x).date(), "MMM\ny", locale=LOCALE))
+        )
+    )
+    ax.tick_params(axis="both", labelsize=20)
+    ax.grid(True, alpha=0.35)
+    figure.subplots_adjust(left=0.14, right=0.96, top=0.9, bottom=0.3)
+    if drawn:
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.16),
+            ncol=2 if drawn > 3 else 1,
+            fontsize=20,
+            frameon=False,
+        )
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=_CHART_DPI)
+    return out.getvalue()
