@@ -319,13 +319,18 @@ class OutboxSender:
         until ``stop`` is set. An error is logged and the loop carries on after a pause: a
         database hiccup must not silence the bot for good."""
         self._stop = stop
+        failed = False
         while not stop.is_set():
             self._wake.clear()
             try:
+                if failed:
+                    await self.recover()
+                    failed = False
                 sent = await self.drain_once()
                 delay = await self._idle_delay(sent)
             except Exception:
                 log.exception("outbox: draining failed; trying again in %.0f s", ERROR_PAUSE)
+                failed = True
                 delay = ERROR_PAUSE
             if stop.is_set():
                 break
@@ -501,10 +506,20 @@ class OutboxSender:
         return True
 
     async def _flush(self) -> None:
-        """Record the deliveries not yet written, in one transaction."""
+        """Record the deliveries not yet written, in one transaction. If the database
+        refuses (read-only, disk full), they stay remembered and are written later."""
         if self._delivered:
-            delivered, self._delivered = self._delivered, []
+            delivered = list(self._delivered)
             await self._db.mark_sent_many(delivered)
+            del self._delivered[: len(delivered)]
+
+    async def recover(self) -> int:
+        """After a failed drain: record the deliveries still remembered, then put back in
+        the queue the rows left ``sending`` (nothing is in flight between drains), so a
+        database fault loses nothing and sends nothing twice once it clears. Returns how
+        many rows went back to the queue."""
+        await self._flush()
+        return await self._db.requeue_sending()
 
     async def _settle(self, row: OutboxRow, verdict: Verdict) -> None:
         now = self._clock.now()
