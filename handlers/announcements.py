@@ -32,8 +32,7 @@ AUTHORS = LEADERS | FACILITATORS
 
 
 def _service(call: Call) -> Announcements:
-    services = call.services
-    return Announcements(services.db, services.catalog, on_enqueued=services.sender.wake)
+    return call.services.announcements
 
 
 def _names(groups: list[Group]) -> str:
@@ -105,7 +104,7 @@ def _draft(state: ChatState) -> Draft:
     )
 
 
-@router.input("ann_compose", AUTHORS, hint="announce.compose_hint")
+@router.input("ann_compose", AUTHORS, hint="announce.compose_hint", media=True)
 async def compose(call: Call, state: ChatState) -> None:
     """Her text, or a photo with its caption (once the dispatcher passes photos on)."""
     message = call.message

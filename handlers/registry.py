@@ -175,6 +175,7 @@ class Input:
     callback: InputFn
     contact: bool = False  # also accepts a shared contact
     hint: str = "common.type_text"  # catalog key shown when something else arrives
+    media: bool = False  # also accepts a photo
 
 
 @dataclass
@@ -210,9 +211,10 @@ class Router:
         *,
         contact: bool = False,
         hint: str = "common.type_text",
+        media: bool = False,
     ) -> Callable[[InputFn], InputFn]:
         def deco(fn: InputFn) -> InputFn:
-            self.inputs.append(Input(kind, roles, fn, contact, hint))
+            self.inputs.append(Input(kind, roles, fn, contact, hint, media))
             return fn
 
         return deco
@@ -345,7 +347,7 @@ class Dispatcher:
             else:
                 await call.reply(call.t("common.text_only"))
             return
-        if message.text or (message.contact and inp.contact):
+        if message.text or (message.contact and inp.contact) or (message.photo and inp.media):
             await inp.callback(call, state)
         else:
             await call.reply(call.t(inp.hint))
