@@ -27,11 +27,6 @@ from db.announcements import Announcement, NewAnnouncement, QuotaWindow
 from db.models import Group
 from db.outbox import NewMessage
 
-DAILY_QUOTA_PER_LEADER = 3
-"""Announcements a leader may send per day (her group's local day). Belongs in config
-(``[announcements] daily_quota_per_leader``); kept here until the config section exists.
-Facilitators have no quota."""
-
 TEXT_LIMIT = 3500
 """Characters (UTF-16 code units, as Telegram counts) of a text announcement. With the
 header (group and author names of at most 60 characters each) the message stays well
@@ -115,13 +110,13 @@ def check_text(text: str, photo: str | None) -> Problem | None:
     return None
 
 
-def local_day(now: datetime, tz: str) -> QuotaWindow:
+def local_day(now: datetime, tz: str, limit: int) -> QuotaWindow:
     """Her local calendar day around ``now`` in the zone ``tz``, as a UTC window."""
     zone = ZoneInfo(tz)
     day: date = now.astimezone(zone).date()
     start = datetime.combine(day, time(0, 0), tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone)
-    return QuotaWindow(start, end, DAILY_QUOTA_PER_LEADER)
+    return QuotaWindow(start, end, limit)
 
 
 class Announcements:
@@ -129,10 +124,12 @@ class Announcements:
         self,
         db: Database,
         catalog: Catalog,
+        daily_quota_per_leader: int,
         on_enqueued: Callable[[], Awaitable[None] | None] | None = None,
     ) -> None:
         self._db = db
         self._catalog = catalog
+        self._quota = daily_quota_per_leader
         self._on_enqueued = on_enqueued
 
     # -- who may write where ------------------------------------------------------------
@@ -173,7 +170,7 @@ class Announcements:
         """The leader's quota for today; None for facilitators (no quota)."""
         if actor.facilitator is not None or actor.group is None:
             return None
-        return local_day(now, actor.group.timezone)
+        return local_day(now, actor.group.timezone, self._quota)
 
     async def quota_left(self, actor: Actor, now: datetime) -> int | None:
         window = self.quota_window(actor, now)

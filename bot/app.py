@@ -13,6 +13,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.announcements import Announcements
 from bot.attendance import Attendance
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -23,6 +24,7 @@ from bot.meetings import Meetings
 from bot.onboarding import Onboarding
 from bot.outbox import OutboxSender
 from bot.reachability import Reachability
+from bot.reports import Reports
 from bot.services import Services
 from db import Database
 from handlers import build_dispatcher, register
@@ -75,7 +77,16 @@ def build_application(
             meetings=Meetings(db, catalog, content, settings, on_enqueued=sender.wake),
             sender=sender,
             reachability=reachability,
-            attendance=Attendance(db, catalog, content, settings),
+            attendance=Attendance(
+                db, catalog, content, settings, on_enqueued=sender.wake, reachability=reachability
+            ),
+            announcements=Announcements(
+                db,
+                catalog,
+                settings.announcements.daily_quota_per_leader,
+                on_enqueued=sender.wake,
+            ),
+            reports=Reports(db, catalog, content, settings.attendance),
             bot_username=app.bot.username,
         )
         attach_services(app, services)

@@ -109,6 +109,11 @@ class AttendanceSettings:
 
 
 @dataclass(frozen=True)
+class AnnouncementSettings:
+    daily_quota_per_leader: int
+
+
+@dataclass(frozen=True)
 class Settings:
     config_path: Path
     database: Path
@@ -120,6 +125,7 @@ class Settings:
     schedule: ScheduleSettings
     outbox: OutboxSettings
     attendance: AttendanceSettings
+    announcements: AnnouncementSettings
     token: Secret | None
 
     def require_token(self) -> Secret:
@@ -314,6 +320,12 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
     if attendance.alert_m > attendance.alert_k:
         raise a.fail("alert_m", "must not be larger than alert_k")
     a.finish()
+
+    n = root.table("announcements")
+    announcements = AnnouncementSettings(
+        daily_quota_per_leader=n.int_("daily_quota_per_leader", 3, low=0, high=100)
+    )
+    n.finish()
     root.finish()
 
     token_value = env.get(TOKEN_ENV, "").strip()
@@ -349,6 +361,7 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
         ),
         outbox=outbox,
         attendance=attendance,
+        announcements=announcements,
         token=token,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.announcements import Announcements
 from bot.attendance import Attendance
 from bot.clock import Clock
 from bot.config import Settings
@@ -13,6 +14,7 @@ from bot.meetings import Meetings
 from bot.onboarding import Onboarding
 from bot.outbox import OutboxSender
 from bot.reachability import Reachability
+from bot.reports import Reports
 from db import Database
 
 
@@ -28,4 +30,6 @@ class Services:
     sender: OutboxSender
     reachability: Reachability
     attendance: Attendance
+    announcements: Announcements
+    reports: Reports
     bot_username: str = ""

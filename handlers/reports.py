@@ -32,8 +32,7 @@ router = Router()
 
 
 def _service(call: Call) -> Reports:
-    s = call.services
-    return Reports(s.db, s.catalog, s.content, s.settings.attendance)
+    return call.services.reports
 
 
 def _me(call: Call) -> Facilitator:
