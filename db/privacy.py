@@ -81,6 +81,21 @@ class PrivacyQueries(DatabaseBase):
                 " OR (kind = 'unreachable_notice' AND key LIKE ?)",
                 (erased, participant_id, about),
             )
+            # Announcements she wrote as a leader: the text and her name go, the counts stay.
+            written = await tx.all(
+                "SELECT id FROM announcements WHERE author_participant_id = ?", (participant_id,)
+            )
+            await tx.execute(
+                "UPDATE announcements SET author_name = ?, text = '', photo_file_id = NULL,"
+                " author_telegram_id = 0 WHERE author_participant_id = ?",
+                (ERASED_NAME, participant_id),
+            )
+            for announcement in written:
+                for prefix in ("announce", "announce-copy"):
+                    await tx.execute(
+                        "UPDATE outbox SET payload = ? WHERE key LIKE ?",
+                        (erased, f"{prefix}:{announcement['id']}:%"),
+                    )
             if telegram_id is not None:
                 await tx.execute("DELETE FROM chat_states WHERE telegram_id = ?", (telegram_id,))
                 await tx.execute(

@@ -46,6 +46,13 @@ async def test_see_and_erase_my_data(h: Harness) -> None:
         (meeting.id, participant.id),
     )
 
+    # She announced something to her group as its leader.
+    await h.send(siti, "/umumkan")
+    await h.send(siti, "Besok bawa Buku KIA, dari Siti Nurhaliza")
+    await h.press(siti, "Kirim")
+    await h.drain()
+    assert any("Buku KIA" in t for t in h.texts(ani))
+
     await h.send(siti, "/datasaya")
     shown = h.last_text(siti)
     assert "Siti Nurhaliza" in shown and "+6281299887766" in shown and "Mawar" in shown
@@ -76,7 +83,7 @@ async def test_see_and_erase_my_data(h: Harness) -> None:
     )
     assert [r[0] for r in kept] == ["present"]
     everything = await dump_database(h)
-    for trace in ("Siti Nurhaliza", "6281299887766", "sakit", str(siti.id)):
+    for trace in ("Siti Nurhaliza", "6281299887766", "sakit", "Buku KIA", str(siti.id)):
         assert trace not in everything, trace
     assert "Ani" in everything  # others are untouched
     assert (await h.participant(ani)).name == "Ani"
