@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.toml
 
-.PHONY: run test lint check clean
+.PHONY: run test lint check clean simulate
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,9 @@ $(BIN)/.installed: pyproject.toml
 
 run: $(BIN)/.installed
 	$(BIN)/python -m bot run --config $(CONFIG)
+
+simulate: $(BIN)/.installed
+	$(BIN)/python -m bot simulate --port $(or $(PORT),8080)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -52,11 +52,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--month", required=True, help="the month, YYYY-MM")
     report.add_argument("--out", required=True, type=Path, help="folder to write the files to")
+    simulate = sub.add_parser(
+        "simulate",
+        help="try the bot without Telegram: a local simulator in the browser",
+        description="Run the real bot against a built-in Bot API emulator with a demo "
+        "database, and play it from a web page on 127.0.0.1.",
+    )
+    simulate.add_argument("--port", type=int, default=8080, help="(default: %(default)s)")
+    simulate.add_argument("--workdir", type=Path, help="keep the demo files here")
+    simulate.add_argument("--open", action="store_true", help="open the page in a browser")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "simulate":
+        from bot.simulator import run_simulator
+
+        return run_simulator(port=args.port, workdir=args.workdir, open_browser=args.open)
     try:
         settings = load_settings(args.config)
         if args.command == "run":

@@ -1,0 +1,66 @@
+"""Try the bot without Telegram: the real bot, the built-in fake Bot API, a demo database and
+a simulated clock, played from a web page on 127.0.0.1.
+
+    python -m bot.simulator [--port 8080] [--workdir DIR] [--open]
+
+:func:`run_simulator` is the blocking entry point (Ctrl-C stops it); :class:`Simulator` the
+async one (``async with Simulator() as sim: ... sim.url``), used by the tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import webbrowser
+from pathlib import Path
+
+from bot.simulator.core import ClockAction, ClockError, Simulator, SimulatorError
+
+__all__ = ["ClockAction", "ClockError", "Simulator", "SimulatorError", "run_simulator"]
+
+log = logging.getLogger(__name__)
+
+
+def run_simulator(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    workdir: Path | None = None,
+    open_browser: bool = False,
+) -> int:
+    """Run the simulator until Ctrl-C (SIGINT) or SIGTERM; returns the exit status."""
+    from bot.config import Secret
+    from bot.logs import setup_logging
+    from bot.simulator.core import TOKEN
+
+    setup_logging("INFO", Secret(TOKEN))
+    try:
+        return asyncio.run(_serve(host, port, workdir, open_browser))
+    except KeyboardInterrupt:  # pragma: no cover - a second Ctrl-C during shutdown
+        return 130
+    except (OSError, ValueError) as exc:
+        print(f"error: could not start the simulator: {exc}", file=sys.stderr)
+        return 2
+
+
+async def _serve(host: str, port: int, workdir: Path | None, open_browser: bool) -> int:
+    done = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, done.set)
+    try:
+        async with Simulator(workdir, host=host, port=port) as sim:
+            print(f"Simulator: {sim.url}  (Ctrl-C to stop; data in {sim.workdir})", flush=True)
+            if open_browser:
+                await asyncio.to_thread(webbrowser.open, sim.url)
+            await done.wait()
+            print("Stopping the simulator...", flush=True)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    return 0
