@@ -18,7 +18,7 @@ from bot.auth import Actor, owns_group
 from bot.config import Settings
 from bot.content import Library, Session
 from bot.i18n import Catalog, Html
-from bot.schedule import MonthlyPattern, decide, local_to_utc, reminder_slots
+from bot.schedule import MonthlyPattern, decide, local_to_utc, next_due, reminder_slots
 from db import Database
 from db.meetings import Meeting, NewMeeting
 from db.models import Group, Participant
@@ -261,9 +261,8 @@ class Meetings:
         recorded as sent or skipped is never considered again.
         """
         schedule = self._settings.schedule
-        horizon = max(schedule.reminder_offsets, default=timedelta(0)) + timedelta(days=1)
         queued = sent = skipped = 0
-        for candidate in await self._db.reminder_candidates(now, now + horizon):
+        for candidate in await self._db.reminder_candidates(now):
             meeting, group = candidate.meeting, candidate.group
             slots = reminder_slots(
                 meeting.starts_at,
@@ -273,8 +272,6 @@ class Meetings:
                 schedule.quiet_end,
             )
             handled = {timedelta(minutes=m) for m in candidate.handled_minutes}
-            if all(slot.offset in handled for slot in slots):
-                continue
             decision = decide(slots, handled, meeting.starts_at, now, schedule.stale_after)
             outcomes = [(_minutes(s.offset), "skipped") for s in decision.skip]
             if decision.send is not None:
@@ -282,8 +279,9 @@ class Meetings:
                 outcomes.append((_minutes(decision.send.offset), "sent"))
                 sent += 1
             skipped += len(decision.skip)
-            if outcomes:
-                await self._db.record_slots(meeting.id, meeting.version, outcomes, now)
+            handled |= {timedelta(minutes=m) for m, _ in outcomes}
+            upcoming = next_due(slots, handled, now)
+            await self._db.record_slots(meeting.id, meeting.version, outcomes, now, upcoming)
         if queued:
             await self._enqueued()
         return TickReport(queued, sent, skipped)

@@ -92,7 +92,7 @@ class MeetingQueries(DatabaseBase):
             for item in items:
                 meeting_id = await tx.insert(
                     "INSERT INTO meetings (group_id, series_id, starts_at, place, session_id,"
-                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    " created_at, updated_at, next_reminder_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         item.group_id,
                         item.series_id,
@@ -101,6 +101,7 @@ class MeetingQueries(DatabaseBase):
                         item.session_id,
                         to_db(now),
                         to_db(now),
+                        to_db(now),  # the next tick works out its reminders
                     ),
                 )
                 meeting = await _meeting(tx, meeting_id)
@@ -141,9 +142,9 @@ class MeetingQueries(DatabaseBase):
         """New time; the version bump restarts its reminders."""
         async with self.tx() as tx:
             await tx.execute(
-                "UPDATE meetings SET starts_at = ?, version = version + 1, updated_at = ?"
-                " WHERE id = ? AND status = 'scheduled'",
-                (to_db(starts_at), to_db(now), meeting_id),
+                "UPDATE meetings SET starts_at = ?, version = version + 1, updated_at = ?,"
+                " next_reminder_at = ? WHERE id = ? AND status = 'scheduled'",
+                (to_db(starts_at), to_db(now), to_db(now), meeting_id),
             )
             meeting = await _meeting(tx, meeting_id)
         assert meeting is not None
@@ -165,8 +166,8 @@ class MeetingQueries(DatabaseBase):
             )
         return changed == 1
 
-    async def reminder_candidates(self, now: datetime, until: datetime) -> list[ReminderCandidate]:
-        """Scheduled meetings starting in (now, until], with their handled slots."""
+    async def reminder_candidates(self, now: datetime) -> list[ReminderCandidate]:
+        """Scheduled meetings whose next reminder moment has come, with their handled slots."""
         async with self.tx(write=False) as tx:
             rows = await tx.all(
                 "SELECT m.*, g.id AS g_id, g.facilitator_id AS g_facilitator_id,"
@@ -176,9 +177,9 @@ class MeetingQueries(DatabaseBase):
                 " (SELECT group_concat(s.offset_minutes) FROM reminder_slots s"
                 "   WHERE s.meeting_id = m.id AND s.version = m.version) AS handled"
                 " FROM meetings m JOIN groups g ON g.id = m.group_id"
-                " WHERE m.status = 'scheduled' AND m.starts_at > ? AND m.starts_at <= ?"
-                " ORDER BY m.starts_at",
-                (to_db(now), to_db(until)),
+                " WHERE m.status = 'scheduled' AND m.next_reminder_at IS NOT NULL"
+                " AND m.next_reminder_at <= ? ORDER BY m.next_reminder_at",
+                (to_db(now),),
             )
         found = []
         for r in rows:
@@ -204,8 +205,14 @@ class MeetingQueries(DatabaseBase):
         version: int,
         outcomes: Sequence[tuple[int, str]],
         now: datetime,
+        next_reminder_at: datetime | None,
     ) -> None:
+        """The slots decided now, and when the meeting next needs the tick (None: never)."""
         async with self.tx() as tx:
+            await tx.execute(
+                "UPDATE meetings SET next_reminder_at = ? WHERE id = ? AND version = ?",
+                (to_db(next_reminder_at) if next_reminder_at else None, meeting_id, version),
+            )
             await tx.executemany(
                 "INSERT OR IGNORE INTO reminder_slots"
                 " (meeting_id, version, offset_minutes, outcome, decided_at)"
