@@ -102,7 +102,13 @@ def build_application(
             await sender.start()
             assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
             app.job_queue.run_repeating(
-                tick_job, interval=settings.schedule.tick_seconds, first=0.0, name="tick"
+                tick_job,
+                interval=settings.schedule.tick_seconds,
+                first=0.0,
+                name="tick",
+                # A slow tick returns at once from the next run (see tick_job), instead
+                # of APScheduler skipping runs with a warning each time.
+                job_kwargs={"max_instances": 2, "coalesce": True},
             )
 
     async def post_stop(app: AnyApplication) -> None:
@@ -146,8 +152,13 @@ def build_application(
 
 
 async def tick_job(context: BotContext) -> None:
-    """The one repeating job: everything time-driven reads the database from here."""
-    await tick(context.services)
+    """The one repeating job: everything time-driven reads the database from here.
+    A tick still running (a district's fan-out being enqueued) is not doubled."""
+    services = context.services
+    if services.tick_lock.locked():
+        return
+    async with services.tick_lock:
+        await tick(services)
 
 
 async def tick(services: Services) -> None:

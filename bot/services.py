@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from bot.announcements import Announcements
 from bot.attendance import Attendance
@@ -33,3 +34,4 @@ class Services:
     announcements: Announcements
     reports: Reports
     bot_username: str = ""
+    tick_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

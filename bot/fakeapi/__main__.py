@@ -32,12 +32,23 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--flood-limit", action="store_true", help="answer 429 like Telegram")
     parser.add_argument("--access-log", action="store_true")
+    parser.add_argument(
+        "--auto-users",
+        action="store_true",
+        help="treat every chat id the bot writes to as a user (benchmarks); keep no messages",
+    )
     return parser.parse_args(argv)
 
 
 async def serve(args: argparse.Namespace) -> None:
     """Run the server until SIGINT/SIGTERM."""
-    api = FakeBotAPI(token=args.token, username=args.username, flood_limit=args.flood_limit)
+    api = FakeBotAPI(
+        token=args.token,
+        username=args.username,
+        flood_limit=args.flood_limit,
+        auto_users=args.auto_users,
+        keep_messages=not args.auto_users,
+    )
     for name in args.user:
         user = api.add_user(name)
         print(f"user {name}: id {user.id}", flush=True)

@@ -452,6 +452,7 @@ class FakeBotAPI:
         call_log_limit: int | None = None,
         flood_limit: bool = False,
         group_privacy: bool = True,
+        auto_users: bool = False,
     ) -> None:
         if token is not None and token.split(":", 1)[0].isdigit():
             bot_id = int(token.split(":", 1)[0])
@@ -462,6 +463,9 @@ class FakeBotAPI:
         self._now = now or (lambda: datetime.now(UTC))
         self.keep_messages = keep_messages
         self.group_privacy = group_privacy
+        self.auto_users = auto_users
+        """Any positive chat id the bot writes to is a user who started the bot (for
+        benchmarks against a seeded database whose users the fake never saw)."""
         if call_log_limit is None and not keep_messages:
             call_log_limit = 1000
         self.calls: deque[CallRecord] = deque(maxlen=call_log_limit)
@@ -1197,6 +1201,9 @@ class FakeBotAPI:
         except (TypeError, ValueError):
             raise ApiError(400, "Bad Request: chat not found") from None
         if chat_id not in self.users and chat_id not in self.groups:
+            if self.auto_users and chat_id > 0:
+                self.users[chat_id] = FakeUser(chat_id, f"User{chat_id}")
+                return chat_id
             raise ApiError(400, "Bad Request: chat not found")
         return chat_id
 
