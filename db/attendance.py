@@ -1,9 +1,659 @@
-"""Queries for attendance, check-in attempts and absence alerts."""
+"""Queries for attendance, check-in attempts and absence alerts.
+
+Marks live in ``attendance`` (one current row per meeting and participant) and every change
+is appended to ``attendance_log`` in the same transaction, with who made it. A mark's
+``source`` tells how it came: ``self`` (she typed the meeting code), ``facilitator`` (her
+pendamping marked it; it wins over ``self``), ``rsvp`` (excused in advance, filled in when
+the window closed) or ``final`` (no mark when the window closed: absent).
+
+The tick's lookups use indexes only: ``meetings_due`` (status, starts_at) for windows to
+open, ``meetings_unfinalized`` (0006) for windows to close, ``alerts_open`` for reminders.
+"""
 
 from __future__ import annotations
 
-from db.base import DatabaseBase
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from db.base import DatabaseBase, Tx
+from db.connection import from_db, to_db
+from db.meetings import Meeting, meeting_from
+from db.models import Participant
+from db.onboarding import participant_from
+
+PRESENT = "present"
+EXCUSED = "excused"
+ABSENT = "absent"
+
+SELF = "self"
+FACILITATOR = "facilitator"
+
+
+def _opt(value: str | None) -> datetime | None:
+    return from_db(value) if value is not None else None
+
+
+@dataclass(frozen=True)
+class CheckinMeeting:
+    """A meeting with its check-in state."""
+
+    meeting: Meeting
+    checkin_code: str | None
+    window_opened_at: datetime | None
+    finalized_at: datetime | None
+
+
+def checkin_meeting_from(row: aiosqlite.Row) -> CheckinMeeting:
+    return CheckinMeeting(
+        meeting=meeting_from(row),
+        checkin_code=row["checkin_code"],
+        window_opened_at=_opt(row["window_opened_at"]),
+        finalized_at=_opt(row["finalized_at"]),
+    )
+
+
+@dataclass(frozen=True)
+class AttendanceMark:
+    meeting_id: int
+    participant_id: int
+    status: str  # present, excused, absent
+    source: str  # self, facilitator, rsvp, final
+    reason: str | None
+    checked_in_at: datetime | None
+    updated_at: datetime
+
+
+def mark_from(row: aiosqlite.Row) -> AttendanceMark:
+    return AttendanceMark(
+        meeting_id=row["meeting_id"],
+        participant_id=row["participant_id"],
+        status=row["status"],
+        source=row["source"],
+        reason=row["reason"],
+        checked_in_at=_opt(row["checked_in_at"]),
+        updated_at=from_db(row["updated_at"]),
+    )
+
+
+@dataclass(frozen=True)
+class MarkRow:
+    """A member on the marking screen with her current mark (None: not marked yet)."""
+
+    participant: Participant
+    status: str | None
+    source: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    id: int
+    meeting_id: int
+    participant_id: int
+    status: str
+    source: str
+    by_facilitator_id: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PastMark:
+    """One of her marks in a held meeting, for the absence policy and her history."""
+
+    meeting: Meeting
+    status: str
+    source: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: int
+    participant_id: int
+    group_id: int
+    kind: str  # absence, unreachable
+    trigger_meeting_id: int | None
+    missed: tuple[int, ...]
+    status: str  # open, closed
+    opened_at: datetime
+    reminded_at: datetime | None
+    closed_at: datetime | None
+    closed_reason: str | None
+
+    @property
+    def open(self) -> bool:
+        return self.status == "open"
+
+
+def alert_from(row: aiosqlite.Row) -> Alert:
+    return Alert(
+        id=row["id"],
+        participant_id=row["participant_id"],
+        group_id=row["group_id"],
+        kind=row["kind"],
+        trigger_meeting_id=row["trigger_meeting_id"],
+        missed=tuple(int(m) for m in json.loads(row["missed"])),
+        status=row["status"],
+        opened_at=from_db(row["opened_at"]),
+        reminded_at=_opt(row["reminded_at"]),
+        closed_at=_opt(row["closed_at"]),
+        closed_reason=row["closed_reason"],
+    )
+
+
+@dataclass(frozen=True)
+class AlertAction:
+    id: int
+    alert_id: int
+    action: str  # contacted, visit_scheduled, visit_done
+    note: str | None
+    by_facilitator_id: int
+    at: datetime
+
+
+def action_from(row: aiosqlite.Row) -> AlertAction:
+    return AlertAction(
+        id=row["id"],
+        alert_id=row["alert_id"],
+        action=row["action"],
+        note=row["note"],
+        by_facilitator_id=row["by_facilitator_id"],
+        at=from_db(row["at"]),
+    )
+
+
+async def _mark(tx: Tx, meeting_id: int, participant_id: int) -> AttendanceMark | None:
+    row = await tx.one(
+        "SELECT * FROM attendance WHERE meeting_id = ? AND participant_id = ?",
+        (meeting_id, participant_id),
+    )
+    return mark_from(row) if row else None
+
+
+async def _write_mark(
+    tx: Tx,
+    meeting_id: int,
+    participant_id: int,
+    status: str,
+    source: str,
+    reason: str | None,
+    checked_in_at: datetime | None,
+    by_facilitator_id: int | None,
+    now: datetime,
+) -> None:
+    await tx.execute(
+        "INSERT INTO attendance"
+        " (meeting_id, participant_id, status, source, reason, checked_in_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (meeting_id, participant_id) DO UPDATE SET"
+        " status = excluded.status, source = excluded.source, reason = excluded.reason,"
+        " checked_in_at = excluded.checked_in_at, updated_at = excluded.updated_at",
+        (
+            meeting_id,
+            participant_id,
+            status,
+            source,
+            reason,
+            to_db(checked_in_at) if checked_in_at is not None else None,
+            to_db(now),
+        ),
+    )
+    await tx.execute(
+        "INSERT INTO attendance_log"
+        " (meeting_id, participant_id, status, source, by_facilitator_id, at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (meeting_id, participant_id, status, source, by_facilitator_id, to_db(now)),
+    )
+
+
+async def _alert(tx: Tx, alert_id: int) -> Alert | None:
+    row = await tx.one("SELECT * FROM alerts WHERE id = ?", (alert_id,))
+    return alert_from(row) if row else None
 
 
 class AttendanceQueries(DatabaseBase):
-    pass
+    # -- meetings and their windows -------------------------------------------------
+
+    async def checkin_meeting(self, meeting_id: int) -> CheckinMeeting | None:
+        async with self.tx(write=False) as tx:
+            row = await tx.one("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
+        return checkin_meeting_from(row) if row else None
+
+    async def meetings_to_open(self, latest_start: datetime) -> list[CheckinMeeting]:
+        """Scheduled meetings starting at or before ``latest_start`` whose window has not
+        been opened (index ``meetings_due``)."""
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT * FROM meetings WHERE status = 'scheduled' AND starts_at <= ?"
+                " AND window_opened_at IS NULL ORDER BY starts_at, id",
+                (to_db(latest_start),),
+            )
+        return [checkin_meeting_from(r) for r in rows]
+
+    async def ensure_checkin_code(self, meeting_id: int, code: str) -> str:
+        """Store ``code`` unless the meeting already has one; return the meeting's code."""
+        async with self.tx() as tx:
+            await tx.execute(
+                "UPDATE meetings SET checkin_code = ? WHERE id = ? AND checkin_code IS NULL",
+                (code, meeting_id),
+            )
+            row = await tx.one("SELECT checkin_code FROM meetings WHERE id = ?", (meeting_id,))
+        assert row is not None
+        return str(row[0])
+
+    async def mark_window_opened(self, meeting_id: int, now: datetime) -> None:
+        async with self.tx() as tx:
+            await tx.execute(
+                "UPDATE meetings SET window_opened_at = ? WHERE id = ?"
+                " AND window_opened_at IS NULL",
+                (to_db(now), meeting_id),
+            )
+
+    async def meetings_to_finalize(self, latest_start: datetime) -> list[CheckinMeeting]:
+        """Meetings (not cancelled, not finalized) starting at or before ``latest_start``
+        (partial index ``meetings_unfinalized``)."""
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT * FROM meetings WHERE finalized_at IS NULL AND status != 'cancelled'"
+                " AND starts_at <= ? ORDER BY starts_at, id",
+                (to_db(latest_start),),
+            )
+        return [checkin_meeting_from(r) for r in rows]
+
+    async def finalize_marks(self, meeting_id: int, now: datetime) -> None:
+        """Make attendance final: every active member who was a member when the meeting
+        began and has no mark gets one (excused if she answered "no" to a reminder, else
+        absent), logged; the meeting becomes ``held``. Safe to repeat."""
+        async with self.tx() as tx:
+            meeting = await tx.one("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
+            if meeting is None:
+                return
+            unmarked = await tx.all(
+                "SELECT p.id, r.answer, r.reason FROM participants p"
+                " LEFT JOIN rsvps r ON r.meeting_id = ? AND r.participant_id = p.id"
+                " WHERE p.group_id = ? AND p.status = 'active' AND p.joined_at <= ?"
+                " AND NOT EXISTS (SELECT 1 FROM attendance a"
+                "   WHERE a.meeting_id = ? AND a.participant_id = p.id)",
+                (meeting_id, meeting["group_id"], meeting["starts_at"], meeting_id),
+            )
+            for row in unmarked:
+                excused = row["answer"] == "no"
+                await _write_mark(
+                    tx,
+                    meeting_id,
+                    row["id"],
+                    EXCUSED if excused else ABSENT,
+                    "rsvp" if excused else "final",
+                    row["reason"] if excused else None,
+                    None,
+                    None,
+                    now,
+                )
+            await tx.execute(
+                "UPDATE meetings SET status = 'held', updated_at = ?"
+                " WHERE id = ? AND status = 'scheduled'",
+                (to_db(now), meeting_id),
+            )
+
+    async def set_finalized(self, meeting_id: int, now: datetime) -> None:
+        async with self.tx() as tx:
+            await tx.execute(
+                "UPDATE meetings SET finalized_at = ? WHERE id = ? AND finalized_at IS NULL",
+                (to_db(now), meeting_id),
+            )
+
+    async def group_meetings_between(
+        self, group_id: int, first_start: datetime, last_start: datetime
+    ) -> list[CheckinMeeting]:
+        """Meetings of a group (not cancelled) starting in [first_start, last_start]."""
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT * FROM meetings WHERE group_id = ? AND starts_at >= ?"
+                " AND starts_at <= ? AND status != 'cancelled' ORDER BY starts_at, id",
+                (group_id, to_db(first_start), to_db(last_start)),
+            )
+        return [checkin_meeting_from(r) for r in rows]
+
+    async def markable_meetings(
+        self, group_ids: Sequence[int], first_start: datetime, last_start: datetime
+    ) -> list[CheckinMeeting]:
+        """Meetings of these groups (not cancelled) starting in [first_start, last_start],
+        newest first."""
+        ids = list(group_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" for _ in ids)
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                f"SELECT * FROM meetings WHERE group_id IN ({marks}) AND starts_at >= ?"
+                " AND starts_at <= ? AND status != 'cancelled' ORDER BY starts_at DESC, id",
+                (*ids, to_db(first_start), to_db(last_start)),
+            )
+        return [checkin_meeting_from(r) for r in rows]
+
+    async def meetings_by_ids(self, meeting_ids: Sequence[int]) -> list[Meeting]:
+        ids = list(meeting_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" for _ in ids)
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                f"SELECT * FROM meetings WHERE id IN ({marks}) ORDER BY starts_at, id", ids
+            )
+        return [meeting_from(r) for r in rows]
+
+    # -- marks ------------------------------------------------------------------------
+
+    async def attendance_mark(self, meeting_id: int, participant_id: int) -> AttendanceMark | None:
+        async with self.tx(write=False) as tx:
+            return await _mark(tx, meeting_id, participant_id)
+
+    async def record_self_checkin(
+        self, meeting_id: int, participant_id: int, written_at: datetime, now: datetime
+    ) -> str:
+        """Her own check-in with the right code. Returns ``recorded``, ``already`` (she is
+        already marked present: nothing changes) or ``facilitator`` (her pendamping marked
+        her otherwise; that mark wins and stays)."""
+        async with self.tx() as tx:
+            current = await _mark(tx, meeting_id, participant_id)
+            if current is not None and current.status == PRESENT:
+                return "already"
+            if current is not None and current.source == FACILITATOR:
+                return "facilitator"
+            await _write_mark(
+                tx, meeting_id, participant_id, PRESENT, SELF, None, written_at, None, now
+            )
+        return "recorded"
+
+    async def set_mark(
+        self,
+        meeting_id: int,
+        participant_id: int,
+        status: str,
+        facilitator_id: int,
+        now: datetime,
+    ) -> None:
+        """The facilitator's mark (wins over her own check-in), logged with who made it."""
+        async with self.tx() as tx:
+            current = await _mark(tx, meeting_id, participant_id)
+            reason = current.reason if current is not None and status == EXCUSED else None
+            checked_in = current.checked_in_at if current is not None else None
+            await _write_mark(
+                tx,
+                meeting_id,
+                participant_id,
+                status,
+                FACILITATOR,
+                reason,
+                checked_in,
+                facilitator_id,
+                now,
+            )
+
+    async def wrong_codes(self, meeting_id: int, participant_id: int) -> int:
+        async with self.tx(write=False) as tx:
+            row = await tx.one(
+                "SELECT wrong FROM checkin_attempts WHERE meeting_id = ? AND participant_id = ?",
+                (meeting_id, participant_id),
+            )
+        return int(row[0]) if row else 0
+
+    async def add_wrong_code(self, meeting_id: int, participant_id: int) -> int:
+        """Count one more wrong code; returns the new count."""
+        async with self.tx() as tx:
+            await tx.execute(
+                "INSERT INTO checkin_attempts (meeting_id, participant_id, wrong) VALUES (?, ?, 1)"
+                " ON CONFLICT (meeting_id, participant_id) DO UPDATE SET wrong = wrong + 1",
+                (meeting_id, participant_id),
+            )
+            row = await tx.one(
+                "SELECT wrong FROM checkin_attempts WHERE meeting_id = ? AND participant_id = ?",
+                (meeting_id, participant_id),
+            )
+        assert row is not None
+        return int(row[0])
+
+    async def marking_table(self, meeting_id: int, group_id: int) -> list[MarkRow]:
+        """Active members of the group, and anyone else marked for this meeting, by name."""
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT p.*, a.status AS a_status, a.source AS a_source, a.reason AS a_reason"
+                " FROM participants p LEFT JOIN attendance a"
+                "   ON a.meeting_id = ? AND a.participant_id = p.id"
+                " WHERE p.group_id = ? AND (p.status = 'active' OR a.status IS NOT NULL)"
+                " ORDER BY p.name COLLATE NOCASE, p.id",
+                (meeting_id, group_id),
+            )
+        return [
+            MarkRow(participant_from(r), r["a_status"], r["a_source"], r["a_reason"]) for r in rows
+        ]
+
+    async def attendance_log(
+        self, meeting_id: int, participant_id: int | None = None
+    ) -> list[LogEntry]:
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT * FROM attendance_log WHERE meeting_id = ?"
+                " AND (? IS NULL OR participant_id = ?) ORDER BY id",
+                (meeting_id, participant_id, participant_id),
+            )
+        return [
+            LogEntry(
+                id=r["id"],
+                meeting_id=r["meeting_id"],
+                participant_id=r["participant_id"],
+                status=r["status"],
+                source=r["source"],
+                by_facilitator_id=r["by_facilitator_id"],
+                at=from_db(r["at"]),
+            )
+            for r in rows
+        ]
+
+    async def past_marks(
+        self, participant_id: int, after: datetime | None = None, limit: int | None = None
+    ) -> list[PastMark]:
+        """Her marks in held meetings starting after ``after``, oldest first (the newest
+        ``limit`` of them when a limit is given)."""
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT * FROM (SELECT m.*, a.status AS a_status, a.source AS a_source,"
+                "   a.reason AS a_reason FROM attendance a JOIN meetings m ON m.id = a.meeting_id"
+                "   WHERE a.participant_id = ? AND m.status = 'held'"
+                "   AND (? IS NULL OR m.starts_at > ?)"
+                "   ORDER BY m.starts_at DESC, m.id DESC LIMIT ?)"
+                " ORDER BY starts_at, id",
+                (
+                    participant_id,
+                    to_db(after) if after else None,
+                    to_db(after) if after else None,
+                    -1 if limit is None else limit,
+                ),
+            )
+        return [
+            PastMark(meeting_from(r), r["a_status"], r["a_source"], r["a_reason"]) for r in rows
+        ]
+
+    async def last_present(self, participant_id: int) -> Meeting | None:
+        """The latest meeting she attended."""
+        async with self.tx(write=False) as tx:
+            row = await tx.one(
+                "SELECT m.* FROM attendance a JOIN meetings m ON m.id = a.meeting_id"
+                " WHERE a.participant_id = ? AND a.status = 'present' AND m.status = 'held'"
+                " ORDER BY m.starts_at DESC LIMIT 1",
+                (participant_id,),
+            )
+        return meeting_from(row) if row else None
+
+    async def meeting_marks(self, meeting_id: int) -> list[tuple[Participant, AttendanceMark]]:
+        """Every mark of a meeting with its participant, by name."""
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT p.*, a.meeting_id AS a_meeting_id, a.status AS a_status,"
+                " a.source AS a_source, a.reason AS a_reason, a.checked_in_at AS a_checked_in_at,"
+                " a.updated_at AS a_updated_at"
+                " FROM attendance a JOIN participants p ON p.id = a.participant_id"
+                " WHERE a.meeting_id = ? ORDER BY p.name COLLATE NOCASE, p.id",
+                (meeting_id,),
+            )
+        return [
+            (
+                participant_from(r),
+                AttendanceMark(
+                    meeting_id=r["a_meeting_id"],
+                    participant_id=r["id"],
+                    status=r["a_status"],
+                    source=r["a_source"],
+                    reason=r["a_reason"],
+                    checked_in_at=_opt(r["a_checked_in_at"]),
+                    updated_at=from_db(r["a_updated_at"]),
+                ),
+            )
+            for r in rows
+        ]
+
+    # -- alerts -----------------------------------------------------------------------
+
+    async def alert(self, alert_id: int) -> Alert | None:
+        async with self.tx(write=False) as tx:
+            return await _alert(tx, alert_id)
+
+    async def open_alert(self, participant_id: int, kind: str) -> Alert | None:
+        async with self.tx(write=False) as tx:
+            row = await tx.one(
+                "SELECT * FROM alerts WHERE participant_id = ? AND kind = ? AND status = 'open'"
+                " ORDER BY id LIMIT 1",
+                (participant_id, kind),
+            )
+        return alert_from(row) if row else None
+
+    async def last_alert_closed_at(self, participant_id: int, kind: str) -> datetime | None:
+        async with self.tx(write=False) as tx:
+            row = await tx.one(
+                "SELECT max(closed_at) FROM alerts WHERE participant_id = ? AND kind = ?"
+                " AND status = 'closed'",
+                (participant_id, kind),
+            )
+        return from_db(row[0]) if row and row[0] else None
+
+    async def create_alert(
+        self,
+        participant_id: int,
+        group_id: int,
+        kind: str,
+        trigger_meeting_id: int | None,
+        missed: Sequence[int],
+        now: datetime,
+    ) -> Alert | None:
+        """A new open alert; None when it exists already (the same crossing, or an open
+        ``unreachable`` follow-up)."""
+        async with self.tx() as tx:
+            changed = await tx.changes(
+                "INSERT OR IGNORE INTO alerts"
+                " (participant_id, group_id, kind, trigger_meeting_id, missed, opened_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    participant_id,
+                    group_id,
+                    kind,
+                    trigger_meeting_id,
+                    json.dumps(list(missed)),
+                    to_db(now),
+                ),
+            )
+            if changed != 1:
+                return None
+            row = await tx.one("SELECT * FROM alerts WHERE id = last_insert_rowid()")
+        assert row is not None
+        return alert_from(row)
+
+    async def set_alert_missed(self, alert_id: int, missed: Sequence[int]) -> None:
+        async with self.tx() as tx:
+            await tx.execute(
+                "UPDATE alerts SET missed = ? WHERE id = ? AND status = 'open'",
+                (json.dumps(list(missed)), alert_id),
+            )
+
+    async def close_alert(self, alert_id: int, reason: str, now: datetime) -> bool:
+        async with self.tx() as tx:
+            changed = await tx.changes(
+                "UPDATE alerts SET status = 'closed', closed_at = ?, closed_reason = ?"
+                " WHERE id = ? AND status = 'open'",
+                (to_db(now), reason, alert_id),
+            )
+        return changed == 1
+
+    async def open_alerts_of_groups(self, group_ids: Sequence[int]) -> list[Alert]:
+        ids = list(group_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" for _ in ids)
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                f"SELECT * FROM alerts WHERE group_id IN ({marks}) AND status = 'open'"
+                " ORDER BY opened_at, id",
+                ids,
+            )
+        return [alert_from(r) for r in rows]
+
+    async def alerts_to_remind(self, opened_before: datetime) -> list[Alert]:
+        """Open alerts opened at or before ``opened_before`` and not brought back yet."""
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT * FROM alerts WHERE status = 'open' AND opened_at <= ?"
+                " AND reminded_at IS NULL ORDER BY opened_at, id",
+                (to_db(opened_before),),
+            )
+        return [alert_from(r) for r in rows]
+
+    async def set_alert_reminded(self, alert_id: int, now: datetime) -> None:
+        async with self.tx() as tx:
+            await tx.execute(
+                "UPDATE alerts SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
+                (to_db(now), alert_id),
+            )
+
+    async def alerts_resolved(self) -> list[tuple[Alert, str]]:
+        """Open alerts that resolved themselves: she left the group (``left``), or an
+        ``unreachable`` follow-up for someone the bot can reach again (``reachable``)."""
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT a.*, p.status AS p_status FROM alerts a"
+                " JOIN participants p ON p.id = a.participant_id"
+                " WHERE a.status = 'open'"
+                " AND (p.status = 'left' OR (a.kind = 'unreachable' AND p.reachable = 1))"
+                " ORDER BY a.id",
+            )
+        return [(alert_from(r), "left" if r["p_status"] == "left" else "reachable") for r in rows]
+
+    async def add_alert_action(
+        self, alert_id: int, action: str, facilitator_id: int, now: datetime
+    ) -> int:
+        async with self.tx() as tx:
+            return await tx.insert(
+                "INSERT INTO alert_actions (alert_id, action, by_facilitator_id, at)"
+                " VALUES (?, ?, ?, ?)",
+                (alert_id, action, facilitator_id, to_db(now)),
+            )
+
+    async def alert_action(self, action_id: int) -> AlertAction | None:
+        async with self.tx(write=False) as tx:
+            row = await tx.one("SELECT * FROM alert_actions WHERE id = ?", (action_id,))
+        return action_from(row) if row else None
+
+    async def set_action_note(self, action_id: int, note: str) -> bool:
+        async with self.tx() as tx:
+            changed = await tx.changes(
+                "UPDATE alert_actions SET note = ? WHERE id = ?", (note, action_id)
+            )
+        return changed == 1
+
+    async def alert_actions(self, alert_id: int) -> list[AlertAction]:
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT * FROM alert_actions WHERE alert_id = ? ORDER BY id", (alert_id,)
+            )
+        return [action_from(r) for r in rows]

@@ -29,6 +29,7 @@ from bot.schedule import (
 )
 from db.meetings import Meeting
 from db.models import ChatState, Group
+from handlers.attendance import mark_screen
 from handlers.registry import Call, Router, keyboard
 
 router = Router()
@@ -526,6 +527,8 @@ async def meeting_detail(call: Call, meeting_id: int) -> None:
         unknown=len(table) - yes - no,
     )
     rows = [[(call.t("meeting.button_answers"), answers.data(meeting.id))]]
+    if call.services.attendance.window(meeting).opens <= call.now:
+        rows.append([(call.t("attendance.button_mark"), mark_screen.data(meeting.id, 0))])
     if meeting.scheduled and meeting.starts_at > call.now:
         rows.append(
             [

@@ -1,0 +1,70 @@
+"""The attendance paths (check-in, marking, finalization, alerts, follow-up, history) use
+indexes only on the tables that grow (same rule as tests/test_query_plans.py)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from tests.harness import Harness
+from tests.test_attendance import CLOSES, OPENS, check_in, code_of, open_window, setup
+from tests.test_attendance_alerts import run_meeting, yearly
+from tests.test_query_plans import FULL_INDEX_SCAN, LARGE, SCAN
+
+
+async def scenario(h: Harness) -> None:
+    fac, (siti, ani, dewi) = await setup(h)
+    meeting, code = await open_window(h, fac, OPENS)
+    await check_in(h, siti, code)
+    await h.send(ani, "/hadir")
+    await h.send(ani, "0000" if code != "0000" else "1111")
+    await h.press(dewi, "Absen hadir")
+    await h.send(fac, "/kehadiran")
+    await h.press(fac, "Mawar")
+    await h.press(fac, "Ani")
+    h.clock.set(CLOSES)
+    await h.tick()
+    assert await code_of(h, meeting)
+    for later in await yearly(h, fac, 2):
+        await run_meeting(h, later, [(siti, "A"), (ani, "P")])
+    await h.send(fac, "/tindaklanjut")
+    await h.press(fac, "Siti")
+    await h.press(fac, "Sudah dihubungi")
+    await h.send(fac, "Catatan")
+    h.clock.set(h.clock.now() + timedelta(days=8))
+    await h.tick()
+    await h.process(h.fake.block_bot(dewi))
+    await h.process(h.fake.unblock_bot(dewi))
+    await h.tick()
+    await h.send(siti, "/kehadiranku")
+    await h.send(siti, "/hadir")
+
+
+async def test_attendance_queries_use_indexes(h: Harness) -> None:
+    statements: list[str] = []
+    await h.db.connection.set_trace_callback(statements.append)
+    try:
+        await scenario(h)
+    finally:
+        await h.db.connection.set_trace_callback(None)  # type: ignore[arg-type]
+    queries = {
+        s.strip()
+        for s in statements
+        if re.match(r"\s*(SELECT|UPDATE|DELETE|INSERT|WITH)\b", s, re.IGNORECASE)
+        and "sqlite_master" not in s
+        and re.search(
+            r"\b(attendance|alerts|alert_actions|checkin_attempts)\b|checkin_code"
+            r"|window_opened_at|finalized_at",
+            s,
+        )
+    }
+    assert len(queries) > 20
+    problems = []
+    for sql in sorted(queries):
+        rows = await h.db.connection.execute_fetchall(f"EXPLAIN QUERY PLAN {sql}")
+        plan = "\n".join(str(row[3]) for row in rows)
+        for pattern in (SCAN, FULL_INDEX_SCAN):
+            for table in pattern.findall(plan):
+                if table in LARGE:
+                    problems.append(f"{table}: {plan}\n  in: {sql[:300]}")
+    assert not problems, "\n\n".join(problems)
