@@ -1,0 +1,93 @@
+"""Every query on a hot path uses an index.
+
+A realistic scenario runs through the real handlers and the tick while SQLite's trace
+hook records every statement; each one is then explained (EXPLAIN QUERY PLAN) and the
+test fails on a full scan of a table that grows with the number of families. New queries
+are covered without touching this file.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from tests.harness import Harness, create_group, join, register_facilitator
+
+# Tables that grow with families, meetings or messages. Small tables (facilitators,
+# invites, module content) may be scanned.
+LARGE = {
+    "participants",
+    "groups",
+    "meetings",
+    "attendance",
+    "attendance_log",
+    "rsvps",
+    "outbox",
+    "alerts",
+    "alert_actions",
+    "quiz_answers",
+    "reminder_slots",
+    "checkin_attempts",
+    "chat_states",
+    "announcements",
+}
+SCAN = re.compile(r"\bSCAN (\w+)(?! USING (?:COVERING )?INDEX)")
+FULL_INDEX_SCAN = re.compile(r"\bSCAN (\w+) USING (?:COVERING )?INDEX")
+
+
+async def scenario(h: Harness) -> None:
+    """Joining, scheduling, reminders, answers, materials, lists: the daily paths."""
+    fac = await register_facilitator(h)
+    payload = await create_group(h, fac)
+    mothers = [await join(h, payload, name) for name in ("Siti", "Ani", "Dewi")]
+    await h.send(fac, "/pertemuanbaru")
+    await h.press(fac, "Lanjut")
+    await h.press(fac, "Sekali")
+    await h.send(fac, "5/12 09.00")
+    await h.press(fac, "Tempat biasa")
+    await h.press(fac, "Jadwalkan")
+    h.clock.set(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))
+    await h.tick()
+    await h.press(mothers[0], "Saya akan hadir")
+    await h.press(mothers[1], "Tidak bisa hadir")
+    await h.press(mothers[1], "Sakit")
+    await h.send(fac, "/jadwal")
+    await h.press(fac, "Mawar")
+    await h.press(fac, "Lihat jawaban")
+    await h.send(fac, "/kelompok")
+    await h.press(fac, "Mawar")
+    await h.press(fac, "Anggota")
+    await h.send(mothers[2], "/materi")
+    await h.send(mothers[2], "/jadwal")
+    await h.send(mothers[2], "/datasaya")
+    for hours in (24, 48, 49, 50, 51, 52, 53):  # through the meeting and its window
+        h.clock.set(datetime(2026, 12, 3, 2, 0, tzinfo=UTC) + timedelta(hours=hours))
+        await h.tick()
+    for command in ("/tindaklanjut", "/rekap", "/kehadiranku"):
+        await h.send(fac, command)
+        await h.send(mothers[0], command)
+
+
+async def test_hot_queries_use_indexes(h: Harness) -> None:
+    statements: list[str] = []
+    await h.db.connection.set_trace_callback(statements.append)
+    try:
+        await scenario(h)
+    finally:
+        await h.db.connection.set_trace_callback(None)  # type: ignore[arg-type]
+    queries = {
+        s.strip()
+        for s in statements
+        if re.match(r"\s*(SELECT|UPDATE|DELETE|INSERT|WITH)\b", s, re.IGNORECASE)
+        and "sqlite_master" not in s
+    }
+    assert len(queries) > 30
+    problems = []
+    for sql in sorted(queries):
+        rows = await h.db.connection.execute_fetchall(f"EXPLAIN QUERY PLAN {sql}")
+        plan = "\n".join(str(row[3]) for row in rows)
+        for pattern in (SCAN, FULL_INDEX_SCAN):
+            for table in pattern.findall(plan):
+                if table in LARGE:
+                    problems.append(f"{table}: {plan}\n  in: {sql[:300]}")
+    assert not problems, "\n\n".join(problems)
