@@ -66,7 +66,7 @@ def build_application(
         sender = OutboxSender(
             db, app.bot, settings.outbox, the_clock, sleep=sleep, on_unreachable=unreachable
         )
-        reachability = Reachability(db, catalog, sender.wake)
+        reachability = Reachability(db, sender.wake)
         services = Services(
             settings=settings,
             db=db,

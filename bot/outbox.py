@@ -11,8 +11,8 @@ limits (DESIGN.md, principle 3):
   two for the same chat, so a chat gets its messages in order;
 * ``RetryAfter`` pauses the whole sender; network errors and 5xx are retried with backoff up
   to ``max_attempts``; 403 and "chat not found" mark the participant unreachable, block her
-  queued rows and tell her facilitator once (through the ``on_unreachable`` hook, usually
-  :func:`notify_unreachable`).
+  queued rows and call the ``on_unreachable`` hook once per spell (the app's
+  :class:`bot.reachability.Reachability`, which raises a follow-up for her facilitator).
 
 The rules are small pure functions (:func:`classify`, :func:`backoff`,
 :func:`retry_after_seconds`, :class:`TokenBucket`, :func:`chat_ready_at`) tested without a
@@ -31,9 +31,9 @@ import heapq
 import itertools
 import logging
 import warnings
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -52,9 +52,8 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import Clock
 from bot.config import OutboxSettings
-from bot.i18n import Catalog
 from db import Database
-from db.outbox import Buttons, NewMessage, OutboxRow
+from db.outbox import Buttons, OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -556,53 +555,3 @@ class OutboxSender:
             self.stats.failed += 1
             log.warning("outbox: row %d refused: %s", row.id, verdict.error)
             await self._db.mark_failed(row.id, verdict.error)
-
-
-# -------------------------------------------------------------- telling the facilitator
-
-
-def unreachable_key(participant_id: int, since: datetime) -> str:
-    """The outbox key of the facilitator notice: one per spell of unreachability."""
-    return f"unreachable:{participant_id}:{since.astimezone(UTC).isoformat()}"
-
-
-async def notify_unreachable(
-    db: Database, catalog: Catalog, participant_ids: Iterable[int], now: datetime
-) -> int:
-    """Queue, for each participant, a notice to her facilitator that the bot cannot reach
-    her any more, so the facilitator follows up in person. Keyed by the moment she became
-    unreachable, so calling this twice (two failed rows, a retry after a crash) tells the
-    facilitator once. Returns how many notices were new."""
-    notices: list[NewMessage] = []
-    for participant_id in participant_ids:
-        participant = await db.participant(participant_id)
-        since = await db.unreachable_since(participant_id)
-        if participant is None or since is None:
-            continue  # gone, or reachable again
-        group = await db.group(participant.group_id)
-        facilitator = await db.facilitator(group.facilitator_id) if group else None
-        if group is None or facilitator is None:
-            continue
-        if participant.phone:
-            text = catalog.t(
-                "outbox.unreachable_notice_phone",
-                name=participant.name,
-                group=group.name,
-                phone=participant.phone,
-            )
-        else:
-            text = catalog.t("outbox.unreachable_notice", name=participant.name, group=group.name)
-        notices.append(
-            NewMessage(
-                key=unreachable_key(participant_id, since),
-                chat_id=facilitator.telegram_id,
-                participant_id=None,
-                kind="unreachable_notice",
-                text=text,
-                buttons=None,
-                not_before=now,
-            )
-        )
-    if not notices:
-        return 0
-    return await db.enqueue(notices, now)

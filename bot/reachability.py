@@ -1,8 +1,9 @@
 """When a participant can no longer be reached (she blocked the bot, her account is gone).
 
 Two ways in: the outbox sender meets a 403 / chat-not-found, or Telegram tells us with a
-``my_chat_member`` update before any send fails. Either way her queued messages stop, she
-is marked unreachable, and her facilitator is told once, so she can follow up in person.
+``my_chat_member`` update before any send fails. Either way her queued messages stop and
+she is marked unreachable; the listeners react once per spell (the attendance service
+raises a follow-up for her facilitator: call or visit her in person).
 """
 
 from __future__ import annotations
@@ -10,22 +11,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
-from bot.i18n import Catalog
-from bot.outbox import notify_unreachable
 from db import Database
 
 BLOCKED_ERROR = "Forbidden: bot was blocked by the user (my_chat_member)"
 
 
 class Reachability:
-    def __init__(
-        self,
-        db: Database,
-        catalog: Catalog,
-        wake_sender: Callable[[], None],
-    ) -> None:
+    def __init__(self, db: Database, wake_sender: Callable[[], None]) -> None:
         self._db = db
-        self._catalog = catalog
         self._wake = wake_sender
         # Further reactions (e.g. an attendance follow-up alert) register here.
         self.listeners: list[Callable[[Sequence[int], datetime], Awaitable[None]]] = []
@@ -33,7 +26,6 @@ class Reachability:
     async def became_unreachable(self, participant_ids: Sequence[int], now: datetime) -> None:
         if not participant_ids:
             return
-        await notify_unreachable(self._db, self._catalog, participant_ids, now)
         for listener in self.listeners:
             await listener(participant_ids, now)
         self._wake()

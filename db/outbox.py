@@ -98,6 +98,12 @@ def encode_payload(
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
+SPENT = '{"text":""}'
+"""The payload of a final row (sent, failed, blocked): once a message is done with, its
+text is dropped. The bot keeps only what it needs (key, status, times, error), which keeps
+the database small and personal texts (names, excuses, announcements) out of it."""
+
+
 def decode_payload(raw: str) -> tuple[str, Buttons | None]:
     text, buttons, _ = decode_payload_with_photo(raw)
     return text, buttons
@@ -134,7 +140,7 @@ def outbox_row_from(row: aiosqlite.Row) -> OutboxRow:
     )
 
 
-def _prefix_upper_bound(prefix: str) -> str:
+def prefix_upper_bound(prefix: str) -> str:
     """The smallest string greater than every string starting with ``prefix``.
 
     ``key >= prefix AND key < bound`` uses the unique index on ``key``, which ``LIKE`` would
@@ -226,9 +232,9 @@ class OutboxQueries(DatabaseBase):
                 if gone:
                     await tx.execute(
                         "UPDATE outbox SET status = 'blocked',"
-                        " last_error = 'participant unreachable'"
+                        " last_error = 'participant unreachable', payload = ?"
                         f" WHERE id IN ({_placeholders(len(gone))})",
-                        gone,
+                        (SPENT, *gone),
                     )
                 if claim:
                     await tx.execute(
@@ -265,8 +271,8 @@ class OutboxQueries(DatabaseBase):
         async with self.tx() as tx:
             await tx.executemany(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?,"
-                " attempts = attempts + 1 WHERE id = ?",
-                [(to_db(at), message_id, row_id) for row_id, message_id, at in sent],
+                " attempts = attempts + 1, payload = ? WHERE id = ?",
+                [(to_db(at), message_id, SPENT, row_id) for row_id, message_id, at in sent],
             )
 
     async def mark_retry(self, row_id: int, error: str, not_before: datetime) -> None:
@@ -294,9 +300,9 @@ class OutboxQueries(DatabaseBase):
         """Given up (a message Telegram refuses, or too many failed tries); the error stays."""
         async with self.tx() as tx:
             await tx.execute(
-                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
-                " WHERE id = ?",
-                (error, row_id),
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?,"
+                " payload = ? WHERE id = ?",
+                (error, SPENT, row_id),
             )
 
     async def mark_blocked_chat(self, chat_id: int, error: str, now: datetime) -> list[int]:
@@ -317,10 +323,10 @@ class OutboxQueries(DatabaseBase):
                 (chat_id,),
             )
             await tx.execute(
-                "UPDATE outbox SET status = 'blocked', last_error = ?,"
+                "UPDATE outbox SET status = 'blocked', last_error = ?, payload = ?,"
                 " attempts = attempts + (status = 'sending')"
                 " WHERE chat_id = ? AND status IN ('queued', 'sending')",
-                (error, chat_id),
+                (error, SPENT, chat_id),
             )
             member = await tx.one(
                 "SELECT id FROM participants WHERE telegram_id = ? AND status = 'active'",
@@ -371,7 +377,7 @@ class OutboxQueries(DatabaseBase):
         params: list[str] = []
         if key_prefix:
             sql += " WHERE key >= ? AND key < ?"
-            params = [key_prefix, _prefix_upper_bound(key_prefix)]
+            params = [key_prefix, prefix_upper_bound(key_prefix)]
         async with self.tx(write=False) as tx:
             rows = await tx.all(sql + " GROUP BY status", params)
         result = dict.fromkeys(STATUSES, 0)

@@ -2,8 +2,9 @@
 
 Erasing keeps the rows that statistics need (attendance marks, the membership row)
 but removes everything that identifies her: name, phone, Telegram id, excuse reasons,
-quiz answers, pending dialogue, follow-up notes, and the texts of messages addressed
-to her or naming her. Her attendance then counts only as anonymous numbers.
+quiz answers, pending dialogue, follow-ups about her, the texts of announcements she
+wrote, and messages still waiting to go to her or about her (delivered messages keep no
+text at all: ``db.outbox.SPENT``). Her attendance then counts only as anonymous numbers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 
 from db.base import DatabaseBase
 from db.connection import to_db
-from db.outbox import encode_payload
+from db.outbox import SPENT, prefix_upper_bound
 
 ERASED_NAME = ""
 
@@ -64,23 +65,28 @@ class PrivacyQueries(DatabaseBase):
                 "UPDATE attendance SET reason = NULL, checked_in_at = NULL"
                 " WHERE participant_id = ?",
                 "DELETE FROM quiz_answers WHERE participant_id = ?",
-                "DELETE FROM alerts WHERE participant_id = ?",
                 "DELETE FROM checkin_attempts WHERE participant_id = ?",
             ):
                 await tx.execute(sql, (participant_id,))
-            # Messages to her or about her: unsent ones are dropped, sent ones lose their text.
-            erased = encode_payload("", None)
-            about = f"unreachable:{participant_id}:%"  # bot.outbox.unreachable_key
+            # Messages to her or about her that are still waiting are dropped (sent ones
+            # already lost their text: see db.outbox.SPENT).
+            alerts = [
+                r["id"]
+                for r in await tx.all(
+                    "SELECT id FROM alerts WHERE participant_id = ?", (participant_id,)
+                )
+            ]
             await tx.execute(
-                "DELETE FROM outbox WHERE status IN ('queued', 'sending')"
-                " AND (participant_id = ? OR (kind = 'unreachable_notice' AND key LIKE ?))",
-                (participant_id, about),
+                "DELETE FROM outbox WHERE status IN ('queued', 'sending') AND participant_id = ?",
+                (participant_id,),
             )
-            await tx.execute(
-                "UPDATE outbox SET payload = ? WHERE participant_id = ?"
-                " OR (kind = 'unreachable_notice' AND key LIKE ?)",
-                (erased, participant_id, about),
-            )
+            for alert_id in alerts:
+                for prefix in ("alert", "alert_remind", "alert_closed"):
+                    await tx.execute(
+                        "DELETE FROM outbox WHERE key = ? AND status IN ('queued', 'sending')",
+                        (f"{prefix}:{alert_id}",),
+                    )
+            await tx.execute("DELETE FROM alerts WHERE participant_id = ?", (participant_id,))
             # Announcements she wrote as a leader: the text and her name go, the counts stay.
             written = await tx.all(
                 "SELECT id FROM announcements WHERE author_participant_id = ?", (participant_id,)
@@ -92,14 +98,20 @@ class PrivacyQueries(DatabaseBase):
             )
             for announcement in written:
                 for prefix in ("announce", "announce-copy"):
+                    low = f"{prefix}:{announcement['id']}:"
                     await tx.execute(
-                        "UPDATE outbox SET payload = ? WHERE key LIKE ?",
-                        (erased, f"{prefix}:{announcement['id']}:%"),
+                        "DELETE FROM outbox WHERE key >= ? AND key < ?"
+                        " AND status IN ('queued', 'sending')",
+                        (low, prefix_upper_bound(low)),
                     )
             if telegram_id is not None:
                 await tx.execute("DELETE FROM chat_states WHERE telegram_id = ?", (telegram_id,))
                 await tx.execute(
+                    "DELETE FROM outbox WHERE chat_id = ? AND status IN ('queued', 'sending')",
+                    (telegram_id,),
+                )
+                await tx.execute(
                     "UPDATE outbox SET payload = ?, chat_id = 0 WHERE chat_id = ?",
-                    (erased, telegram_id),
+                    (SPENT, telegram_id),
                 )
         return True

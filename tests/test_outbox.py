@@ -40,9 +40,7 @@ from bot.outbox import (
     backoff,
     chat_ready_at,
     classify,
-    notify_unreachable,
     retry_after_seconds,
-    unreachable_key,
 )
 from db import Database
 from db.models import Group, Participant
@@ -130,6 +128,33 @@ def test_chat_ready_at() -> None:
 # ------------------------------------------------------------------------------- fixtures
 
 
+def unreachable_key(participant_id: int, since: datetime) -> str:
+    return f"unreachable:{participant_id}:{since.isoformat()}"
+
+
+async def notify(world: World, participant_ids: list[int]) -> int:
+    """A facilitator notice per participant and spell of unreachability (unique key)."""
+    notices = []
+    for participant_id in participant_ids:
+        participant = await world.db.participant(participant_id)
+        since = await world.db.unreachable_since(participant_id)
+        if participant is None or since is None:
+            continue
+        phone = f" ({participant.phone})" if participant.phone else ""
+        notices.append(
+            NewMessage(
+                unreachable_key(participant_id, since),
+                world.facilitator_user.id,
+                None,
+                "unreachable_notice",
+                f"Ibu {participant.name}{phone} (kelompok {world.group.name}) tidak terjangkau.",
+                None,
+                world.clock.now(),
+            )
+        )
+    return await world.db.enqueue(notices, world.clock.now()) if notices else 0
+
+
 @dataclass
 class World:
     db: Database
@@ -149,8 +174,10 @@ class World:
         await asyncio.sleep(0)
 
     async def on_unreachable(self, participant_ids: list[int]) -> None:
+        """The hook: record the call and queue a notice to the facilitator, keyed by the
+        spell of unreachability (as the app's follow-up does)."""
         self.notified.append(participant_ids)
-        await notify_unreachable(self.db, self.catalog, participant_ids, self.clock.now())
+        await notify(self, participant_ids)
 
     def sender(
         self, settings: OutboxSettings = PACED, *, bot: Bot | None = None, concurrency: int = 8
@@ -480,7 +507,7 @@ async def test_blocked_bot_marks_her_unreachable_and_tells_the_facilitator_once(
     assert await world.drain_all(world.sender()) == 0
     assert (await world.row("rem:10:a")).status == "blocked"
     assert len(world.sends(siti[0], ok=False)) == 1
-    assert await notify_unreachable(world.db, world.catalog, [siti[1].id], world.clock.now()) == 0
+    assert await notify(world, [siti[1].id]) == 0
     assert len(world.received(world.facilitator_user)) == 1
 
 
@@ -495,7 +522,7 @@ async def test_two_failing_rows_tell_the_facilitator_once(world: World) -> None:
     assert (await world.row("d:1")).last_error == "Forbidden: Forbidden: user is deactivated"
     assert (await world.row("d:2")).last_error == "BadRequest: Chat not found"
     assert world.notified == [[siti[1].id]]
-    assert await notify_unreachable(world.db, world.catalog, [siti[1].id], world.clock.now()) == 0
+    assert await notify(world, [siti[1].id]) == 0
     assert len(world.received(world.facilitator_user)) == 1
 
 
