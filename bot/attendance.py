@@ -571,7 +571,7 @@ class Attendance:
         if chat is not None:
             messages.append(
                 NewMessage(
-                    key=f"checkin_code:{meeting.id}",
+                    key=f"checkin_code:{meeting.id}:v{meeting.version}",
                     chat_id=chat,
                     participant_id=None,
                     kind="checkin_code",
@@ -600,7 +600,7 @@ class Attendance:
                 continue
             messages.append(
                 NewMessage(
-                    key=f"checkin_open:{meeting.id}:{p.id}",
+                    key=f"checkin_open:{meeting.id}:v{meeting.version}:{p.id}",
                     chat_id=p.telegram_id,
                     participant_id=p.id,
                     kind="checkin_open",

@@ -139,11 +139,13 @@ class MeetingQueries(DatabaseBase):
         return {r[0] for r in rows}
 
     async def move_meeting(self, meeting_id: int, starts_at: datetime, now: datetime) -> Meeting:
-        """New time; the version bump restarts its reminders."""
+        """New time; the version bump restarts its reminders, and its check-in window
+        opens again (with a new code) at the new time."""
         async with self.tx() as tx:
             await tx.execute(
                 "UPDATE meetings SET starts_at = ?, version = version + 1, updated_at = ?,"
-                " next_reminder_at = ? WHERE id = ? AND status = 'scheduled'",
+                " next_reminder_at = ?, checkin_code = NULL, window_opened_at = NULL"
+                " WHERE id = ? AND status = 'scheduled'",
                 (to_db(starts_at), to_db(now), to_db(now), meeting_id),
             )
             meeting = await _meeting(tx, meeting_id)

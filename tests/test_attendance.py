@@ -518,3 +518,26 @@ async def test_meeting_detail_leads_to_marking(h: Harness) -> None:
     await h.press(fac, "Tandai kehadiran")
     assert "Tekan nama untuk mengubah" in h.last_text(fac)
     assert "Kode absen:" in h.last_text(fac)
+
+
+async def test_moving_an_opened_meeting_reopens_its_window_with_a_new_code(h: Harness) -> None:
+    fac, (siti, _ani, _dewi) = await setup(h)
+    meeting, code = await open_window(h, fac)
+    # The facilitator moves it a week later: the old code is gone, a new one comes then.
+    actor = await resolve_actor(h.db, fac.id)
+    moved = await h.services.meetings.move(
+        actor, meeting.id, meeting.starts_at + timedelta(days=7), h.clock.now()
+    )
+    assert moved is not None
+    rows = await h.db.connection.execute_fetchall(
+        "SELECT checkin_code, window_opened_at FROM meetings WHERE id = ?", (meeting.id,)
+    )
+    assert [tuple(r) for r in rows] == [(None, None)]
+    h.clock.set(moved.starts_at - timedelta(minutes=30))
+    await h.tick()
+    codes = [t for t in h.texts(fac) if "Kode absen" in t]
+    assert len(codes) == 2  # the first window's code, then the new one
+    new_code = await code_of(h, meeting)
+    assert "tercatat" in await check_in(h, siti, new_code)
+    assert (await marks(h, meeting))["Siti"] == ("present", "self")
+    assert code  # the first window had its own code
