@@ -11,7 +11,17 @@ from collections.abc import Iterable
 
 from bot.config import Secret
 
-NOISY = ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater", "tornado.access")
+# Libraries that log request parameters or SQL parameters (message texts, names, phone
+# numbers) at DEBUG: never below these levels, whatever ``log_level`` says.
+LIBRARY_FLOORS = {
+    "aiosqlite": logging.WARNING,  # DEBUG: every statement with its parameters
+    "telegram": logging.INFO,  # DEBUG: Bot API calls with their parameters
+    "httpx": logging.WARNING,  # INFO: request URLs, which contain the token
+    "httpcore": logging.WARNING,
+    "apscheduler": logging.WARNING,
+    "tornado.access": logging.WARNING,
+    "telegram.ext.Updater": logging.WARNING,
+}
 
 
 class RedactFilter(logging.Filter):
@@ -46,5 +56,10 @@ def setup_logging(level: str, token: Secret | None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in NOISY:
-        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    quiet_libraries(root.level)
+
+
+def quiet_libraries(level: int) -> None:
+    """Set each library logger to ``level`` but never below its floor."""
+    for name, floor in LIBRARY_FLOORS.items():
+        logging.getLogger(name).setLevel(max(floor, level))
