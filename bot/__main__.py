@@ -250,10 +250,10 @@ def run(settings: Settings) -> int:
                 allowed_updates=ALLOWED_UPDATES,
             )
         else:
-            app.run_polling(
-                allowed_updates=ALLOWED_UPDATES,
-                timeout=settings.telegram.poll_timeout,
-                drop_pending_updates=False,
+            from bot.polling import poll
+
+            asyncio.run(
+                poll(app, timeout=settings.telegram.poll_timeout, allowed_updates=ALLOWED_UPDATES)
             )
     finally:
         lock.release()

@@ -309,3 +309,19 @@ class OnboardingQueries(DatabaseBase):
                 )
                 == 1
             )
+
+    # -- process state ------------------------------------------------------------
+
+    async def last_update_id(self) -> int | None:
+        """The id of the last Telegram update handled to the end (polling)."""
+        async with self.tx(write=False) as tx:
+            row = await tx.one("SELECT value FROM bot_state WHERE key = 'last_update_id'")
+        return int(row["value"]) if row else None
+
+    async def set_last_update_id(self, update_id: int) -> None:
+        async with self.tx() as tx:
+            await tx.execute(
+                "INSERT INTO bot_state (key, value) VALUES ('last_update_id', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(update_id),),
+            )
