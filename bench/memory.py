@@ -41,8 +41,9 @@ async def prepare(database: Path, participants: int, reuse: bool) -> None:
     if not reuse:
         await seed(database, participants)
     db = await Database.open(database)
-    start = datetime.now(UTC) + timedelta(days=3) - timedelta(minutes=1)
-    await BulkLoader(db.connection).move_scheduled_meetings(to_db(start))
+    now = datetime.now(UTC)
+    start = now + timedelta(days=3) - timedelta(minutes=1)
+    await BulkLoader(db.connection).move_scheduled_meetings(to_db(start), to_db(now))
     await db.close()
 
 

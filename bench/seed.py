@@ -189,6 +189,7 @@ async def seed(path: Path, participants: int, seed_value: int = 1) -> SeedReport
                     f"{rng.randint(0, 9999):04d}" if held else None,
                     to_db(start - timedelta(minutes=30)) if held else None,
                     to_db(start + timedelta(hours=3)) if held else None,
+                    None if held else created,  # reminders worked out by the first tick
                 )
             )
             if not held:

@@ -44,8 +44,10 @@ async def measure(participants: int, folder: Path) -> dict[str, float | int]:
             idle.append((time.perf_counter() - started) * 1000)
         # A district's reminders at once: every scheduled meeting 3 days and 1 hour ahead.
         start = NOW + timedelta(days=4)
-        await BulkLoader(services.db.connection).move_scheduled_meetings(to_db(start))
         clock.set(start - timedelta(days=3))
+        await BulkLoader(services.db.connection).move_scheduled_meetings(
+            to_db(start), to_db(clock.now())
+        )
         started = time.perf_counter()
         await tick(services)
         enqueue_s = time.perf_counter() - started

@@ -27,8 +27,8 @@ _INSERTS = {
     ),
     "meetings": (
         "INSERT INTO meetings (id, group_id, starts_at, place, session_id, status, created_at,"
-        " updated_at, checkin_code, window_opened_at, finalized_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " updated_at, checkin_code, window_opened_at, finalized_at, next_reminder_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ),
     "attendance": (
         "INSERT INTO attendance (meeting_id, participant_id, status, source, reason,"
@@ -63,12 +63,14 @@ class BulkLoader:
             raise
         await self._conn.execute("COMMIT")
 
-    async def move_scheduled_meetings(self, starts_at: str) -> int:
-        """Every scheduled meeting at one moment: a whole district's reminders due at once."""
+    async def move_scheduled_meetings(self, starts_at: str, due: str) -> int:
+        """Every scheduled meeting at one moment, its reminders to be worked out from
+        ``due`` on: a whole district's reminders due at once."""
         await self._conn.execute("BEGIN IMMEDIATE")
         cur = await self._conn.execute(
-            "UPDATE meetings SET starts_at = ?, version = version + 1 WHERE status = 'scheduled'",
-            (starts_at,),
+            "UPDATE meetings SET starts_at = ?, version = version + 1, next_reminder_at = ?"
+            " WHERE status = 'scheduled'",
+            (starts_at, due),
         )
         await self._conn.execute("COMMIT")
         return cur.rowcount
