@@ -363,21 +363,40 @@ class Attendance:
         """``/hadir`` (no meeting given: the one whose window she is in) or her "Absen hadir"
         button (that meeting). Nothing is recorded; ASK_CODE means: ask for the code."""
         written = min(written, now)
+        found = await self._locate(participant, meeting_id, written, now)
+        if isinstance(found, Checkin):
+            return found
+        gate = await self._gate(found, participant, written, now)
+        if isinstance(gate, Checkin):
+            return gate
+        window, wrong = gate
+        if found.checkin_code is None:  # the tick has not got to it yet: open it now
+            await self._open(found, await self._group(found.meeting.group_id), now)
+        return Checkin(
+            CheckinResult.ASK_CODE, found.meeting, window, self._rules.max_wrong_codes - wrong
+        )
+
+    async def _locate(
+        self, participant: Participant, meeting_id: int | None, written: datetime, now: datetime
+    ) -> CheckinMeeting | Checkin:
+        """The meeting she checks in for: the one given (if it is her group's), or the one
+        whose window she is in."""
         if meeting_id is None:
-            found = await self._find_meeting(participant, written, now)
-            if isinstance(found, Checkin):
-                return found
-            cm = found
-        else:
-            cm_or_none = await self._db.checkin_meeting(meeting_id)
-            if (
-                cm_or_none is None
-                or cm_or_none.meeting.group_id != participant.group_id
-                or not participant.active
-                or cm_or_none.meeting.status == "cancelled"
-            ):
-                return Checkin(CheckinResult.NOT_YOURS)
-            cm = cm_or_none
+            return await self._find_meeting(participant, written, now)
+        cm = await self._db.checkin_meeting(meeting_id)
+        if (
+            cm is None
+            or cm.meeting.group_id != participant.group_id
+            or not participant.active
+            or cm.meeting.status == "cancelled"
+        ):
+            return Checkin(CheckinResult.NOT_YOURS)
+        return cm
+
+    async def _gate(
+        self, cm: CheckinMeeting, participant: Participant, written: datetime, now: datetime
+    ) -> tuple[Window, int] | Checkin:
+        """Whether she may check in now: the window, her mark, her wrong codes so far."""
         meeting = cm.meeting
         window = self.window(meeting)
         state = checkin_state(window, written, now, self._rules.late_grace)
@@ -391,11 +410,7 @@ class Attendance:
         wrong = await self._db.wrong_codes(meeting.id, participant.id)
         if wrong >= self._rules.max_wrong_codes:
             return Checkin(CheckinResult.BLOCKED, meeting, window)
-        if cm.checkin_code is None:  # the tick has not got to it yet: open it now
-            await self._open(cm, await self._group(meeting.group_id), now)
-        return Checkin(
-            CheckinResult.ASK_CODE, meeting, window, self._rules.max_wrong_codes - wrong
-        )
+        return window, wrong
 
     async def _find_meeting(
         self, participant: Participant, written: datetime, now: datetime
@@ -438,38 +453,28 @@ class Attendance:
     async def submit_code(
         self,
         participant: Participant,
-        meeting_id: int,
+        meeting_id: int | None,
         typed: str,
         written: datetime,
         now: datetime,
     ) -> Checkin:
-        """She typed ``typed`` for ``meeting_id``; written at ``written`` (the message date)."""
+        """She typed ``typed`` for ``meeting_id`` (None: ``/hadir 1234``, the meeting whose
+        window she is in); written at ``written`` (the message date)."""
         written = min(written, now)
-        cm = await self._db.checkin_meeting(meeting_id)
-        if (
-            cm is None
-            or cm.meeting.group_id != participant.group_id
-            or not participant.active
-            or cm.meeting.status == "cancelled"
-        ):
-            return Checkin(CheckinResult.NOT_YOURS)
-        meeting = cm.meeting
-        window = self.window(meeting)
-        state = checkin_state(window, written, now, self._rules.late_grace)
-        if state is WindowState.BEFORE:
-            return Checkin(CheckinResult.NOT_OPEN, meeting, window)
-        if state is WindowState.CLOSED:
-            return Checkin(CheckinResult.CLOSED, meeting, window)
-        blocked = await self._blocking_mark(meeting, participant)
-        if blocked is not None:
-            return Checkin(blocked, meeting, window)
-        limit = self._rules.max_wrong_codes
-        wrong = await self._db.wrong_codes(meeting.id, participant.id)
-        if wrong >= limit:
-            return Checkin(CheckinResult.BLOCKED, meeting, window)
+        cm = await self._locate(participant, meeting_id, written, now)
+        if isinstance(cm, Checkin):
+            return cm
+        gate = await self._gate(cm, participant, written, now)
+        if isinstance(gate, Checkin):
+            return gate
+        window, wrong = gate
+        meeting, limit = cm.meeting, self._rules.max_wrong_codes
         code = normalise_code(typed)
         if code is None:
             return Checkin(CheckinResult.FORMAT, meeting, window, limit - wrong)
+        if cm.checkin_code is None:  # the tick has not got to it yet: open it now
+            await self._open(cm, await self._group(meeting.group_id), now)
+            cm = await self._db.checkin_meeting(meeting.id) or cm
         if not code_matches(cm.checkin_code, code):
             wrong = await self._db.add_wrong_code(meeting.id, participant.id)
             if wrong >= limit:

@@ -65,12 +65,10 @@ def allowed(actor: Actor, roles: frozenset[Role]) -> bool:
 
 
 async def resolve_actor(db: Database, telegram_id: int) -> Actor:
-    facilitator = await db.facilitator_by_telegram(telegram_id)
+    facilitator, participant, group = await db.who(telegram_id)
     if facilitator is not None:
         return Actor(telegram_id, facilitator=facilitator)
-    participant = await db.participant_by_telegram(telegram_id)
     if participant is not None:
-        group = await db.group(participant.group_id)
         return Actor(telegram_id, participant=participant, group=group)
     return Actor(telegram_id)
 

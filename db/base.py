@@ -31,20 +31,18 @@ class Tx:
         await self._conn.executemany(sql, rows)
 
     async def one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        """The first row, in one trip to the database thread."""
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def insert(self, sql: str, params: Params = ()) -> int:
-        cur = await self._conn.execute(sql, params)
-        row_id = cur.lastrowid
-        await cur.close()
-        if row_id is None:  # pragma: no cover - sqlite always sets it for INSERT
+        row = await self._conn.execute_insert(sql, params)
+        if row is None:  # pragma: no cover - sqlite always sets it for INSERT
             raise RuntimeError("insert without rowid")
-        return row_id
+        return int(row[0])
 
     async def changes(self, sql: str, params: Params = ()) -> int:
         cur = await self._conn.execute(sql, params)
@@ -67,9 +65,18 @@ class DatabaseBase:
 
     @asynccontextmanager
     async def tx(self, *, write: bool = True) -> AsyncIterator[Tx]:
-        """A transaction: ``BEGIN IMMEDIATE`` for writes (takes the write lock at once)."""
+        """A transaction: ``BEGIN IMMEDIATE`` for writes (takes the write lock at once).
+
+        Reads (``write=False``) run without BEGIN/COMMIT: the lock keeps every other
+        coroutine's statements out while they run, and this process is the database's
+        only writer (one instance per database), so they see one consistent state and
+        save two trips to the database thread each.
+        """
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            if not write:
+                yield Tx(self._conn)
+                return
+            await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Tx(self._conn)
             except BaseException:
@@ -82,6 +89,15 @@ class DatabaseBase:
                     if self._conn.in_transaction:
                         await self._conn.execute("ROLLBACK")
                     raise
+
+    async def write_one(self, sql: str, params: Params = ()) -> int:
+        """One write statement, which SQLite applies atomically on its own: no
+        BEGIN/COMMIT round trips. Returns the number of rows changed."""
+        async with self._lock:
+            cur = await self._conn.execute(sql, params)
+            count = cur.rowcount
+            await cur.close()
+            return count
 
     async def integrity_ok(self) -> bool:
         async with self.tx(write=False) as tx:

@@ -120,6 +120,57 @@ class OnboardingQueries(DatabaseBase):
         assert fac is not None
         return facilitator_from(fac)
 
+    async def who(
+        self, telegram_id: int
+    ) -> tuple[Facilitator | None, Participant | None, Group | None]:
+        """Everything needed to know who is writing, in one query (every update asks)."""
+        async with self.tx(write=False) as tx:
+            row = await tx.one(
+                "SELECT f.id AS f_id, f.name AS f_name, f.created_at AS f_created_at,"
+                " p.id AS p_id, p.group_id AS p_group_id, p.name AS p_name, p.phone AS p_phone,"
+                " p.status AS p_status, p.reachable AS p_reachable, p.joined_at AS p_joined_at,"
+                " p.left_at AS p_left_at, g.id AS g_id, g.facilitator_id AS g_facilitator_id,"
+                " g.name AS g_name, g.timezone AS g_timezone, g.place AS g_place,"
+                " g.join_code AS g_join_code, g.leader_id AS g_leader_id,"
+                " g.created_at AS g_created_at"
+                " FROM (SELECT ? AS tid) AS t"
+                " LEFT JOIN facilitators f ON f.telegram_id = t.tid"
+                " LEFT JOIN participants p ON p.telegram_id = t.tid AND p.status = 'active'"
+                " LEFT JOIN groups g ON g.id = p.group_id",
+                (telegram_id,),
+            )
+        if row is None:  # pragma: no cover - the subquery always yields one row
+            return None, None, None
+        facilitator = (
+            Facilitator(row["f_id"], telegram_id, row["f_name"], from_db(row["f_created_at"]))
+            if row["f_id"] is not None
+            else None
+        )
+        if row["p_id"] is None:
+            return facilitator, None, None
+        participant = Participant(
+            id=row["p_id"],
+            group_id=row["p_group_id"],
+            telegram_id=telegram_id,
+            name=row["p_name"],
+            phone=row["p_phone"],
+            status=row["p_status"],
+            reachable=bool(row["p_reachable"]),
+            joined_at=from_db(row["p_joined_at"]),
+            left_at=_opt_time(row["p_left_at"]),
+        )
+        group = Group(
+            id=row["g_id"],
+            facilitator_id=row["g_facilitator_id"],
+            name=row["g_name"],
+            timezone=row["g_timezone"],
+            place=row["g_place"],
+            join_code=row["g_join_code"],
+            leader_id=row["g_leader_id"],
+            created_at=from_db(row["g_created_at"]),
+        )
+        return facilitator, participant, group
+
     async def facilitator_by_telegram(self, telegram_id: int) -> Facilitator | None:
         async with self.tx(write=False) as tx:
             row = await tx.one("SELECT * FROM facilitators WHERE telegram_id = ?", (telegram_id,))
@@ -281,20 +332,18 @@ class OnboardingQueries(DatabaseBase):
     async def set_chat_state(
         self, telegram_id: int, kind: str, data: Mapping[str, Any], now: datetime
     ) -> None:
-        async with self.tx() as tx:
-            await tx.execute(
-                "INSERT INTO chat_states (telegram_id, kind, data, updated_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET"
-                " kind = excluded.kind, data = excluded.data, updated_at = excluded.updated_at",
-                (telegram_id, kind, json.dumps(dict(data), ensure_ascii=False), to_db(now)),
-            )
+        await self.write_one(
+            "INSERT INTO chat_states (telegram_id, kind, data, updated_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (telegram_id) DO UPDATE SET"
+            " kind = excluded.kind, data = excluded.data, updated_at = excluded.updated_at",
+            (telegram_id, kind, json.dumps(dict(data), ensure_ascii=False), to_db(now)),
+        )
 
     async def clear_chat_state(self, telegram_id: int) -> bool:
-        async with self.tx() as tx:
-            return (
-                await tx.changes("DELETE FROM chat_states WHERE telegram_id = ?", (telegram_id,))
-                > 0
-            )
+        changed = await self.write_one(
+            "DELETE FROM chat_states WHERE telegram_id = ?", (telegram_id,)
+        )
+        return changed > 0
 
     # -- group chats --------------------------------------------------------------
 
@@ -319,9 +368,8 @@ class OnboardingQueries(DatabaseBase):
         return int(row["value"]) if row else None
 
     async def set_last_update_id(self, update_id: int) -> None:
-        async with self.tx() as tx:
-            await tx.execute(
-                "INSERT INTO bot_state (key, value) VALUES ('last_update_id', ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (str(update_id),),
-            )
+        await self.write_one(
+            "INSERT INTO bot_state (key, value) VALUES ('last_update_id', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(update_id),),
+        )

@@ -64,11 +64,12 @@ async def checkin_command(call: Call, args: list[str]) -> None:
     participant = call.actor.participant
     assert participant is not None
     written = _written(call)
-    found = await _service(call).start_checkin(participant, None, written, call.now)
-    if found.result is CheckinResult.ASK_CODE and args and found.meeting is not None:
-        await _submit(call, found.meeting.id, " ".join(args), written)
-        return
-    await _answer(call, found)
+    service = _service(call)
+    if args:  # "/hadir 1234": the meeting whose window she is in, in one go
+        outcome = await service.submit_code(participant, None, " ".join(args), written, call.now)
+    else:
+        outcome = await service.start_checkin(participant, None, written, call.now)
+    await _answer(call, outcome)
 
 
 @router.action(CHECKIN_BUTTON, MEMBERS, int)

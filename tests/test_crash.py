@@ -365,7 +365,8 @@ async def add_open_meetings(database: Path, groups: int, now: datetime) -> None:
                     stamp,
                     group_code(g),
                     stamp,
-                    None,
+                    None,  # not finalized
+                    None,  # no reminders to work out: the meeting is about to start
                 )
                 for g in range(1, groups + 1)
             ),

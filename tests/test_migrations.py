@@ -83,7 +83,7 @@ async def test_connection_pragmas(tmp_path: Path) -> None:
             ("foreign_keys", 1),
             ("journal_mode", "wal"),
             ("busy_timeout", 5000),
-            ("synchronous", 2),
+            ("synchronous", 1),  # NORMAL
         ):
             async with conn.execute(f"PRAGMA {pragma}") as cur:
                 row = await cur.fetchone()
