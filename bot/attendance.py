@@ -404,10 +404,11 @@ class Attendance:
             return Checkin(CheckinResult.NOT_OPEN, meeting, window)
         if state is WindowState.CLOSED:
             return Checkin(CheckinResult.CLOSED, meeting, window)
-        blocked = await self._blocking_mark(meeting, participant)
-        if blocked is not None:
-            return Checkin(blocked, meeting, window)
-        wrong = await self._db.wrong_codes(meeting.id, participant.id)
+        mark, wrong = await self._db.checkin_gate(meeting.id, participant.id)
+        if mark is not None and mark.status == PRESENT:
+            return Checkin(CheckinResult.ALREADY, meeting, window)
+        if mark is not None and mark.source == "facilitator":
+            return Checkin(CheckinResult.BY_FACILITATOR, meeting, window)
         if wrong >= self._rules.max_wrong_codes:
             return Checkin(CheckinResult.BLOCKED, meeting, window)
         return window, wrong
@@ -439,16 +440,6 @@ class Attendance:
             meeting = upcoming[0]
             return Checkin(CheckinResult.NOT_OPEN, meeting, self.window(meeting))
         return Checkin(CheckinResult.NO_MEETING)
-
-    async def _blocking_mark(
-        self, meeting: Meeting, participant: Participant
-    ) -> CheckinResult | None:
-        mark = await self._db.attendance_mark(meeting.id, participant.id)
-        if mark is not None and mark.status == PRESENT:
-            return CheckinResult.ALREADY
-        if mark is not None and mark.source == "facilitator":
-            return CheckinResult.BY_FACILITATOR
-        return None
 
     async def submit_code(
         self,

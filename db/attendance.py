@@ -393,13 +393,22 @@ class AttendanceQueries(DatabaseBase):
                 now,
             )
 
-    async def wrong_codes(self, meeting_id: int, participant_id: int) -> int:
+    async def checkin_gate(
+        self, meeting_id: int, participant_id: int
+    ) -> tuple[AttendanceMark | None, int]:
+        """Her current mark and her wrong codes so far, in one query (every check-in asks)."""
         async with self.tx(write=False) as tx:
             row = await tx.one(
-                "SELECT wrong FROM checkin_attempts WHERE meeting_id = ? AND participant_id = ?",
+                "SELECT a.*, (SELECT wrong FROM checkin_attempts"
+                "   WHERE meeting_id = t.m AND participant_id = t.p) AS wrong_codes"
+                " FROM (SELECT ? AS m, ? AS p) AS t"
+                " LEFT JOIN attendance a ON a.meeting_id = t.m AND a.participant_id = t.p",
                 (meeting_id, participant_id),
             )
-        return int(row[0]) if row else 0
+        if row is None:  # pragma: no cover - the subquery always yields one row
+            return None, 0
+        mark = mark_from(row) if row["meeting_id"] is not None else None
+        return mark, int(row["wrong_codes"] or 0)
 
     async def add_wrong_code(self, meeting_id: int, participant_id: int) -> int:
         """Count one more wrong code; returns the new count."""
