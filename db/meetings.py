@@ -11,7 +11,7 @@ import aiosqlite
 from db.base import DatabaseBase, Tx
 from db.connection import from_db, to_db
 from db.models import Group, Participant
-from db.onboarding import participant_from
+from db.onboarding import GROUP_COLUMNS, joined_group_from, participant_from
 
 
 @dataclass(frozen=True)
@@ -172,10 +172,7 @@ class MeetingQueries(DatabaseBase):
         """Scheduled meetings whose next reminder moment has come, with their handled slots."""
         async with self.tx(write=False) as tx:
             rows = await tx.all(
-                "SELECT m.*, g.id AS g_id, g.facilitator_id AS g_facilitator_id,"
-                " g.name AS g_name, g.timezone AS g_timezone, g.place AS g_place,"
-                " g.join_code AS g_join_code, g.leader_id AS g_leader_id,"
-                " g.created_at AS g_created_at,"
+                f"SELECT m.*, {GROUP_COLUMNS},"
                 " (SELECT group_concat(s.offset_minutes) FROM reminder_slots s"
                 "   WHERE s.meeting_id = m.id AND s.version = m.version) AS handled"
                 " FROM meetings m JOIN groups g ON g.id = m.group_id"
@@ -185,16 +182,7 @@ class MeetingQueries(DatabaseBase):
             )
         found = []
         for r in rows:
-            group = Group(
-                id=r["g_id"],
-                facilitator_id=r["g_facilitator_id"],
-                name=r["g_name"],
-                timezone=r["g_timezone"],
-                place=r["g_place"],
-                join_code=r["g_join_code"],
-                leader_id=r["g_leader_id"],
-                created_at=from_db(r["g_created_at"]),
-            )
+            group = joined_group_from(r)
             handled = (
                 frozenset(int(x) for x in r["handled"].split(",")) if r["handled"] else frozenset()
             )

@@ -67,6 +67,28 @@ def participant_from(row: aiosqlite.Row) -> Participant:
     )
 
 
+# The columns of ``groups g`` under ``g_`` names, for queries that join a group in.
+GROUP_COLUMNS = (
+    "g.id AS g_id, g.facilitator_id AS g_facilitator_id, g.name AS g_name,"
+    " g.timezone AS g_timezone, g.place AS g_place, g.join_code AS g_join_code,"
+    " g.leader_id AS g_leader_id, g.created_at AS g_created_at"
+)
+
+
+def joined_group_from(row: aiosqlite.Row) -> Group:
+    """The group of a row selected with :data:`GROUP_COLUMNS`."""
+    return Group(
+        id=row["g_id"],
+        facilitator_id=row["g_facilitator_id"],
+        name=row["g_name"],
+        timezone=row["g_timezone"],
+        place=row["g_place"],
+        join_code=row["g_join_code"],
+        leader_id=row["g_leader_id"],
+        created_at=from_db(row["g_created_at"]),
+    )
+
+
 async def _group(tx: Tx, group_id: int) -> Group | None:
     row = await tx.one("SELECT * FROM groups WHERE id = ?", (group_id,))
     return group_from(row) if row else None
@@ -129,10 +151,7 @@ class OnboardingQueries(DatabaseBase):
                 "SELECT f.id AS f_id, f.name AS f_name, f.created_at AS f_created_at,"
                 " p.id AS p_id, p.group_id AS p_group_id, p.name AS p_name, p.phone AS p_phone,"
                 " p.status AS p_status, p.reachable AS p_reachable, p.joined_at AS p_joined_at,"
-                " p.left_at AS p_left_at, g.id AS g_id, g.facilitator_id AS g_facilitator_id,"
-                " g.name AS g_name, g.timezone AS g_timezone, g.place AS g_place,"
-                " g.join_code AS g_join_code, g.leader_id AS g_leader_id,"
-                " g.created_at AS g_created_at"
+                f" p.left_at AS p_left_at, {GROUP_COLUMNS}"
                 " FROM (SELECT ? AS tid) AS t"
                 " LEFT JOIN facilitators f ON f.telegram_id = t.tid"
                 " LEFT JOIN participants p ON p.telegram_id = t.tid AND p.status = 'active'"
@@ -159,17 +178,7 @@ class OnboardingQueries(DatabaseBase):
             joined_at=from_db(row["p_joined_at"]),
             left_at=_opt_time(row["p_left_at"]),
         )
-        group = Group(
-            id=row["g_id"],
-            facilitator_id=row["g_facilitator_id"],
-            name=row["g_name"],
-            timezone=row["g_timezone"],
-            place=row["g_place"],
-            join_code=row["g_join_code"],
-            leader_id=row["g_leader_id"],
-            created_at=from_db(row["g_created_at"]),
-        )
-        return facilitator, participant, group
+        return facilitator, participant, joined_group_from(row)
 
     async def facilitator_by_telegram(self, telegram_id: int) -> Facilitator | None:
         async with self.tx(write=False) as tx:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from telegram import InlineKeyboardMarkup
+
 from bot.auth import FACILITATORS, MEMBERS, REGISTERED
 from bot.meetings import REASONS, RSVP_NO, RSVP_REASON, RSVP_YES, Meetings, RsvpOutcome
 from bot.onboarding import clean_place
@@ -158,7 +160,7 @@ async def choose_mode(call: Call, mode: str) -> None:
     data = {**state.data, "mode": mode}
     if mode == "once":
         await call.set_state("meet_date", **data)
-        await call.show(call.t("meeting.choose_date"), await _calendar(call, data))
+        await call.show(call.t("meeting.choose_date"), _calendar(call, await _zone(call, data)))
     else:
         await call.set_state("meet_nth", **data)
         rows = [
@@ -177,12 +179,14 @@ async def _zone(call: Call, data: dict[str, Any]) -> str:
     return group.timezone
 
 
-async def _calendar(call: Call, data: dict[str, Any]) -> Any:
-    tz = await _zone(call, data)
-    days = calendar_days(call.now, tz, 28)
-    rows = []
-    for week in range(0, len(days), 4):
-        rows.append(
+CALENDAR_DAYS = 28
+
+
+def _calendar(call: Call, tz: str) -> InlineKeyboardMarkup:
+    """The coming four weeks as day buttons, four to a row, in the group's zone."""
+    days = calendar_days(call.now, tz, CALENDAR_DAYS)
+    return keyboard(
+        *(
             [
                 (
                     call.t(
@@ -195,8 +199,9 @@ async def _calendar(call: Call, data: dict[str, Any]) -> Any:
                 )
                 for d in days[week : week + 4]
             ]
+            for week in range(0, len(days), 4)
         )
-    return keyboard(*rows)
+    )
 
 
 @router.action("md", FACILITATORS, str)
@@ -210,7 +215,7 @@ async def choose_day(call: Call, raw: str) -> None:
         day: date | None = date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
     except ValueError:
         day = None
-    if day is None or tz is None or day not in calendar_days(call.now, tz, 28):
+    if day is None or tz is None or day not in calendar_days(call.now, tz, CALENDAR_DAYS):
         await call.toast(call.t("common.stale_button"), alert=True)
         return
     await _ask_time(call, {**data, "day": day.isoformat()})
@@ -585,24 +590,9 @@ async def move_ask(call: Call, meeting_id: int) -> None:
         return
     meeting, group = found
     await call.set_state("meet_move", meeting=meeting.id)
-    days = calendar_days(call.now, group.timezone, 28)
-    rows = [
-        [
-            (
-                call.t(
-                    "meeting.day_button",
-                    weekday=WEEKDAYS_ID[d.weekday()][:3],
-                    day=d.day,
-                    month=d.month,
-                ),
-                choose_day.data(d.strftime("%Y%m%d")),
-            )
-            for d in days[i : i + 4]
-        ]
-        for i in range(0, len(days), 4)
-    ]
     await call.show(
-        call.t("meeting.move_ask", when=_meetings(call).when(meeting, group)), keyboard(*rows)
+        call.t("meeting.move_ask", when=_meetings(call).when(meeting, group)),
+        _calendar(call, group.timezone),
     )
 
 
