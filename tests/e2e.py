@@ -227,28 +227,7 @@ class E2EBot:
     async def wait_until(self, predicate: Callable[[], bool], description: str) -> None:
         """Wait (up to :data:`WAIT`) until ``predicate()``, re-checked on every Bot API call;
         fails at once, with the end of the bot's log, if the bot process ends."""
-        waiting = asyncio.ensure_future(
-            self.fake.wait_for(predicate, WAIT, description=description)
-        )
-        exited = asyncio.ensure_future(self.process.wait())
-        try:
-            await asyncio.wait({waiting, exited}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (waiting, exited):
-                if not task.done():
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-        if waiting.done() and not waiting.cancelled():
-            try:
-                waiting.result()
-                return
-            except TimeoutError as exc:
-                raise AssertionError(f"{exc}\n--- bot log (end) ---\n{self.log_tail()}") from None
-        raise AssertionError(
-            f"the bot exited with status {self.process.returncode} while waiting for "
-            f"{description}\n--- bot log (end) ---\n{self.log_tail()}"
-        )
+        await wait_while_running(self.fake, self.process, predicate, description, self.log_tail)
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_text().splitlines()[-lines:])
@@ -353,6 +332,37 @@ def button_data(message: JSON, label: str) -> str:
             if match(str(button["text"])) and "callback_data" in button:
                 return str(button["callback_data"])
     raise AssertionError(f"no button {label!r} in {button_labels(message)}")
+
+
+async def wait_while_running(
+    fake: FakeBotAPI,
+    process: asyncio.subprocess.Process,
+    predicate: Callable[[], bool],
+    description: str,
+    log_tail: Callable[[], str],
+) -> None:
+    """Until ``predicate()`` (re-checked on every Bot API call), up to :data:`WAIT`; fails
+    at once, with the end of the bot's log, if the bot process ends meanwhile."""
+    waiting = asyncio.ensure_future(fake.wait_for(predicate, WAIT, description=description))
+    exited = asyncio.ensure_future(process.wait())
+    try:
+        await asyncio.wait({waiting, exited}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (waiting, exited):
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+    if waiting.done() and not waiting.cancelled():
+        try:
+            waiting.result()
+            return
+        except TimeoutError as exc:
+            raise AssertionError(f"{exc}\n--- bot log (end) ---\n{log_tail()}") from None
+    raise AssertionError(
+        f"the bot exited with status {process.returncode} while waiting for "
+        f"{description}\n--- bot log (end) ---\n{log_tail()}"
+    )
 
 
 @asynccontextmanager

@@ -61,7 +61,15 @@ from db import Database
 from db.bulk import BulkLoader
 from db.connection import to_db
 from db.outbox import NewMessage
-from tests.e2e import TOKEN, USERNAME, Config, start_bot, stop_process, write_config
+from tests.e2e import (
+    TOKEN,
+    USERNAME,
+    Config,
+    start_bot,
+    stop_process,
+    wait_while_running,
+    write_config,
+)
 
 WAIT = 60.0
 """Every wait: generous, for a loaded 2-core machine."""
@@ -220,26 +228,7 @@ class Runs:
         """Until ``predicate()`` (re-checked on every Bot API call), up to :data:`WAIT`;
         fails at once with the end of the log if the bot process ends meanwhile."""
         assert self.process is not None
-        waiting = asyncio.ensure_future(self.fake.wait_for(predicate, WAIT, description=what))
-        exited = asyncio.ensure_future(self.process.wait())
-        try:
-            await asyncio.wait({waiting, exited}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (waiting, exited):
-                if not task.done():
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-        if waiting.done() and not waiting.cancelled():
-            try:
-                waiting.result()
-                return
-            except TimeoutError as exc:
-                raise AssertionError(f"{exc}\n--- bot log (end) ---\n{self.log_tail()}") from None
-        raise AssertionError(
-            f"the bot exited with status {self.process.returncode} while waiting for {what}"
-            f"\n--- bot log (end) ---\n{self.log_tail()}"
-        )
+        await wait_while_running(self.fake, self.process, predicate, what, self.log_tail)
 
     async def wait_ready(self) -> None:
         """The new process polls (its first ``getUpdates``): set-up is done."""
