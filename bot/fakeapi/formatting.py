@@ -136,6 +136,9 @@ class _OpenTag:
     attrs: dict[str, str]
 
 
+_PLAIN_HTML_RUN = re.compile(r"[^<&]+")
+
+
 def parse_html(text: str) -> tuple[str, list[Entity]]:
     """Parse Telegram-flavoured HTML into plain text and entities."""
     out = _Builder()
@@ -144,6 +147,12 @@ def parse_html(text: str) -> tuple[str, list[Entity]]:
     i = 0
     while i < n:
         char = text[i]
+        if char not in "<&":  # a run of plain text, taken at once
+            run = _PLAIN_HTML_RUN.match(text, i)
+            assert run is not None
+            out.add(run.group())
+            i = run.end()
+            continue
         if char == "&":
             decoded = _decode_html_entity(text, i)
             if decoded is not None:
