@@ -22,7 +22,8 @@ DYNAMIC = {
     "meeting.status_": ["scheduled", "cancelled", "held"],
     "reason.": list(REASONS),
     "announce.role_": ["leader", "facilitator"],
-    "announce.problem_": [p.value for p in Problem if p is not Problem.TOO_LONG],
+    # TOO_LONG and QUOTA have texts of their own (with the limit).
+    "announce.problem_": [Problem.EMPTY.value, Problem.NOT_YOURS.value],
     "attendance.after_": STATUSES,
     "attendance.history_": STATUSES,
     "attendance.status_": STATUSES,
