@@ -16,7 +16,7 @@ from bot.config import TOKEN_ENV, load_settings
 from bot.fakeapi import FakeBotAPI, FakeRequest
 
 REPO = Path(__file__).resolve().parent.parent
-TOKEN = "123456789:AAHbenchTokenNotRealAtAll_abcdefghij"
+TOKEN = "123456:BENCH_not_a_real_token_x"
 
 
 def write_config(folder: Path, database: Path, extra: str = "") -> Path:

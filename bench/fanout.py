@@ -53,7 +53,7 @@ from bot.outbox import DEFAULT_CONCURRENCY, OutboxSender, keyboard
 from db import Database
 from db.outbox import NewMessage
 
-TOKEN = "123456789:AAHbenchTokenForTheFakeApiOnly_abcdefgh"
+TOKEN = "123456:BENCH_not_a_real_token_y"
 FIRST_USER = 1_000_000_001  # FakeBotAPI numbers users from here
 TEXT = "Pengingat: pertemuan P2K2 <b>Selasa, 8 Desember 2026</b> pukul 09.00 WIB di Balai Desa."
 
