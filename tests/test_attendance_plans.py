@@ -9,7 +9,7 @@ from datetime import timedelta
 from tests.harness import Harness
 from tests.test_attendance import CLOSES, OPENS, check_in, code_of, open_window, setup
 from tests.test_attendance_alerts import run_meeting, yearly
-from tests.test_query_plans import FULL_INDEX_SCAN, LARGE, SCAN
+from tests.test_query_plans import full_scans, traced
 
 
 async def scenario(h: Harness) -> None:
@@ -41,30 +41,15 @@ async def scenario(h: Harness) -> None:
 
 
 async def test_attendance_queries_use_indexes(h: Harness) -> None:
-    statements: list[str] = []
-    await h.db.connection.set_trace_callback(statements.append)
-    try:
-        await scenario(h)
-    finally:
-        await h.db.connection.set_trace_callback(None)  # type: ignore[arg-type]
     queries = {
-        s.strip()
-        for s in statements
-        if re.match(r"\s*(SELECT|UPDATE|DELETE|INSERT|WITH)\b", s, re.IGNORECASE)
-        and "sqlite_master" not in s
-        and re.search(
+        sql
+        for sql in await traced(h, lambda: scenario(h))
+        if re.search(
             r"\b(attendance|alerts|alert_actions|checkin_attempts)\b|checkin_code"
             r"|window_opened_at|finalized_at",
-            s,
+            sql,
         )
     }
     assert len(queries) > 20
-    problems = []
-    for sql in sorted(queries):
-        rows = await h.db.connection.execute_fetchall(f"EXPLAIN QUERY PLAN {sql}")
-        plan = "\n".join(str(row[3]) for row in rows)
-        for pattern in (SCAN, FULL_INDEX_SCAN):
-            for table in pattern.findall(plan):
-                if table in LARGE:
-                    problems.append(f"{table}: {plan}\n  in: {sql[:300]}")
+    problems = await full_scans(h, queries)
     assert not problems, "\n\n".join(problems)

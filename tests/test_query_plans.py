@@ -9,6 +9,7 @@ are covered without touching this file.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from tests.harness import Harness, create_group, join, register_facilitator
@@ -68,20 +69,24 @@ async def scenario(h: Harness) -> None:
         await h.send(mothers[0], command)
 
 
-async def test_hot_queries_use_indexes(h: Harness) -> None:
+async def traced(h: Harness, run: Callable[[], Awaitable[None]]) -> set[str]:
+    """The data statements SQLite ran while ``run()`` ran."""
     statements: list[str] = []
     await h.db.connection.set_trace_callback(statements.append)
     try:
-        await scenario(h)
+        await run()
     finally:
         await h.db.connection.set_trace_callback(None)  # type: ignore[arg-type]
-    queries = {
+    return {
         s.strip()
         for s in statements
         if re.match(r"\s*(SELECT|UPDATE|DELETE|INSERT|WITH)\b", s, re.IGNORECASE)
         and "sqlite_master" not in s
     }
-    assert len(queries) > 30
+
+
+async def full_scans(h: Harness, queries: set[str]) -> list[str]:
+    """Each query whose plan scans a large table, with its plan."""
     problems = []
     for sql in sorted(queries):
         rows = await h.db.connection.execute_fetchall(f"EXPLAIN QUERY PLAN {sql}")
@@ -90,4 +95,11 @@ async def test_hot_queries_use_indexes(h: Harness) -> None:
             for table in pattern.findall(plan):
                 if table in LARGE:
                     problems.append(f"{table}: {plan}\n  in: {sql[:300]}")
+    return problems
+
+
+async def test_hot_queries_use_indexes(h: Harness) -> None:
+    queries = await traced(h, lambda: scenario(h))
+    assert len(queries) > 30
+    problems = await full_scans(h, queries)
     assert not problems, "\n\n".join(problems)
