@@ -36,6 +36,7 @@ class Actor:
     facilitator: Facilitator | None = None
     participant: Participant | None = None
     group: Group | None = None  # the participant's group
+    pending: bool = False  # a dialogue of hers is waiting in chat_states
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -65,12 +66,12 @@ def allowed(actor: Actor, roles: frozenset[Role]) -> bool:
 
 
 async def resolve_actor(db: Database, telegram_id: int) -> Actor:
-    facilitator, participant, group = await db.who(telegram_id)
+    facilitator, participant, group, pending = await db.who(telegram_id)
     if facilitator is not None:
-        return Actor(telegram_id, facilitator=facilitator)
+        return Actor(telegram_id, facilitator=facilitator, pending=pending)
     if participant is not None:
-        return Actor(telegram_id, participant=participant, group=group)
-    return Actor(telegram_id)
+        return Actor(telegram_id, participant=participant, group=group, pending=pending)
+    return Actor(telegram_id, pending=pending)
 
 
 def owns_group(actor: Actor, group: Group | None) -> bool:

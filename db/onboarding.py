@@ -144,14 +144,16 @@ class OnboardingQueries(DatabaseBase):
 
     async def who(
         self, telegram_id: int
-    ) -> tuple[Facilitator | None, Participant | None, Group | None]:
-        """Everything needed to know who is writing, in one query (every update asks)."""
+    ) -> tuple[Facilitator | None, Participant | None, Group | None, bool]:
+        """Everything needed to know who is writing, and whether a dialogue of hers is
+        pending, in one query (every update asks)."""
         async with self.tx(write=False) as tx:
             row = await tx.one(
                 "SELECT f.id AS f_id, f.name AS f_name, f.created_at AS f_created_at,"
                 " p.id AS p_id, p.group_id AS p_group_id, p.name AS p_name, p.phone AS p_phone,"
                 " p.status AS p_status, p.reachable AS p_reachable, p.joined_at AS p_joined_at,"
-                f" p.left_at AS p_left_at, {GROUP_COLUMNS}"
+                f" p.left_at AS p_left_at, {GROUP_COLUMNS},"
+                " EXISTS (SELECT 1 FROM chat_states c WHERE c.telegram_id = t.tid) AS pending"
                 " FROM (SELECT ? AS tid) AS t"
                 " LEFT JOIN facilitators f ON f.telegram_id = t.tid"
                 " LEFT JOIN participants p ON p.telegram_id = t.tid AND p.status = 'active'"
@@ -159,14 +161,15 @@ class OnboardingQueries(DatabaseBase):
                 (telegram_id,),
             )
         if row is None:  # pragma: no cover - the subquery always yields one row
-            return None, None, None
+            return None, None, None, False
+        pending = bool(row["pending"])
         facilitator = (
             Facilitator(row["f_id"], telegram_id, row["f_name"], from_db(row["f_created_at"]))
             if row["f_id"] is not None
             else None
         )
         if row["p_id"] is None:
-            return facilitator, None, None
+            return facilitator, None, None, pending
         participant = Participant(
             id=row["p_id"],
             group_id=row["p_group_id"],
@@ -178,7 +181,7 @@ class OnboardingQueries(DatabaseBase):
             joined_at=from_db(row["p_joined_at"]),
             left_at=_opt_time(row["p_left_at"]),
         )
-        return facilitator, participant, joined_group_from(row)
+        return facilitator, participant, joined_group_from(row), pending
 
     async def facilitator_by_telegram(self, telegram_id: int) -> Facilitator | None:
         async with self.tx(write=False) as tx:

@@ -63,6 +63,7 @@ class Call:
         self.actor = actor
         self.now = now
         self._answered = False
+        self._pending = actor.pending  # whether chat_states may hold a row for her
 
     @property
     def services(self) -> Services:
@@ -114,9 +115,12 @@ class Call:
 
     async def set_state(self, kind: str, **data: Any) -> None:
         await self.services.db.set_chat_state(self.actor.telegram_id, kind, data, self.now)
+        self._pending = True
 
     async def clear_state(self) -> None:
-        await self.services.db.clear_chat_state(self.actor.telegram_id)
+        if self._pending:  # most updates have no dialogue to clear: spare the write
+            await self.services.db.clear_chat_state(self.actor.telegram_id)
+            self._pending = False
 
 
 CommandFn = Callable[[Call, list[str]], Awaitable[None]]
