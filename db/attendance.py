@@ -185,12 +185,14 @@ async def _write_mark(
     by_facilitator_id: int | None,
     now: datetime,
 ) -> None:
+    """Set the mark; the ``attendance_log`` row is written by the database's trigger."""
     await tx.execute(
-        "INSERT INTO attendance"
-        " (meeting_id, participant_id, status, source, reason, checked_in_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (meeting_id, participant_id) DO UPDATE SET"
+        "INSERT INTO attendance (meeting_id, participant_id, status, source, reason,"
+        " checked_in_at, updated_at, marked_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (meeting_id, participant_id) DO UPDATE SET"
         " status = excluded.status, source = excluded.source, reason = excluded.reason,"
-        " checked_in_at = excluded.checked_in_at, updated_at = excluded.updated_at",
+        " checked_in_at = excluded.checked_in_at, updated_at = excluded.updated_at,"
+        " marked_by = excluded.marked_by",
         (
             meeting_id,
             participant_id,
@@ -199,13 +201,8 @@ async def _write_mark(
             reason,
             to_db(checked_in_at) if checked_in_at is not None else None,
             to_db(now),
+            by_facilitator_id,
         ),
-    )
-    await tx.execute(
-        "INSERT INTO attendance_log"
-        " (meeting_id, participant_id, status, source, by_facilitator_id, at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (meeting_id, participant_id, status, source, by_facilitator_id, to_db(now)),
     )
 
 
@@ -357,16 +354,33 @@ class AttendanceQueries(DatabaseBase):
         """Her own check-in with the right code. Returns ``recorded``, ``already`` (she is
         already marked present: nothing changes) or ``facilitator`` (her pendamping marked
         her otherwise; that mark wins and stays)."""
-        async with self.tx() as tx:
-            current = await _mark(tx, meeting_id, participant_id)
-            if current is not None and current.status == PRESENT:
-                return "already"
-            if current is not None and current.source == FACILITATOR:
-                return "facilitator"
-            await _write_mark(
-                tx, meeting_id, participant_id, PRESENT, SELF, None, written_at, None, now
-            )
-        return "recorded"
+        # One statement (its log row comes from the trigger): it writes only when she is
+        # not yet present and her pendamping has not marked her.
+        changed = await self.write_one(
+            "INSERT INTO attendance (meeting_id, participant_id, status, source, reason,"
+            " checked_in_at, updated_at, marked_by) VALUES (?, ?, ?, ?, NULL, ?, ?, NULL)"
+            " ON CONFLICT (meeting_id, participant_id) DO UPDATE SET"
+            " status = excluded.status, source = excluded.source, reason = NULL,"
+            " checked_in_at = excluded.checked_in_at, updated_at = excluded.updated_at,"
+            " marked_by = NULL"
+            " WHERE attendance.status != ? AND attendance.source != ?",
+            (
+                meeting_id,
+                participant_id,
+                PRESENT,
+                SELF,
+                to_db(written_at),
+                to_db(now),
+                PRESENT,
+                FACILITATOR,
+            ),
+        )
+        if changed:
+            return "recorded"
+        current = await self.attendance_mark(meeting_id, participant_id)
+        if current is not None and current.source == FACILITATOR and current.status != PRESENT:
+            return "facilitator"
+        return "already"
 
     async def set_mark(
         self,

@@ -92,12 +92,12 @@ class DatabaseBase:
 
     async def write_one(self, sql: str, params: Params = ()) -> int:
         """One write statement, which SQLite applies atomically on its own: no
-        BEGIN/COMMIT round trips. Returns the number of rows changed."""
+        BEGIN/COMMIT round trips, and one trip to the database thread. Returns the number
+        of rows changed (rows written by triggers included)."""
         async with self._lock:
-            cur = await self._conn.execute(sql, params)
-            count = cur.rowcount
-            await cur.close()
-            return count
+            before = self._conn.total_changes
+            await self._conn.execute_fetchall(sql, params)
+            return self._conn.total_changes - before
 
     async def integrity_ok(self) -> bool:
         async with self.tx(write=False) as tx:
