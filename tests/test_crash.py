@@ -327,6 +327,50 @@ async def test_fanout_survives_two_kills(tmp_path: Path) -> None:
     print("\n" + summary("fanout", figures))
 
 
+async def test_paced_fanout_repeats_at_most_the_message_in_flight(tmp_path: Path) -> None:
+    """With the default pacing (25 messages a second), each outcome is written before the
+    sender waits for its next slot, so a kill repeats at most the one message that was on
+    the wire."""
+    count = 250
+    now = datetime.now(UTC)
+    fake = FakeBotAPI(token=TOKEN, username=USERNAME, keep_messages=False)
+    async with FakeBotAPIServer(fake) as server:
+        config, database = write_config(tmp_path, server, QUIET)  # [outbox] defaults
+        _, members = await seed(database, fake, count // GROUP_SIZE, GROUP_SIZE, now)
+        assert await enqueue_fanout(database, members, now) == count
+        chats = [m.user.id for m in members]
+        counts = fake.sent_by_chat
+
+        def served() -> int:
+            return sum(1 for chat in chats if counts[chat] > 0)
+
+        runs = Runs(fake, config, tmp_path)
+        try:
+            await runs.start()
+            await runs.wait(lambda: served() >= count * 2 // 5, "40 % of the recipients")
+            await runs.kill()
+            served_at_kill = served()
+            assert served_at_kill < count
+            await runs.start()
+            await runs.wait(lambda: served() == count, f"all {count} recipients served")
+            assert await runs.stop() == 0, runs.log_tail()
+        finally:
+            await runs.stop()
+    duplicates = sum(counts[chat] - 1 for chat in chats if counts[chat] > 1)
+    assert duplicates <= 1, duplicates
+    assert query(database, "SELECT status, count(*) FROM outbox GROUP BY status") == [
+        ("sent", count)
+    ]
+    assert_clean_logs(runs)
+    FIGURES["paced_fanout"] = {
+        "messages": count,
+        "crashes": 1,
+        "served_at_kill": served_at_kill,
+        "duplicates": duplicates,
+    }
+    print("\n" + summary("paced_fanout", FIGURES["paced_fanout"]))
+
+
 # ------------------------------------------------------------------ 2. the check-in burst
 
 
