@@ -32,7 +32,7 @@ import itertools
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -236,6 +236,19 @@ class SenderStats:
     pauses: int = 0
 
 
+@dataclass
+class _Run:
+    """The shared state of one drain's workers."""
+
+    limit: int | None  # deliveries asked for (max_messages), None for all
+    sent: int = 0
+    started: int = 0
+    busy: int = 0
+    exhausted: bool = False  # the last claim found everything due; nothing changed since
+    error: Exception | None = None
+    order: itertools.count[int] = field(default_factory=itertools.count)
+
+
 class OutboxSender:
     """Drains the outbox within Telegram's limits. One per bot token.
 
@@ -274,6 +287,7 @@ class OutboxSender:
         self._paused_until: datetime | None = None
         self._delivered: list[tuple[int, int | None, datetime]] = []
         self._delivered_since = 0.0
+        self._flushing = asyncio.Lock()
         self._draining = asyncio.Lock()
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
@@ -376,99 +390,96 @@ class OutboxSender:
             return await self._drain(max_messages)
 
     async def _drain(self, max_messages: int | None) -> int:
-        # Claimed rows wait here until their chat and the global rate allow them, earliest
-        # first; they are the head of their chat's queue, so nothing overtakes them.
+        """A fixed set of workers, like a plain sending loop: each takes the next row the
+        pacing allows (one worker at a time picks, claiming more rows when none are held)
+        and sends it; outcomes are written in small batches by whichever worker fills one,
+        while the others keep sending."""
         held: list[tuple[datetime, int, OutboxRow]] = []
-        in_flight: set[asyncio.Task[bool]] = set()
-        order = itertools.count()
-        sent = 0
-        exhausted = False  # the last claim found everything due; nothing changed since
-        try:
-            while True:
-                for task in [t for t in in_flight if t.done()]:
-                    in_flight.discard(task)
-                    sent += task.result()
-                    exhausted = False  # a chat became free: its next row may be claimable
+        run = _Run(max_messages)
+        picking = asyncio.Lock()
+
+        async def next_row() -> OutboxRow | None:
+            async with picking:
+                return await self._next_row(held, run)
+
+        async def worker() -> None:
+            while run.error is None and (row := await next_row()) is not None:
+                try:
+                    delivered = await self._deliver(row)  # not "+= await": others add too
+                    run.sent += delivered
+                finally:
+                    run.busy -= 1
+                    run.exhausted = False  # her chat is free: its next row may be claimable
                 if self._delivered and (
                     len(self._delivered) >= FLUSH_SIZE
                     or asyncio.get_running_loop().time() - self._delivered_since >= FLUSH_AFTER
                 ):
                     await self._flush()
-                if self._stop.is_set():
-                    if not in_flight:
-                        break
-                    await self._wait_any(in_flight, None)
-                    continue
-                now = self._clock.now()
-                budget = None if max_messages is None else max_messages - sent
-                if budget is not None:
-                    budget -= len(in_flight) + len(held)
-                if (
-                    not exhausted
-                    and len(held) < self._concurrency
-                    and (budget is None or budget > 0)
-                ):
-                    limit = self._settings.batch_size
-                    if budget is not None:
-                        limit = min(limit, budget)
-                    await self._flush()  # frees the chats of recorded rows for this claim
-                    rows = await self._db.claim_due(now, limit)
-                    exhausted = len(rows) < limit
-                    self._forget_old_chats(now)
-                    for row in rows:
-                        ready = chat_ready_at(
-                            self._last_sent.get(row.chat_id), self._chat_interval, now
-                        )
-                        heapq.heappush(held, (ready, next(order), row))
-                    now = self._clock.now()  # the claim took time
-                if not held:
-                    if not in_flight:
-                        if exhausted or (budget is not None and budget <= 0):
-                            break
-                        continue
-                    await self._wait_any(in_flight, None)
-                    continue
-                if len(in_flight) >= self._concurrency:
-                    await self._wait_any(in_flight, None)
-                    continue
-                ready = max(held[0][0], self._bucket.ready_at(now))
-                if self._paused_until is not None:
-                    ready = max(ready, self._paused_until)
-                if ready > now:
-                    if self._delivered:
-                        await self._flush()
-                        continue  # writing took time: look at the clock again
-                    await self._wait_any(in_flight, (ready - now).total_seconds())
-                    exhausted = False  # time moved: more rows may be due
-                    continue
-                _, _, row = heapq.heappop(held)
-                self._bucket.take(now)
-                if self._chat_interval > timedelta(0):
-                    self._last_sent[row.chat_id] = now
-                in_flight.add(asyncio.create_task(self._deliver(row)))
-        except asyncio.CancelledError:
-            # Cancelled (a stop that timed out): abandon the requests on the wire. Their rows
-            # stay ``sending`` and go out again at the next start, as after a crash.
-            for task in in_flight:
-                task.cancel()
-            raise
-        finally:
-            await self._settle_leftovers(in_flight, held)
-        return sent
 
-    async def _settle_leftovers(
-        self, in_flight: set[asyncio.Task[bool]], held: list[tuple[datetime, int, OutboxRow]]
-    ) -> None:
-        """On the way out (done, stopping, or an error): let requests on the wire finish so
-        their outcome is written, and put claimed rows that never went back in the queue."""
-        if in_flight:
-            done, _ = await asyncio.wait(in_flight)
-            for task in done:
-                if not task.cancelled() and task.exception() is not None:
-                    log.error("outbox: recording a delivery failed", exc_info=task.exception())
-        await self._flush()
-        if held:
-            await self._db.release([row.id for _, _, row in held])
+        async def guarded() -> None:
+            try:
+                await worker()
+            except Exception as exc:  # stop the others; raised once all have finished
+                if run.error is None:
+                    run.error = exc
+
+        try:
+            await asyncio.gather(*(guarded() for _ in range(self._concurrency)))
+        finally:
+            # Done, stopping, failed or cancelled: write what was delivered and put claimed
+            # rows that never went out back in the queue. (Rows on the wire when a stop is
+            # cancelled stay ``sending`` and go out again at the next start.)
+            await self._flush()
+            if held:
+                await self._db.release([row.id for _, _, row in held])
+        if run.error is not None:
+            raise run.error
+        return run.sent
+
+    async def _next_row(
+        self, held: list[tuple[datetime, int, OutboxRow]], run: _Run
+    ) -> OutboxRow | None:
+        """The next row to send, once its chat and the global rate allow it; None when
+        nothing the sender may send is left (or it is asked to stop)."""
+        while True:
+            if self._stop.is_set() or run.error is not None:
+                return None
+            if run.limit is not None and run.started >= run.limit:
+                return None
+            now = self._clock.now()
+            if not held and not run.exhausted:
+                limit = self._settings.batch_size
+                if run.limit is not None:
+                    limit = min(limit, run.limit - run.started)
+                await self._flush()  # frees the chats of recorded rows for this claim
+                rows = await self._db.claim_due(now, limit)
+                run.exhausted = len(rows) < limit
+                self._forget_old_chats(now)
+                for row in rows:
+                    ready = chat_ready_at(
+                        self._last_sent.get(row.chat_id), self._chat_interval, now
+                    )
+                    heapq.heappush(held, (ready, next(run.order), row))
+                now = self._clock.now()  # the claim took time
+            if not held:
+                return None  # a worker that finishes a send looks again (run.exhausted)
+            ready = max(held[0][0], self._bucket.ready_at(now))
+            if self._paused_until is not None:
+                ready = max(ready, self._paused_until)
+            if ready > now:
+                if self._delivered:
+                    await self._flush()
+                    continue  # writing took time: look at the clock again
+                await self._wait_any(set(), (ready - now).total_seconds())
+                run.exhausted = False  # time moved: more rows may be due
+                continue
+            _, _, row = heapq.heappop(held)
+            self._bucket.take(now)
+            if self._chat_interval > timedelta(0):
+                self._last_sent[row.chat_id] = now
+            run.started += 1
+            run.busy += 1
+            return row
 
     def _forget_old_chats(self, now: datetime) -> None:
         """Keep the per-chat pacing memory small: only chats still inside their interval."""
@@ -505,12 +516,14 @@ class OutboxSender:
         return True
 
     async def _flush(self) -> None:
-        """Record the deliveries not yet written, in one transaction. If the database
-        refuses (read-only, disk full), they stay remembered and are written later."""
-        if self._delivered:
-            delivered = list(self._delivered)
-            await self._db.mark_sent_many(delivered)
-            del self._delivered[: len(delivered)]
+        """Record the deliveries not yet written, in one transaction (one writer at a
+        time). If the database refuses (read-only, disk full), they stay remembered and are
+        written later."""
+        async with self._flushing:
+            if self._delivered:
+                delivered = list(self._delivered)
+                await self._db.mark_sent_many(delivered)
+                del self._delivered[: len(delivered)]
 
     async def recover(self) -> int:
         """After a failed drain: record the deliveries still remembered, then put back in
