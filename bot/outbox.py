@@ -347,7 +347,7 @@ class OutboxSender:
                 delay = ERROR_PAUSE
             if stop.is_set():
                 break
-            await self._wait_any(set(), delay, (self._wake, stop))
+            await self._wait(delay, (self._wake, stop))
 
     async def _idle_delay(self, sent: int) -> float:
         due = await self._db.next_due_at()
@@ -356,26 +356,15 @@ class OutboxSender:
         seconds = (due - self._clock.now()).total_seconds()
         return min(IDLE_MAX, max(seconds, 0.0 if sent else IDLE_MIN))
 
-    async def _wait_any(
-        self,
-        tasks: set[asyncio.Task[bool]],
-        delay: float | None,
-        events: tuple[asyncio.Event, ...] = (),
-    ) -> None:
-        """Wait until one of ``tasks`` finishes, one of ``events`` is set, the sender is asked
-        to stop, or ``delay`` seconds pass (on the injected sleep). ``tasks`` are left
-        running; only the waiters made here are cancelled. While deliveries wait to be
-        recorded, a wait on ``tasks`` alone lasts at most ``FLUSH_AFTER`` (loop time)."""
+    async def _wait(self, delay: float, events: tuple[asyncio.Event, ...] = ()) -> None:
+        """Wait ``delay`` seconds (on the injected sleep), or less if one of ``events`` is
+        set or the sender is asked to stop."""
         own: set[asyncio.Future[Any]] = {
             asyncio.ensure_future(event.wait()) for event in (*events, self._stop)
         }
-        if delay is not None:
-            own.add(asyncio.ensure_future(self._sleep(delay)))
+        own.add(asyncio.ensure_future(self._sleep(delay)))
         try:
-            timeout = FLUSH_AFTER if self._delivered and delay is None else None
-            await asyncio.wait(
-                {*tasks, *own}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-            )
+            await asyncio.wait(own, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiter in own:
                 waiter.cancel()
@@ -470,7 +459,7 @@ class OutboxSender:
                 if self._delivered:
                     await self._flush()
                     continue  # writing took time: look at the clock again
-                await self._wait_any(set(), (ready - now).total_seconds())
+                await self._wait((ready - now).total_seconds())
                 run.exhausted = False  # time moved: more rows may be due
                 continue
             _, _, row = heapq.heappop(held)
