@@ -245,6 +245,7 @@ class _Run:
     started: int = 0
     busy: int = 0
     exhausted: bool = False  # the last claim found everything due; nothing changed since
+    pacing: bool = False  # the picker is waiting for the rate or a chat to allow a send
     error: Exception | None = None
     order: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -400,7 +401,8 @@ class OutboxSender:
                     run.busy -= 1
                     run.exhausted = False  # her chat is free: its next row may be claimable
                 if self._delivered and (
-                    len(self._delivered) >= FLUSH_SIZE
+                    run.pacing  # the picker waits for a slot: write now, not later
+                    or len(self._delivered) >= FLUSH_SIZE
                     or asyncio.get_running_loop().time() - self._delivered_since >= FLUSH_AFTER
                 ):
                     await self._flush()
@@ -459,7 +461,11 @@ class OutboxSender:
                 if self._delivered:
                     await self._flush()
                     continue  # writing took time: look at the clock again
-                await self._wait((ready - now).total_seconds())
+                run.pacing = True
+                try:
+                    await self._wait((ready - now).total_seconds())
+                finally:
+                    run.pacing = False
                 run.exhausted = False  # time moved: more rows may be due
                 continue
             _, _, row = heapq.heappop(held)

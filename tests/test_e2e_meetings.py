@@ -95,8 +95,8 @@ async def test_reminder_rsvp_and_facilitator_view(tmp_path: Path) -> None:
         assert "Akan hadir: Siti Aminah" in answers["text"]
 
         # Exactly one reminder per mother went out (the 1-day slot was skipped, not sent).
-        sent = e.query("SELECT count(*) FROM outbox WHERE kind = 'reminder' AND status = 'sent'")
-        assert sent == [(2,)]
+        sent = e.query("SELECT status, count(*) FROM outbox WHERE kind = 'reminder' GROUP BY 1")
+        assert sent == [("sent", 2)]
         slots = e.query("SELECT offset_minutes, outcome FROM reminder_slots ORDER BY 1")
         assert slots == [(10, "sent"), (1440, "skipped")]
     assert e.returncode == 0, e.log_tail()
