@@ -243,7 +243,6 @@ class _Run:
     limit: int | None  # deliveries asked for (max_messages), None for all
     sent: int = 0
     started: int = 0
-    busy: int = 0
     exhausted: bool = False  # the last claim found everything due; nothing changed since
     pacing: bool = False  # the picker is waiting for the rate or a chat to allow a send
     error: Exception | None = None
@@ -398,7 +397,6 @@ class OutboxSender:
                     delivered = await self._deliver(row)  # not "+= await": others add too
                     run.sent += delivered
                 finally:
-                    run.busy -= 1
                     run.exhausted = False  # her chat is free: its next row may be claimable
                 if self._delivered and (
                     run.pacing  # the picker waits for a slot: write now, not later
@@ -473,7 +471,6 @@ class OutboxSender:
             if self._chat_interval > timedelta(0):
                 self._last_sent[row.chat_id] = now
             run.started += 1
-            run.busy += 1
             return row
 
     def _forget_old_chats(self, now: datetime) -> None:
