@@ -32,6 +32,8 @@ RSVP_NO = "rn"
 RSVP_REASON = "rr"
 REASONS = ("sakit", "keluarga", "bekerja", "lainnya")
 MONTHLY_COUNT = 6  # meetings generated ahead by a monthly pattern
+SERIES_AHEAD = timedelta(days=150)  # a series always has meetings this far ahead
+SERIES_CHECK_EVERY = timedelta(hours=1)
 
 
 class RsvpOutcome(StrEnum):
@@ -61,6 +63,7 @@ class Meetings:
         self._content = content
         self._settings = settings
         self._on_enqueued = on_enqueued
+        self._series_checked: datetime | None = None
 
     # -- reading --------------------------------------------------------------
 
@@ -155,6 +158,33 @@ class Meetings:
                 )
             created.extend(await self._db.create_meetings(items, now))
         return created
+
+    async def extend_series(self, now: datetime) -> int:
+        """Keep every monthly series at least ``SERIES_AHEAD`` ahead: add its next
+        occurrences, each with the next session the group has not had. Returns how many
+        meetings were added."""
+        until = now + SERIES_AHEAD
+        added = 0
+        for series_id, group, encoded, latest in await self._db.series_ending_before(until):
+            try:
+                pattern = MonthlyPattern.decode(encoded)
+            except ValueError:  # pragma: no cover - written by schedule_monthly only
+                log.warning("series %d has an unreadable pattern", series_id)
+                continue
+            done = await self._db.planned_sessions(group.id)
+            items = []
+            for start in pattern.occurrences(group.timezone, max(latest, now), MONTHLY_COUNT):
+                session = self._content.next_session(done)
+                if start >= until + timedelta(days=31) or session is None:
+                    break  # far enough; or every session is planned: she schedules anew
+                done.add(session.id)
+                items.append(NewMeeting(group.id, start, group.place, session.id, series_id))
+                if start >= until:
+                    break
+            if items:
+                await self._db.create_meetings(items, now)
+                added += len(items)
+        return added
 
     async def _proposed_id(self, group_id: int) -> str:
         session = await self.propose_session(group_id)
@@ -260,6 +290,9 @@ class Meetings:
         Idempotent: the outbox key makes a repeated enqueue a no-op, and a slot
         recorded as sent or skipped is never considered again.
         """
+        if self._series_checked is None or now - self._series_checked >= SERIES_CHECK_EVERY:
+            self._series_checked = now
+            await self.extend_series(now)
         schedule = self._settings.schedule
         queued = sent = skipped = 0
         for candidate in await self._db.reminder_candidates(now):

@@ -85,6 +85,23 @@ class MeetingQueries(DatabaseBase):
                 (group_id, pattern, to_db(now)),
             )
 
+    async def series_ending_before(
+        self, until: datetime
+    ) -> list[tuple[int, Group, str, datetime]]:
+        """Monthly series whose latest meeting starts before ``until``: (series id, group,
+        pattern, latest start)."""
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                f"SELECT s.id AS s_id, s.pattern AS s_pattern, {GROUP_COLUMNS},"
+                " (SELECT max(m.starts_at) FROM meetings m WHERE m.series_id = s.id) AS latest"
+                " FROM meeting_series s JOIN groups g ON g.id = s.group_id"
+                " WHERE latest < ?",
+                (to_db(until),),
+            )
+        return [
+            (r["s_id"], joined_group_from(r), r["s_pattern"], from_db(r["latest"])) for r in rows
+        ]
+
     async def create_meetings(self, items: Sequence[NewMeeting], now: datetime) -> list[Meeting]:
         """Insert all, in one transaction."""
         created: list[Meeting] = []

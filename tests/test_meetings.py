@@ -280,3 +280,31 @@ async def test_member_sees_her_schedule(h: Harness) -> None:
     await schedule(h, fac, date(2026, 12, 5), time(9, 0))
     await h.send(siti, "/jadwal")
     assert "Sabtu, 5 Desember 2026 pukul 09.00 WIB" in h.last_text(siti)
+
+
+async def test_monthly_series_is_kept_five_months_ahead(h: Harness) -> None:
+    fac, _ = await setup_group(h)
+    await h.send(fac, "/pertemuanbaru")
+    await h.press(fac, "Lanjut")
+    await h.press(fac, "Setiap bulan")
+    await h.press(fac, "Kedua")
+    await h.press(fac, "Selasa")
+    await h.press(fac, "09.00")
+    await h.press(fac, "Tempat biasa")
+    await h.press(fac, "Jadwalkan")
+
+    async def starts() -> list[tuple[str, str]]:
+        rows = await h.db.connection.execute_fetchall(
+            "SELECT substr(starts_at, 1, 10), session_id FROM meetings ORDER BY starts_at"
+        )
+        return [tuple(r) for r in rows]
+
+    assert len(await starts()) == 6  # December to May
+    h.clock.set(datetime(2027, 1, 13, 2, 0, tzinfo=UTC))  # after the January meeting
+    await h.tick()
+    await h.tick()  # the same hour: nothing more
+    h.clock.advance(timedelta(hours=2))
+    await h.tick()  # already far enough ahead: nothing more
+    found = await starts()
+    # Second Tuesdays of June and July (past 13 June, five months ahead), next sessions.
+    assert found[6:] == [("2027-06-08", "sesi-07"), ("2027-07-13", "sesi-08")]
