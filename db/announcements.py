@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from db.base import DatabaseBase, Tx
+from db.base import DatabaseBase, Tx, placeholders
 from db.connection import from_db, to_db
 from db.models import Participant
 from db.onboarding import participant_from
@@ -153,13 +153,12 @@ class AnnouncementQueries(DatabaseBase):
         """Active members of the groups, with or without Telegram, by group and id."""
         if not group_ids:
             return []
-        marks = ",".join("?" for _ in group_ids)
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                f"SELECT * FROM participants WHERE group_id IN ({marks})"
-                " AND status = 'active' ORDER BY group_id, id",
-                list(group_ids),
-            )
+        marks = placeholders(len(group_ids))
+        rows = await self.read_all(
+            f"SELECT * FROM participants WHERE group_id IN ({marks})"
+            " AND status = 'active' ORDER BY group_id, id",
+            list(group_ids),
+        )
         return [participant_from(r) for r in rows]
 
     async def announcement(self, announcement_id: int) -> Announcement | None:

@@ -19,7 +19,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from db.base import DatabaseBase, Tx
+from db.base import DatabaseBase, Tx, placeholders
 from db.connection import from_db, to_db
 from db.meetings import Meeting, meeting_from
 from db.models import Participant
@@ -222,12 +222,11 @@ class AttendanceQueries(DatabaseBase):
     async def meetings_to_open(self, latest_start: datetime) -> list[CheckinMeeting]:
         """Scheduled meetings starting at or before ``latest_start`` whose window has not
         been opened (index ``meetings_due``)."""
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT * FROM meetings WHERE status = 'scheduled' AND starts_at <= ?"
-                " AND window_opened_at IS NULL ORDER BY starts_at, id",
-                (to_db(latest_start),),
-            )
+        rows = await self.read_all(
+            "SELECT * FROM meetings WHERE status = 'scheduled' AND starts_at <= ?"
+            " AND window_opened_at IS NULL ORDER BY starts_at, id",
+            (to_db(latest_start),),
+        )
         return [checkin_meeting_from(r) for r in rows]
 
     async def ensure_checkin_code(self, meeting_id: int, code: str) -> str:
@@ -252,12 +251,11 @@ class AttendanceQueries(DatabaseBase):
     async def meetings_to_finalize(self, latest_start: datetime) -> list[CheckinMeeting]:
         """Meetings (not cancelled, not finalized) starting at or before ``latest_start``
         (partial index ``meetings_unfinalized``)."""
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT * FROM meetings WHERE finalized_at IS NULL AND status != 'cancelled'"
-                " AND starts_at <= ? ORDER BY starts_at, id",
-                (to_db(latest_start),),
-            )
+        rows = await self.read_all(
+            "SELECT * FROM meetings WHERE finalized_at IS NULL AND status != 'cancelled'"
+            " AND starts_at <= ? ORDER BY starts_at, id",
+            (to_db(latest_start),),
+        )
         return [checkin_meeting_from(r) for r in rows]
 
     async def finalize_marks(self, meeting_id: int, now: datetime) -> None:
@@ -306,12 +304,11 @@ class AttendanceQueries(DatabaseBase):
         self, group_id: int, first_start: datetime, last_start: datetime
     ) -> list[CheckinMeeting]:
         """Meetings of a group (not cancelled) starting in [first_start, last_start]."""
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT * FROM meetings WHERE group_id = ? AND starts_at >= ?"
-                " AND starts_at <= ? AND status != 'cancelled' ORDER BY starts_at, id",
-                (group_id, to_db(first_start), to_db(last_start)),
-            )
+        rows = await self.read_all(
+            "SELECT * FROM meetings WHERE group_id = ? AND starts_at >= ?"
+            " AND starts_at <= ? AND status != 'cancelled' ORDER BY starts_at, id",
+            (group_id, to_db(first_start), to_db(last_start)),
+        )
         return [checkin_meeting_from(r) for r in rows]
 
     async def markable_meetings(
@@ -322,24 +319,22 @@ class AttendanceQueries(DatabaseBase):
         ids = list(group_ids)
         if not ids:
             return []
-        marks = ",".join("?" for _ in ids)
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                f"SELECT * FROM meetings WHERE group_id IN ({marks}) AND starts_at >= ?"
-                " AND starts_at <= ? AND status != 'cancelled' ORDER BY starts_at DESC, id",
-                (*ids, to_db(first_start), to_db(last_start)),
-            )
+        marks = placeholders(len(ids))
+        rows = await self.read_all(
+            f"SELECT * FROM meetings WHERE group_id IN ({marks}) AND starts_at >= ?"
+            " AND starts_at <= ? AND status != 'cancelled' ORDER BY starts_at DESC, id",
+            (*ids, to_db(first_start), to_db(last_start)),
+        )
         return [checkin_meeting_from(r) for r in rows]
 
     async def meetings_by_ids(self, meeting_ids: Sequence[int]) -> list[Meeting]:
         ids = list(meeting_ids)
         if not ids:
             return []
-        marks = ",".join("?" for _ in ids)
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                f"SELECT * FROM meetings WHERE id IN ({marks}) ORDER BY starts_at, id", ids
-            )
+        marks = placeholders(len(ids))
+        rows = await self.read_all(
+            f"SELECT * FROM meetings WHERE id IN ({marks}) ORDER BY starts_at, id", ids
+        )
         return [meeting_from(r) for r in rows]
 
     # -- marks ------------------------------------------------------------------------
@@ -411,14 +406,13 @@ class AttendanceQueries(DatabaseBase):
         self, meeting_id: int, participant_id: int
     ) -> tuple[AttendanceMark | None, int]:
         """Her current mark and her wrong codes so far, in one query (every check-in asks)."""
-        async with self.tx(write=False) as tx:
-            row = await tx.one(
-                "SELECT a.*, (SELECT wrong FROM checkin_attempts"
-                "   WHERE meeting_id = t.m AND participant_id = t.p) AS wrong_codes"
-                " FROM (SELECT ? AS m, ? AS p) AS t"
-                " LEFT JOIN attendance a ON a.meeting_id = t.m AND a.participant_id = t.p",
-                (meeting_id, participant_id),
-            )
+        row = await self.read_one(
+            "SELECT a.*, (SELECT wrong FROM checkin_attempts"
+            "   WHERE meeting_id = t.m AND participant_id = t.p) AS wrong_codes"
+            " FROM (SELECT ? AS m, ? AS p) AS t"
+            " LEFT JOIN attendance a ON a.meeting_id = t.m AND a.participant_id = t.p",
+            (meeting_id, participant_id),
+        )
         if row is None:  # pragma: no cover - the subquery always yields one row
             return None, 0
         mark = mark_from(row) if row["meeting_id"] is not None else None
@@ -441,15 +435,14 @@ class AttendanceQueries(DatabaseBase):
 
     async def marking_table(self, meeting_id: int, group_id: int) -> list[MarkRow]:
         """Active members of the group, and anyone else marked for this meeting, by name."""
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT p.*, a.status AS a_status, a.source AS a_source, a.reason AS a_reason"
-                " FROM participants p LEFT JOIN attendance a"
-                "   ON a.meeting_id = ? AND a.participant_id = p.id"
-                " WHERE p.group_id = ? AND (p.status = 'active' OR a.status IS NOT NULL)"
-                " ORDER BY p.name COLLATE NOCASE, p.id",
-                (meeting_id, group_id),
-            )
+        rows = await self.read_all(
+            "SELECT p.*, a.status AS a_status, a.source AS a_source, a.reason AS a_reason"
+            " FROM participants p LEFT JOIN attendance a"
+            "   ON a.meeting_id = ? AND a.participant_id = p.id"
+            " WHERE p.group_id = ? AND (p.status = 'active' OR a.status IS NOT NULL)"
+            " ORDER BY p.name COLLATE NOCASE, p.id",
+            (meeting_id, group_id),
+        )
         return [
             MarkRow(participant_from(r), r["a_status"], r["a_source"], r["a_reason"]) for r in rows
         ]
@@ -457,12 +450,11 @@ class AttendanceQueries(DatabaseBase):
     async def attendance_log(
         self, meeting_id: int, participant_id: int | None = None
     ) -> list[LogEntry]:
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT * FROM attendance_log WHERE meeting_id = ?"
-                " AND (? IS NULL OR participant_id = ?) ORDER BY id",
-                (meeting_id, participant_id, participant_id),
-            )
+        rows = await self.read_all(
+            "SELECT * FROM attendance_log WHERE meeting_id = ?"
+            " AND (? IS NULL OR participant_id = ?) ORDER BY id",
+            (meeting_id, participant_id, participant_id),
+        )
         return [
             LogEntry(
                 id=r["id"],
@@ -481,47 +473,44 @@ class AttendanceQueries(DatabaseBase):
     ) -> list[PastMark]:
         """Her marks in held meetings starting after ``after``, oldest first (the newest
         ``limit`` of them when a limit is given)."""
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT * FROM (SELECT m.*, a.status AS a_status, a.source AS a_source,"
-                "   a.reason AS a_reason FROM attendance a JOIN meetings m ON m.id = a.meeting_id"
-                "   WHERE a.participant_id = ? AND m.status = 'held'"
-                "   AND (? IS NULL OR m.starts_at > ?)"
-                "   ORDER BY m.starts_at DESC, m.id DESC LIMIT ?)"
-                " ORDER BY starts_at, id",
-                (
-                    participant_id,
-                    to_db(after) if after else None,
-                    to_db(after) if after else None,
-                    -1 if limit is None else limit,
-                ),
-            )
+        rows = await self.read_all(
+            "SELECT * FROM (SELECT m.*, a.status AS a_status, a.source AS a_source,"
+            "   a.reason AS a_reason FROM attendance a JOIN meetings m ON m.id = a.meeting_id"
+            "   WHERE a.participant_id = ? AND m.status = 'held'"
+            "   AND (? IS NULL OR m.starts_at > ?)"
+            "   ORDER BY m.starts_at DESC, m.id DESC LIMIT ?)"
+            " ORDER BY starts_at, id",
+            (
+                participant_id,
+                to_db(after) if after else None,
+                to_db(after) if after else None,
+                -1 if limit is None else limit,
+            ),
+        )
         return [
             PastMark(meeting_from(r), r["a_status"], r["a_source"], r["a_reason"]) for r in rows
         ]
 
     async def last_present(self, participant_id: int) -> Meeting | None:
         """The latest meeting she attended."""
-        async with self.tx(write=False) as tx:
-            row = await tx.one(
-                "SELECT m.* FROM attendance a JOIN meetings m ON m.id = a.meeting_id"
-                " WHERE a.participant_id = ? AND a.status = 'present' AND m.status = 'held'"
-                " ORDER BY m.starts_at DESC LIMIT 1",
-                (participant_id,),
-            )
+        row = await self.read_one(
+            "SELECT m.* FROM attendance a JOIN meetings m ON m.id = a.meeting_id"
+            " WHERE a.participant_id = ? AND a.status = 'present' AND m.status = 'held'"
+            " ORDER BY m.starts_at DESC LIMIT 1",
+            (participant_id,),
+        )
         return meeting_from(row) if row else None
 
     async def meeting_marks(self, meeting_id: int) -> list[tuple[Participant, AttendanceMark]]:
         """Every mark of a meeting with its participant, by name."""
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT p.*, a.meeting_id AS a_meeting_id, a.status AS a_status,"
-                " a.source AS a_source, a.reason AS a_reason, a.checked_in_at AS a_checked_in_at,"
-                " a.updated_at AS a_updated_at"
-                " FROM attendance a JOIN participants p ON p.id = a.participant_id"
-                " WHERE a.meeting_id = ? ORDER BY p.name COLLATE NOCASE, p.id",
-                (meeting_id,),
-            )
+        rows = await self.read_all(
+            "SELECT p.*, a.meeting_id AS a_meeting_id, a.status AS a_status,"
+            " a.source AS a_source, a.reason AS a_reason, a.checked_in_at AS a_checked_in_at,"
+            " a.updated_at AS a_updated_at"
+            " FROM attendance a JOIN participants p ON p.id = a.participant_id"
+            " WHERE a.meeting_id = ? ORDER BY p.name COLLATE NOCASE, p.id",
+            (meeting_id,),
+        )
         return [
             (
                 participant_from(r),
@@ -545,21 +534,19 @@ class AttendanceQueries(DatabaseBase):
             return await _alert(tx, alert_id)
 
     async def open_alert(self, participant_id: int, kind: str) -> Alert | None:
-        async with self.tx(write=False) as tx:
-            row = await tx.one(
-                "SELECT * FROM alerts WHERE participant_id = ? AND kind = ? AND status = 'open'"
-                " ORDER BY id LIMIT 1",
-                (participant_id, kind),
-            )
+        row = await self.read_one(
+            "SELECT * FROM alerts WHERE participant_id = ? AND kind = ? AND status = 'open'"
+            " ORDER BY id LIMIT 1",
+            (participant_id, kind),
+        )
         return alert_from(row) if row else None
 
     async def last_alert_closed_at(self, participant_id: int, kind: str) -> datetime | None:
-        async with self.tx(write=False) as tx:
-            row = await tx.one(
-                "SELECT max(closed_at) FROM alerts WHERE participant_id = ? AND kind = ?"
-                " AND status = 'closed'",
-                (participant_id, kind),
-            )
+        row = await self.read_one(
+            "SELECT max(closed_at) FROM alerts WHERE participant_id = ? AND kind = ?"
+            " AND status = 'closed'",
+            (participant_id, kind),
+        )
         return from_db(row[0]) if row and row[0] else None
 
     async def create_alert(
@@ -613,23 +600,21 @@ class AttendanceQueries(DatabaseBase):
         ids = list(group_ids)
         if not ids:
             return []
-        marks = ",".join("?" for _ in ids)
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                f"SELECT * FROM alerts WHERE group_id IN ({marks}) AND status = 'open'"
-                " ORDER BY opened_at, id",
-                ids,
-            )
+        marks = placeholders(len(ids))
+        rows = await self.read_all(
+            f"SELECT * FROM alerts WHERE group_id IN ({marks}) AND status = 'open'"
+            " ORDER BY opened_at, id",
+            ids,
+        )
         return [alert_from(r) for r in rows]
 
     async def alerts_to_remind(self, opened_before: datetime) -> list[Alert]:
         """Open alerts opened at or before ``opened_before`` and not brought back yet."""
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT * FROM alerts WHERE status = 'open' AND opened_at <= ?"
-                " AND reminded_at IS NULL ORDER BY opened_at, id",
-                (to_db(opened_before),),
-            )
+        rows = await self.read_all(
+            "SELECT * FROM alerts WHERE status = 'open' AND opened_at <= ?"
+            " AND reminded_at IS NULL ORDER BY opened_at, id",
+            (to_db(opened_before),),
+        )
         return [alert_from(r) for r in rows]
 
     async def set_alert_reminded(self, alert_id: int, now: datetime) -> None:
@@ -642,14 +627,13 @@ class AttendanceQueries(DatabaseBase):
     async def alerts_resolved(self) -> list[tuple[Alert, str]]:
         """Open alerts that resolved themselves: she left the group (``left``), or an
         ``unreachable`` follow-up for someone the bot can reach again (``reachable``)."""
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT a.*, p.status AS p_status FROM alerts a"
-                " JOIN participants p ON p.id = a.participant_id"
-                " WHERE a.status = 'open'"
-                " AND (p.status = 'left' OR (a.kind = 'unreachable' AND p.reachable = 1))"
-                " ORDER BY a.id",
-            )
+        rows = await self.read_all(
+            "SELECT a.*, p.status AS p_status FROM alerts a"
+            " JOIN participants p ON p.id = a.participant_id"
+            " WHERE a.status = 'open'"
+            " AND (p.status = 'left' OR (a.kind = 'unreachable' AND p.reachable = 1))"
+            " ORDER BY a.id",
+        )
         return [(alert_from(r), "left" if r["p_status"] == "left" else "reachable") for r in rows]
 
     async def add_alert_action(
@@ -675,8 +659,7 @@ class AttendanceQueries(DatabaseBase):
         return changed == 1
 
     async def alert_actions(self, alert_id: int) -> list[AlertAction]:
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT * FROM alert_actions WHERE alert_id = ? ORDER BY id", (alert_id,)
-            )
+        rows = await self.read_all(
+            "SELECT * FROM alert_actions WHERE alert_id = ? ORDER BY id", (alert_id,)
+        )
         return [action_from(r) for r in rows]

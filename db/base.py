@@ -18,6 +18,11 @@ import aiosqlite
 Params = Sequence[Any] | dict[str, Any]
 
 
+def placeholders(count: int) -> str:
+    """``?, ?, ?`` for an ``IN (...)`` list of ``count`` values."""
+    return ",".join("?" * count)
+
+
 class Tx:
     """The statements of one transaction."""
 
@@ -89,6 +94,15 @@ class DatabaseBase:
                     if self._conn.in_transaction:
                         await self._conn.execute("ROLLBACK")
                     raise
+
+    async def read_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        """One read statement (see :meth:`tx`: reads need no transaction)."""
+        async with self.tx(write=False) as tx:
+            return await tx.all(sql, params)
+
+    async def read_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        async with self.tx(write=False) as tx:
+            return await tx.one(sql, params)
 
     async def write_one(self, sql: str, params: Params = ()) -> int:
         """One write statement, which SQLite applies atomically on its own: no

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from db.base import DatabaseBase, Tx
+from db.base import DatabaseBase, Tx, placeholders
 from db.connection import from_db, to_db
 from db.models import Group, Participant
 from db.onboarding import GROUP_COLUMNS, joined_group_from, participant_from
@@ -90,14 +90,13 @@ class MeetingQueries(DatabaseBase):
     ) -> list[tuple[int, Group, str, datetime]]:
         """Monthly series whose latest meeting starts before ``until``: (series id, group,
         pattern, latest start)."""
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                f"SELECT s.id AS s_id, s.pattern AS s_pattern, {GROUP_COLUMNS},"
-                " (SELECT max(m.starts_at) FROM meetings m WHERE m.series_id = s.id) AS latest"
-                " FROM meeting_series s JOIN groups g ON g.id = s.group_id"
-                " WHERE latest < ?",
-                (to_db(until),),
-            )
+        rows = await self.read_all(
+            f"SELECT s.id AS s_id, s.pattern AS s_pattern, {GROUP_COLUMNS},"
+            " (SELECT max(m.starts_at) FROM meetings m WHERE m.series_id = s.id) AS latest"
+            " FROM meeting_series s JOIN groups g ON g.id = s.group_id"
+            " WHERE latest < ?",
+            (to_db(until),),
+        )
         return [
             (r["s_id"], joined_group_from(r), r["s_pattern"], from_db(r["latest"])) for r in rows
         ]
@@ -136,23 +135,21 @@ class MeetingQueries(DatabaseBase):
         ids = list(group_ids)
         if not ids:
             return []
-        marks = ",".join("?" for _ in ids)
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                f"SELECT * FROM meetings WHERE group_id IN ({marks}) AND status = 'scheduled'"
-                " AND starts_at > ? ORDER BY starts_at, id LIMIT ?",
-                (*ids, to_db(now), limit),
-            )
+        marks = placeholders(len(ids))
+        rows = await self.read_all(
+            f"SELECT * FROM meetings WHERE group_id IN ({marks}) AND status = 'scheduled'"
+            " AND starts_at > ? ORDER BY starts_at, id LIMIT ?",
+            (*ids, to_db(now), limit),
+        )
         return [meeting_from(r) for r in rows]
 
     async def planned_sessions(self, group_id: int) -> set[str]:
         """Sessions the group has had or has scheduled (not cancelled)."""
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT DISTINCT session_id FROM meetings WHERE group_id = ?"
-                " AND status != 'cancelled'",
-                (group_id,),
-            )
+        rows = await self.read_all(
+            "SELECT DISTINCT session_id FROM meetings WHERE group_id = ?"
+            " AND status != 'cancelled'",
+            (group_id,),
+        )
         return {r[0] for r in rows}
 
     async def move_meeting(self, meeting_id: int, starts_at: datetime, now: datetime) -> Meeting:
@@ -187,16 +184,15 @@ class MeetingQueries(DatabaseBase):
 
     async def reminder_candidates(self, now: datetime) -> list[ReminderCandidate]:
         """Scheduled meetings whose next reminder moment has come, with their handled slots."""
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                f"SELECT m.*, {GROUP_COLUMNS},"
-                " (SELECT group_concat(s.offset_minutes) FROM reminder_slots s"
-                "   WHERE s.meeting_id = m.id AND s.version = m.version) AS handled"
-                " FROM meetings m JOIN groups g ON g.id = m.group_id"
-                " WHERE m.status = 'scheduled' AND m.next_reminder_at IS NOT NULL"
-                " AND m.next_reminder_at <= ? ORDER BY m.next_reminder_at",
-                (to_db(now),),
-            )
+        rows = await self.read_all(
+            f"SELECT m.*, {GROUP_COLUMNS},"
+            " (SELECT group_concat(s.offset_minutes) FROM reminder_slots s"
+            "   WHERE s.meeting_id = m.id AND s.version = m.version) AS handled"
+            " FROM meetings m JOIN groups g ON g.id = m.group_id"
+            " WHERE m.status = 'scheduled' AND m.next_reminder_at IS NOT NULL"
+            " AND m.next_reminder_at <= ? ORDER BY m.next_reminder_at",
+            (to_db(now),),
+        )
         found = []
         for r in rows:
             group = joined_group_from(r)
@@ -232,12 +228,11 @@ class MeetingQueries(DatabaseBase):
 
     async def reminder_recipients(self, group_id: int) -> list[Participant]:
         """Active members the bot can write to."""
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT * FROM participants WHERE group_id = ? AND status = 'active'"
-                " AND reachable = 1 AND telegram_id IS NOT NULL ORDER BY id",
-                (group_id,),
-            )
+        rows = await self.read_all(
+            "SELECT * FROM participants WHERE group_id = ? AND status = 'active'"
+            " AND reachable = 1 AND telegram_id IS NOT NULL ORDER BY id",
+            (group_id,),
+        )
         return [participant_from(r) for r in rows]
 
     async def set_rsvp(
@@ -258,21 +253,19 @@ class MeetingQueries(DatabaseBase):
             )
 
     async def rsvp_of(self, meeting_id: int, participant_id: int) -> tuple[str, str | None] | None:
-        async with self.tx(write=False) as tx:
-            row = await tx.one(
-                "SELECT answer, reason FROM rsvps WHERE meeting_id = ? AND participant_id = ?",
-                (meeting_id, participant_id),
-            )
+        row = await self.read_one(
+            "SELECT answer, reason FROM rsvps WHERE meeting_id = ? AND participant_id = ?",
+            (meeting_id, participant_id),
+        )
         return (row["answer"], row["reason"]) if row else None
 
     async def rsvp_table(self, meeting_id: int, group_id: int) -> list[RsvpRow]:
         """Every active member of the group with her answer (or none)."""
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT p.*, r.answer AS r_answer, r.reason AS r_reason FROM participants p"
-                " LEFT JOIN rsvps r ON r.participant_id = p.id AND r.meeting_id = ?"
-                " WHERE p.group_id = ? AND p.status = 'active'"
-                " ORDER BY p.name COLLATE NOCASE, p.id",
-                (meeting_id, group_id),
-            )
+        rows = await self.read_all(
+            "SELECT p.*, r.answer AS r_answer, r.reason AS r_reason FROM participants p"
+            " LEFT JOIN rsvps r ON r.participant_id = p.id AND r.meeting_id = ?"
+            " WHERE p.group_id = ? AND p.status = 'active'"
+            " ORDER BY p.name COLLATE NOCASE, p.id",
+            (meeting_id, group_id),
+        )
         return [RsvpRow(participant_from(r), r["r_answer"], r["r_reason"]) for r in rows]

@@ -147,19 +147,18 @@ class OnboardingQueries(DatabaseBase):
     ) -> tuple[Facilitator | None, Participant | None, Group | None, bool]:
         """Everything needed to know who is writing, and whether a dialogue of hers is
         pending, in one query (every update asks)."""
-        async with self.tx(write=False) as tx:
-            row = await tx.one(
-                "SELECT f.id AS f_id, f.name AS f_name, f.created_at AS f_created_at,"
-                " p.id AS p_id, p.group_id AS p_group_id, p.name AS p_name, p.phone AS p_phone,"
-                " p.status AS p_status, p.reachable AS p_reachable, p.joined_at AS p_joined_at,"
-                f" p.left_at AS p_left_at, {GROUP_COLUMNS},"
-                " EXISTS (SELECT 1 FROM chat_states c WHERE c.telegram_id = t.tid) AS pending"
-                " FROM (SELECT ? AS tid) AS t"
-                " LEFT JOIN facilitators f ON f.telegram_id = t.tid"
-                " LEFT JOIN participants p ON p.telegram_id = t.tid AND p.status = 'active'"
-                " LEFT JOIN groups g ON g.id = p.group_id",
-                (telegram_id,),
-            )
+        row = await self.read_one(
+            "SELECT f.id AS f_id, f.name AS f_name, f.created_at AS f_created_at,"
+            " p.id AS p_id, p.group_id AS p_group_id, p.name AS p_name, p.phone AS p_phone,"
+            " p.status AS p_status, p.reachable AS p_reachable, p.joined_at AS p_joined_at,"
+            f" p.left_at AS p_left_at, {GROUP_COLUMNS},"
+            " EXISTS (SELECT 1 FROM chat_states c WHERE c.telegram_id = t.tid) AS pending"
+            " FROM (SELECT ? AS tid) AS t"
+            " LEFT JOIN facilitators f ON f.telegram_id = t.tid"
+            " LEFT JOIN participants p ON p.telegram_id = t.tid AND p.status = 'active'"
+            " LEFT JOIN groups g ON g.id = p.group_id",
+            (telegram_id,),
+        )
         if row is None:  # pragma: no cover - the subquery always yields one row
             return None, None, None, False
         pending = bool(row["pending"])
@@ -224,15 +223,14 @@ class OnboardingQueries(DatabaseBase):
         return group_from(row) if row else None
 
     async def groups_of(self, facilitator_id: int) -> list[GroupSummary]:
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT g.*, "
-                " (SELECT COUNT(*) FROM participants p"
-                "   WHERE p.group_id = g.id AND p.status = 'active') AS members,"
-                " (SELECT name FROM participants l WHERE l.id = g.leader_id) AS leader_name"
-                " FROM groups g WHERE g.facilitator_id = ? ORDER BY g.name, g.id",
-                (facilitator_id,),
-            )
+        rows = await self.read_all(
+            "SELECT g.*, "
+            " (SELECT COUNT(*) FROM participants p"
+            "   WHERE p.group_id = g.id AND p.status = 'active') AS members,"
+            " (SELECT name FROM participants l WHERE l.id = g.leader_id) AS leader_name"
+            " FROM groups g WHERE g.facilitator_id = ? ORDER BY g.name, g.id",
+            (facilitator_id,),
+        )
         return [GroupSummary(group_from(r), r["members"], r["leader_name"]) for r in rows]
 
     async def renew_join_code(self, group_id: int, join_code: str) -> Group | None:
@@ -285,20 +283,18 @@ class OnboardingQueries(DatabaseBase):
 
     async def participant_by_telegram(self, telegram_id: int) -> Participant | None:
         """Her active membership, if any."""
-        async with self.tx(write=False) as tx:
-            row = await tx.one(
-                "SELECT * FROM participants WHERE telegram_id = ? AND status = 'active'",
-                (telegram_id,),
-            )
+        row = await self.read_one(
+            "SELECT * FROM participants WHERE telegram_id = ? AND status = 'active'",
+            (telegram_id,),
+        )
         return participant_from(row) if row else None
 
     async def members(self, group_id: int) -> list[Participant]:
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT * FROM participants WHERE group_id = ? AND status = 'active'"
-                " ORDER BY name COLLATE NOCASE, id",
-                (group_id,),
-            )
+        rows = await self.read_all(
+            "SELECT * FROM participants WHERE group_id = ? AND status = 'active'"
+            " ORDER BY name COLLATE NOCASE, id",
+            (group_id,),
+        )
         return [participant_from(r) for r in rows]
 
     async def remove_participant(self, participant_id: int, group_id: int, now: datetime) -> bool:

@@ -30,7 +30,7 @@ from typing import Any
 
 import aiosqlite
 
-from db.base import DatabaseBase
+from db.base import DatabaseBase, placeholders
 from db.connection import from_db, to_db
 
 STATUSES = ("queued", "sending", "sent", "failed", "blocked")
@@ -149,10 +149,6 @@ def prefix_upper_bound(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _placeholders(count: int) -> str:
-    return ",".join("?" * count)
-
-
 # Due queued rows, oldest first, that are the head of their chat's queue: no row of the same
 # chat is being sent, and no earlier due row of it is queued. So one chat never has two
 # messages on the wire and, in the normal course, gets them in order. Both NOT EXISTS probe
@@ -233,13 +229,13 @@ class OutboxQueries(DatabaseBase):
                     await tx.execute(
                         "UPDATE outbox SET status = 'blocked',"
                         " last_error = 'participant unreachable', payload = ?"
-                        f" WHERE id IN ({_placeholders(len(gone))})",
+                        f" WHERE id IN ({placeholders(len(gone))})",
                         (SPENT, *gone),
                     )
                 if claim:
                     await tx.execute(
                         "UPDATE outbox SET status = 'sending'"
-                        f" WHERE id IN ({_placeholders(len(claim))})",
+                        f" WHERE id IN ({placeholders(len(claim))})",
                         claim,
                     )
                     claimed.extend(claim)
@@ -249,7 +245,7 @@ class OutboxQueries(DatabaseBase):
             if not claimed:
                 return []
             rows = await tx.all(
-                f"SELECT * FROM outbox WHERE id IN ({_placeholders(len(claimed))})"
+                f"SELECT * FROM outbox WHERE id IN ({placeholders(len(claimed))})"
                 " ORDER BY not_before, id",
                 claimed,
             )
@@ -292,7 +288,7 @@ class OutboxQueries(DatabaseBase):
         async with self.tx() as tx:
             await tx.execute(
                 "UPDATE outbox SET status = 'queued'"
-                f" WHERE status = 'sending' AND id IN ({_placeholders(len(row_ids))})",
+                f" WHERE status = 'sending' AND id IN ({placeholders(len(row_ids))})",
                 list(row_ids),
             )
 
@@ -337,7 +333,7 @@ class OutboxQueries(DatabaseBase):
                 ids.add(member["id"])
             if not ids:
                 return []
-            marks = _placeholders(len(ids))
+            marks = placeholders(len(ids))
             fresh = await tx.all(
                 f"SELECT id FROM participants WHERE id IN ({marks})"
                 " AND (reachable = 1 OR unreachable_since IS NULL) ORDER BY id",
@@ -396,9 +392,8 @@ class OutboxQueries(DatabaseBase):
 
     async def unreachable_since(self, participant_id: int) -> datetime | None:
         """Since when the participant cannot be reached (None if she can, or not known)."""
-        async with self.tx(write=False) as tx:
-            row = await tx.one(
-                "SELECT unreachable_since FROM participants WHERE id = ? AND reachable = 0",
-                (participant_id,),
-            )
+        row = await self.read_one(
+            "SELECT unreachable_since FROM participants WHERE id = ? AND reachable = 0",
+            (participant_id,),
+        )
         return from_db(row[0]) if row is not None and row[0] is not None else None

@@ -64,26 +64,24 @@ class QuizQueries(DatabaseBase):
 
     async def quiz_results(self, participant_id: int, session_id: str) -> list[QuizAnswer]:
         """Her latest answers to one session's quiz, by question."""
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT * FROM quiz_answers WHERE participant_id = ? AND session_id = ?"
-                " ORDER BY question",
-                (participant_id, session_id),
-            )
+        rows = await self.read_all(
+            "SELECT * FROM quiz_answers WHERE participant_id = ? AND session_id = ?"
+            " ORDER BY question",
+            (participant_id, session_id),
+        )
         return [quiz_answer_from(row) for row in rows]
 
     async def group_quiz_summary(self, group_id: int, session_id: str) -> QuizSummary:
         """Active members of the group who answered the session's quiz, and on average
         which share of their answers was correct."""
-        async with self.tx(write=False) as tx:
-            row = await tx.one(
-                "SELECT COUNT(*) AS participants, AVG(share) AS average FROM ("
-                " SELECT a.participant_id, AVG(a.correct) AS share"
-                " FROM quiz_answers a JOIN participants p ON p.id = a.participant_id"
-                " WHERE p.group_id = ? AND p.status = 'active' AND a.session_id = ?"
-                " GROUP BY a.participant_id)",
-                (group_id, session_id),
-            )
+        row = await self.read_one(
+            "SELECT COUNT(*) AS participants, AVG(share) AS average FROM ("
+            " SELECT a.participant_id, AVG(a.correct) AS share"
+            " FROM quiz_answers a JOIN participants p ON p.id = a.participant_id"
+            " WHERE p.group_id = ? AND p.status = 'active' AND a.session_id = ?"
+            " GROUP BY a.participant_id)",
+            (group_id, session_id),
+        )
         if row is None or not row["participants"]:
             return QuizSummary(0, None)
         return QuizSummary(int(row["participants"]), float(row["average"]))

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from db.base import DatabaseBase
+from db.base import DatabaseBase, placeholders
 from db.connection import from_db, to_db
 from db.models import Facilitator
 
@@ -74,10 +74,6 @@ class OpenAlert:
     opened_at: datetime
 
 
-def _marks(ids: Sequence[int]) -> str:
-    return ",".join("?" for _ in ids)
-
-
 def _counts_from(row: aiosqlite.Row) -> MeetingCounts:
     return MeetingCounts(
         meeting_id=row["id"],
@@ -98,18 +94,17 @@ class ReportQueries(DatabaseBase):
         """The last ``per_group`` finalized meetings of each group, oldest first per group."""
         if not group_ids:
             return []
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "WITH ranked AS ("
-                " SELECT m.id, m.group_id, m.starts_at, m.place, m.session_id,"
-                "  ROW_NUMBER() OVER (PARTITION BY m.group_id"
-                "   ORDER BY m.starts_at DESC, m.id DESC) AS rn"
-                f" FROM meetings m WHERE m.group_id IN ({_marks(group_ids)}) AND {_HELD})"
-                f" SELECT r.id, r.group_id, r.starts_at, r.place, r.session_id, {_COUNTS}"
-                " FROM ranked r LEFT JOIN attendance a ON a.meeting_id = r.id"
-                " WHERE r.rn <= ? GROUP BY r.id ORDER BY r.group_id, r.starts_at, r.id",
-                (*group_ids, per_group),
-            )
+        rows = await self.read_all(
+            "WITH ranked AS ("
+            " SELECT m.id, m.group_id, m.starts_at, m.place, m.session_id,"
+            "  ROW_NUMBER() OVER (PARTITION BY m.group_id"
+            "   ORDER BY m.starts_at DESC, m.id DESC) AS rn"
+            f" FROM meetings m WHERE m.group_id IN ({placeholders(len(group_ids))}) AND {_HELD})"
+            f" SELECT r.id, r.group_id, r.starts_at, r.place, r.session_id, {_COUNTS}"
+            " FROM ranked r LEFT JOIN attendance a ON a.meeting_id = r.id"
+            " WHERE r.rn <= ? GROUP BY r.id ORDER BY r.group_id, r.starts_at, r.id",
+            (*group_ids, per_group),
+        )
         return [_counts_from(r) for r in rows]
 
     async def meetings_between(
@@ -118,15 +113,14 @@ class ReportQueries(DatabaseBase):
         """Finalized meetings of the groups starting in ``[start, end)``, with counts."""
         if not group_ids:
             return []
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                f"SELECT m.id, m.group_id, m.starts_at, m.place, m.session_id, {_COUNTS}"
-                " FROM meetings m LEFT JOIN attendance a ON a.meeting_id = m.id"
-                f" WHERE m.group_id IN ({_marks(group_ids)}) AND {_HELD}"
-                " AND m.starts_at >= ? AND m.starts_at < ?"
-                " GROUP BY m.id ORDER BY m.group_id, m.starts_at, m.id",
-                (*group_ids, to_db(start), to_db(end)),
-            )
+        rows = await self.read_all(
+            f"SELECT m.id, m.group_id, m.starts_at, m.place, m.session_id, {_COUNTS}"
+            " FROM meetings m LEFT JOIN attendance a ON a.meeting_id = m.id"
+            f" WHERE m.group_id IN ({placeholders(len(group_ids))}) AND {_HELD}"
+            " AND m.starts_at >= ? AND m.starts_at < ?"
+            " GROUP BY m.id ORDER BY m.group_id, m.starts_at, m.id",
+            (*group_ids, to_db(start), to_db(end)),
+        )
         return [_counts_from(r) for r in rows]
 
     async def marks_of(self, meeting_ids: Sequence[int]) -> list[Mark]:
@@ -140,7 +134,7 @@ class ReportQueries(DatabaseBase):
                 rows = await tx.all(
                     "SELECT a.meeting_id, a.participant_id, p.name, a.status"
                     " FROM attendance a JOIN participants p ON p.id = a.participant_id"
-                    f" WHERE a.meeting_id IN ({_marks(chunk)})"
+                    f" WHERE a.meeting_id IN ({placeholders(len(chunk))})"
                     " ORDER BY a.meeting_id, p.name COLLATE NOCASE, p.id",
                     chunk,
                 )
@@ -155,20 +149,19 @@ class ReportQueries(DatabaseBase):
         newest first per member. A meeting before she joined has no row: not a miss."""
         if not group_ids:
             return []
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "WITH ranked AS ("
-                " SELECT m.id, m.group_id, m.starts_at,"
-                "  ROW_NUMBER() OVER (PARTITION BY m.group_id"
-                "   ORDER BY m.starts_at DESC, m.id DESC) AS rn"
-                f" FROM meetings m WHERE m.group_id IN ({_marks(group_ids)}) AND {_HELD})"
-                " SELECT p.id AS participant_id, p.name, p.group_id, r.starts_at, a.status"
-                " FROM ranked r JOIN attendance a ON a.meeting_id = r.id"
-                " JOIN participants p ON p.id = a.participant_id"
-                " WHERE r.rn <= ? AND p.status = 'active' AND p.group_id = r.group_id"
-                " ORDER BY p.group_id, p.name COLLATE NOCASE, p.id, r.starts_at DESC",
-                (*group_ids, last),
-            )
+        rows = await self.read_all(
+            "WITH ranked AS ("
+            " SELECT m.id, m.group_id, m.starts_at,"
+            "  ROW_NUMBER() OVER (PARTITION BY m.group_id"
+            "   ORDER BY m.starts_at DESC, m.id DESC) AS rn"
+            f" FROM meetings m WHERE m.group_id IN ({placeholders(len(group_ids))}) AND {_HELD})"
+            " SELECT p.id AS participant_id, p.name, p.group_id, r.starts_at, a.status"
+            " FROM ranked r JOIN attendance a ON a.meeting_id = r.id"
+            " JOIN participants p ON p.id = a.participant_id"
+            " WHERE r.rn <= ? AND p.status = 'active' AND p.group_id = r.group_id"
+            " ORDER BY p.group_id, p.name COLLATE NOCASE, p.id, r.starts_at DESC",
+            (*group_ids, last),
+        )
         return [
             RecentMark(
                 r["participant_id"], r["name"], r["group_id"], from_db(r["starts_at"]), r["status"]
@@ -179,14 +172,13 @@ class ReportQueries(DatabaseBase):
     async def open_alerts(self, group_ids: Sequence[int]) -> list[OpenAlert]:
         if not group_ids:
             return []
-        async with self.tx(write=False) as tx:
-            rows = await tx.all(
-                "SELECT al.id, al.group_id, al.participant_id, p.name, al.kind, al.opened_at"
-                " FROM alerts al JOIN participants p ON p.id = al.participant_id"
-                f" WHERE al.status = 'open' AND al.group_id IN ({_marks(group_ids)})"
-                " ORDER BY al.group_id, al.opened_at, al.id",
-                list(group_ids),
-            )
+        rows = await self.read_all(
+            "SELECT al.id, al.group_id, al.participant_id, p.name, al.kind, al.opened_at"
+            " FROM alerts al JOIN participants p ON p.id = al.participant_id"
+            f" WHERE al.status = 'open' AND al.group_id IN ({placeholders(len(group_ids))})"
+            " ORDER BY al.group_id, al.opened_at, al.id",
+            list(group_ids),
+        )
         return [
             OpenAlert(
                 r["id"],
