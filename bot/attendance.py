@@ -363,18 +363,28 @@ class Attendance:
         """``/hadir`` (no meeting given: the one whose window she is in) or her "Absen hadir"
         button (that meeting). Nothing is recorded; ASK_CODE means: ask for the code."""
         written = min(written, now)
+        admitted = await self._admit(participant, meeting_id, written, now)
+        if isinstance(admitted, Checkin):
+            return admitted
+        found, window, wrong = admitted
+        if found.checkin_code is None:  # the tick has not got to it yet: open it now
+            await self._open(found, await self._group(found.meeting.group_id), now)
+        return Checkin(
+            CheckinResult.ASK_CODE, found.meeting, window, self._rules.max_wrong_codes - wrong
+        )
+
+    async def _admit(
+        self, participant: Participant, meeting_id: int | None, written: datetime, now: datetime
+    ) -> tuple[CheckinMeeting, Window, int] | Checkin:
+        """The meeting she checks in for, its window and her wrong codes so far; or why
+        she cannot check in now."""
         found = await self._locate(participant, meeting_id, written, now)
         if isinstance(found, Checkin):
             return found
         gate = await self._gate(found, participant, written, now)
         if isinstance(gate, Checkin):
             return gate
-        window, wrong = gate
-        if found.checkin_code is None:  # the tick has not got to it yet: open it now
-            await self._open(found, await self._group(found.meeting.group_id), now)
-        return Checkin(
-            CheckinResult.ASK_CODE, found.meeting, window, self._rules.max_wrong_codes - wrong
-        )
+        return (found, *gate)
 
     async def _locate(
         self, participant: Participant, meeting_id: int | None, written: datetime, now: datetime
@@ -452,13 +462,10 @@ class Attendance:
         """She typed ``typed`` for ``meeting_id`` (None: ``/hadir 1234``, the meeting whose
         window she is in); written at ``written`` (the message date)."""
         written = min(written, now)
-        cm = await self._locate(participant, meeting_id, written, now)
-        if isinstance(cm, Checkin):
-            return cm
-        gate = await self._gate(cm, participant, written, now)
-        if isinstance(gate, Checkin):
-            return gate
-        window, wrong = gate
+        admitted = await self._admit(participant, meeting_id, written, now)
+        if isinstance(admitted, Checkin):
+            return admitted
+        cm, window, wrong = admitted
         meeting, limit = cm.meeting, self._rules.max_wrong_codes
         code = normalise_code(typed)
         if code is None:
