@@ -1616,6 +1616,10 @@ class FakeBotAPI:
             stored["entities"] = entities
         else:
             stored.pop("entities", None)
+        return self._edited(stored, markup)
+
+    def _edited(self, stored: JSON, markup: JSON | None) -> JSON:
+        """Finish an edit: the new inline keyboard (or none) and the edit date."""
         if markup is None:
             stored.pop("reply_markup", None)
         else:
@@ -1630,12 +1634,7 @@ class FakeBotAPI:
             markup is None and "reply_markup" not in stored
         ):
             raise ApiError(400, NOT_MODIFIED)
-        if markup is None:
-            stored.pop("reply_markup", None)
-        else:
-            stored["reply_markup"] = markup
-        stored["edit_date"] = self._date()
-        return dict(stored)
+        return self._edited(stored, markup)
 
     async def _delete_message(self, p: _Params, files: Files) -> bool:
         chat_id = self._resolve_chat(p)
