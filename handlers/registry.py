@@ -335,7 +335,10 @@ class Dispatcher:
         if call is None or message is None:
             return
         services = context.services
-        state = await services.db.chat_state(call.actor.telegram_id)
+        # The query that found who she is also said whether a dialogue is pending.
+        state = (
+            await services.db.chat_state(call.actor.telegram_id) if call.actor.pending else None
+        )
         if state is not None and call.now - state.updated_at > STATE_TTL:
             await call.clear_state()
             state = None
