@@ -27,11 +27,11 @@ TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
 START = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday 08.00 WIB
 
 
-def write_config(folder: Path, extra: str = "") -> Path:
+def write_config(folder: Path, extra: str = "", content: Path | None = None) -> Path:
     path = folder / "config.toml"
     path.write_text(
         f'[bot]\ndatabase = "{folder / "bot.db"}"\n'
-        f'content_dir = "{REPO / "content" / "modules"}"\n'
+        f'content_dir = "{content or REPO / "content" / "modules"}"\n'
         f'[telegram]\nbot_username = "p2k2_test_bot"\n'
         f"[outbox]\nrate_per_second = 0\nper_chat_interval = 0\n{extra}",
         encoding="utf-8",
@@ -39,8 +39,8 @@ def write_config(folder: Path, extra: str = "") -> Path:
     return path
 
 
-def make_settings(folder: Path, extra: str = "") -> Settings:
-    return load_settings(write_config(folder, extra), env={TOKEN_ENV: TOKEN})
+def make_settings(folder: Path, extra: str = "", content: Path | None = None) -> Settings:
+    return load_settings(write_config(folder, extra, content), env={TOKEN_ENV: TOKEN})
 
 
 class Harness:
@@ -163,10 +163,13 @@ def button_labels(message: dict[str, Any]) -> list[str]:
 
 
 @asynccontextmanager
-async def running_bot(folder: Path, extra_config: str = "") -> AsyncIterator[Harness]:
+async def running_bot(
+    folder: Path, extra_config: str = "", content: Path | None = None
+) -> AsyncIterator[Harness]:
+    """The offline bot; ``content``: another module folder than the repository's."""
     fake = FakeBotAPI(token=TOKEN, username="p2k2_test_bot", now=None)
     clock = ManualClock(START)
-    settings = make_settings(folder, extra_config)
+    settings = make_settings(folder, extra_config, content)
 
     async def sleep(seconds: float) -> None:
         """The sender waits on the manual clock: time moves, nothing sleeps."""

@@ -4,28 +4,22 @@ through the real handlers against the in-process fake Bot API."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from bot import materi as render
-from bot.app import build_application
-from bot.clock import ManualClock
-from bot.config import TOKEN_ENV, load_settings
 from bot.content import Session, default_content_dir, load_library, strip_tags
-from bot.fakeapi import FakeBotAPI, FakeRequest, FakeUser, parse_text
+from bot.fakeapi import FakeUser, parse_text
 from bot.fakeapi.core import MAX_MESSAGE_LENGTH
 from bot.fakeapi.formatting import utf16_len
 from bot.i18n import Catalog, Html
 from tests.harness import (
-    START,
-    TOKEN,
     Harness,
     button_labels,
     create_group,
     join,
     register_facilitator,
+    running_bot,
 )
 
 STALE = "common.stale_button"
@@ -341,37 +335,13 @@ explanation = "Posyandu menimbang anak setiap bulan."
 """
 
 
-@asynccontextmanager
-async def bot_with_content(folder: Path, content: Path) -> AsyncIterator[Harness]:
-    """Like :func:`tests.harness.running_bot`, with the content read from ``content``."""
-    config = folder / "config.toml"
-    config.write_text(
-        f'[bot]\ndatabase = "{folder / "bot.db"}"\ncontent_dir = "{content}"\n'
-        f'[telegram]\nbot_username = "p2k2_test_bot"\n',
-        encoding="utf-8",
-    )
-    settings = load_settings(config, env={TOKEN_ENV: TOKEN})
-    fake = FakeBotAPI(token=TOKEN, username="p2k2_test_bot", now=None)
-    clock = ManualClock(START)
-    app = build_application(settings, request=FakeRequest(fake), clock=clock)
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    try:
-        yield Harness(app, fake, clock)
-    finally:
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
-
-
 async def test_a_sixth_module_appears_without_code_changes(tmp_path: Path) -> None:
     content = tmp_path / "modules"
     shutil.copytree(default_content_dir(), content)
     (content / "06-stunting").mkdir()
     (content / "06-stunting" / "module.toml").write_text(MODULE_6, encoding="utf-8")
     (content / "06-stunting" / "sesi-15.toml").write_text(SESSION_15, encoding="utf-8")
-    async with bot_with_content(tmp_path, content) as h:
+    async with running_bot(tmp_path, content=content) as h:
         ani = h.fake.add_user("Ani")
         await h.send(ani, "/materi")
         first = h.fake.last_message(ani)
