@@ -3,8 +3,7 @@ the page driven with Selenium like a trainer would click through it.
 
 A new mother joins with the group link, a reminder arrives and she answers it, the meeting
 opens, she checks in with the code shown in the facilitator's chat and, after the window,
-the module summary arrives. The check-in part runs only when the bot offers ``/hadir`` in
-her ``/`` menu (the attendance feature); otherwise that part is skipped inside the test.
+the module summary arrives.
 
 Skipped, with the reason, where Selenium, Chromium or chromedriver is not installed
 (Debian: ``apt-get install chromium chromium-driver``; ``pip install selenium``).
@@ -285,22 +284,21 @@ def test_a_new_mother_walks_through_a_p2k2_month(
     facilitator_seen = page.count("Rina Wati")
     page.clock("meeting")
     menu = page.until(lambda: page.commands("Lilis Suryani"), "her command menu")
-    if "/hadir" in menu:
-        code_text = page.wait_bot_text("Rina Wati", "Kode absen", after=facilitator_seen)
-        match = re.search(r"Kode absen:\s*(\d{4})", code_text)
-        assert match, code_text
-        seen = page.count("Lilis Suryani")
-        page.type("Lilis Suryani", "/hadir")
-        page.wait_bot_text("Lilis Suryani", "kode", after=seen)
-        seen = page.count("Lilis Suryani")
-        page.type("Lilis Suryani", match.group(1))
-        page.wait_bot_text("Lilis Suryani", "sudah tercatat", after=seen)
+    assert "/hadir" in menu, menu
+    code_text = page.wait_bot_text("Rina Wati", "Kode absen", after=facilitator_seen)
+    match = re.search(r"Kode absen:\s*(\d{4})", code_text)
+    assert match, code_text
+    seen = page.count("Lilis Suryani")
+    page.type("Lilis Suryani", "/hadir")
+    page.wait_bot_text("Lilis Suryani", "kode", after=seen)
+    seen = page.count("Lilis Suryani")
+    page.type("Lilis Suryani", match.group(1))
+    page.wait_bot_text("Lilis Suryani", "sudah tercatat", after=seen)
 
     # past the window: the module summary arrives
     seen = page.count("Lilis Suryani")
     page.clock("after_meeting")
-    if "/hadir" in menu:
-        page.wait_bot_text("Lilis Suryani", "ringkasan materi", after=seen)
+    page.wait_bot_text("Lilis Suryani", "ringkasan materi", after=seen)
 
     page.clock("day")
     browser.save_screenshot(str(tmp_path / "simulator.png"))
