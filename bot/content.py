@@ -35,7 +35,7 @@ from typing import Any
 MODULE_FILE = "module.toml"
 
 ID_MAX_LEN = 16
-SUMMARY_MAX = 900
+SUMMARY_MAX = 1200  # room for the danger signs and helplines a session must carry
 TITLE_MAX = 100
 DESCRIPTION_MAX = 300
 KEY_POINTS_MIN, KEY_POINTS_MAX = 3, 5
