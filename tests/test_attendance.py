@@ -31,6 +31,11 @@ CLOSES = datetime(2026, 12, 5, 4, 30, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
 
 
+def code_label(h: Harness) -> str:
+    """ "Kode hadir:" as the catalog words it, without the emoji and the code."""
+    return h.t("attendance.mark_code", code="0000").split(" ", 1)[1].removesuffix(" 0000")
+
+
 # --------------------------------------------------------------------- shared helpers
 
 
@@ -165,19 +170,19 @@ async def test_window_opens_exactly_on_time_and_code_goes_to_facilitator(h: Harn
     assert len(code) == 4 and code.isdigit()
     codes = await h.outbox("checkin_code")
     assert len(codes) == 1 and codes[0]["chat_id"] == fac.id
-    assert f"Kode absen: {code}" in h.last_text(fac)
+    assert f"{code_label(h)} {code}" in h.last_text(fac)
     assert "Tandai kehadiran" in str(h.fake.last_message(fac))
-    # Every member with Telegram gets the "Absen hadir" button, once.
+    # Every member with Telegram gets the check-in button, once.
     assert len(await h.outbox("checkin_open")) == 3
     for mother in (siti, ani, dewi):
-        assert "Absen hadir" in str(h.last_with_buttons(mother)["reply_markup"])
+        assert h.t("attendance.button_checkin") in str(h.last_with_buttons(mother)["reply_markup"])
     # At opening she can check in.
     assert await check_in(h, siti, code) == h.t(
         "attendance.checkin_ok", name="Siti", when="Sabtu, 5 Desember 2026 pukul 09.00 WIB"
     )
     assert await marks(h, meeting) == {"Siti": ("present", "self")}
-    # The "Absen hadir" button starts the same dialogue.
-    await h.press(ani, "Absen hadir")
+    # The check-in button starts the same dialogue.
+    await h.press(ani, h.t("attendance.button_checkin"))
     assert h.last_text(ani) == h.t("attendance.ask_code", name="Ani")
     await h.send(ani, code)
     assert (await marks(h, meeting))["Ani"] == ("present", "self")
@@ -221,7 +226,7 @@ async def test_wrong_codes_then_blocked_and_right_code_after_some_wrong(h: Harne
     # Blocked: even the right code is refused now, and nothing is recorded.
     await h.send(siti, f"/hadir {code}")
     assert h.last_text(siti) == h.t("attendance.blocked")
-    await h.press(siti, "Absen hadir")
+    await h.press(siti, h.t("attendance.button_checkin"))
     assert h.last_text(siti) == h.t("attendance.blocked")
     assert "Siti" not in await marks(h, meeting)
     # Ani: two wrong codes, then the right one.
@@ -265,7 +270,9 @@ async def test_late_delivery_within_and_outside_grace(h: Harness) -> None:
     # Dewi's was written after the close: refused even within the grace period.
     h.clock.set(CLOSES + timedelta(minutes=30))
     await h.process(h.fake.send_text(dewi, code, date=CLOSES + timedelta(minutes=1)))
-    assert h.last_text(dewi).startswith("Maaf, absen")
+    assert h.last_text(dewi) == h.t(
+        "attendance.closed", when="Sabtu, 5 Desember 2026 pukul 09.00 WIB"
+    )
     assert await marks(h, meeting) == {
         "Siti": ("present", "self"),
         "Ani": ("absent", "final"),
@@ -282,7 +289,9 @@ async def test_facilitator_mark_wins_and_every_change_is_logged(h: Harness) -> N
     # She marks Siti: present (self) -> excused (facilitator).
     await h.send(fac, "/kehadiran")
     await h.press(fac, "Mawar")
-    assert "Siti (absen sendiri)" in str(h.last_with_buttons(fac)["reply_markup"])
+    assert h.t("attendance.mark_item_self", name="Siti") in str(
+        h.last_with_buttons(fac)["reply_markup"]
+    )
     h.clock.set(START + timedelta(minutes=5))
     await h.press(fac, "Siti")
     assert h.answers()[-1] == "Siti: izin"
@@ -321,7 +330,7 @@ async def test_duplicate_checkins_are_idempotent(h: Harness) -> None:
     assert h.last_text(siti) == h.t("attendance.already")
     await h.send(siti, f"/hadir {code}")
     assert h.last_text(siti) == h.t("attendance.already")
-    await h.press(siti, "Absen hadir")
+    await h.press(siti, h.t("attendance.button_checkin"))
     assert h.last_text(siti) == h.t("attendance.already")
     assert len(await log_rows(h, meeting)) == 1
 
@@ -335,7 +344,7 @@ async def test_other_groups_meeting_is_refused(h: Harness) -> None:
     theirs = await add_meeting(h, await group_id_of(h, other_fac))
     await h.tick()
     their_code = await code_of(h, theirs)
-    # Siti forges the other group's "Absen hadir" button.
+    # Siti forges the other group's check-in button.
     await h.press_data(siti, f"kh:{theirs.id}")
     assert h.answers()[-1] == h.t("common.stale_button")
     assert await h.db.chat_state(siti.id) is None
@@ -429,9 +438,13 @@ async def test_finalization_messages_once(h: Harness) -> None:
     assert any(t.startswith("Terima kasih sudah hadir") and module_title in t for t in siti_texts)
     leader = [t for t in siti_texts if "Hadir 2 dari 4 anggota" in t]
     assert len(leader) == 1 and "Izin 1" in leader[0] and "Tidak hadir 1" in leader[0]
-    assert h.last_text(ani).startswith("Terima kasih sudah memberi kabar, Ibu Ani")
+    # Those who missed it get the same summary, worded so as not to say that they missed it.
+    opening = h.t("attendance.after_excused", name="Ani", when=when, summary="")
+    assert h.last_text(ani).startswith(opening)
     assert module_title in h.last_text(ani) and when in h.last_text(ani)
-    assert h.last_text(dewi).startswith(f"Ibu Dewi, kami merindukan Ibu di pertemuan P2K2 {when}")
+    assert h.last_text(dewi).startswith(
+        h.t("attendance.after_absent", name="Dewi", when=when, summary="")
+    )
     assert module_title in h.last_text(dewi)
     # Nothing is sent to Rukmini (no Telegram) and nothing twice, however often the tick runs.
     counts = {
@@ -460,7 +473,9 @@ async def test_finalization_survives_a_crash_between_steps(h: Harness) -> None:
     assert len(await h.outbox("attendance_summary")) == 1
     await h.tick()
     assert len(await h.outbox("attendance_after")) == 3
-    assert "kami merindukan" in h.last_text(siti)
+    when = "Sabtu, 5 Desember 2026 pukul 09.00 WIB"
+    opening = h.t("attendance.after_absent", name="Siti", when=when, summary="")
+    assert h.last_text(siti).startswith(opening)
 
 
 async def test_correction_after_finalization_is_logged(h: Harness) -> None:
@@ -472,7 +487,7 @@ async def test_correction_after_finalization_is_logged(h: Harness) -> None:
     h.clock.set(CLOSES + timedelta(days=1))
     await h.press(fac, "Ubah kehadiran")
     text = h.last_text(fac)
-    assert "Absen sudah ditutup" in text and "Kode absen" not in text
+    assert h.t("attendance.mark_final") in text and code_label(h) not in text
     await h.press(fac, "Siti")
     assert (await marks(h, meeting))["Siti"] == ("present", "facilitator")
     assert [r[1:3] for r in await log_rows(h, meeting) if r[0] == "Siti"] == [
@@ -517,7 +532,7 @@ async def test_meeting_detail_leads_to_marking(h: Harness) -> None:
     await h.press(fac, "Mawar")
     await h.press(fac, "Tandai kehadiran")
     assert "Tekan nama untuk mengubah" in h.last_text(fac)
-    assert "Kode absen:" in h.last_text(fac)
+    assert code_label(h) in h.last_text(fac)
 
 
 async def test_moving_an_opened_meeting_reopens_its_window_with_a_new_code(h: Harness) -> None:
@@ -535,7 +550,7 @@ async def test_moving_an_opened_meeting_reopens_its_window_with_a_new_code(h: Ha
     assert [tuple(r) for r in rows] == [(None, None)]
     h.clock.set(moved.starts_at - timedelta(minutes=30))
     await h.tick()
-    codes = [t for t in h.texts(fac) if "Kode absen" in t]
+    codes = [t for t in h.texts(fac) if code_label(h) in t]
     assert len(codes) == 2  # the first window's code, then the new one
     new_code = await code_of(h, meeting)
     assert "tercatat" in await check_in(h, siti, new_code)

@@ -289,7 +289,9 @@ async def test_unreachable_follow_up(h: Harness) -> None:
     )
     assert len(await alerts(h)) == 1
     await h.send(fac, "/tindaklanjut")
-    assert "tidak terjangkau" in str(h.fake.last_message(fac))
+    assert h.t("attendance.followup_item_unreachable", name="Siti", group="Mawar") in str(
+        h.fake.last_message(fac)
+    )
     # She unblocks: the next tick closes the follow-up and says so.
     await h.process(h.fake.unblock_bot(siti))
     await h.tick()

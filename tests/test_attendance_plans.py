@@ -18,7 +18,7 @@ async def scenario(h: Harness) -> None:
     await check_in(h, siti, code)
     await h.send(ani, "/hadir")
     await h.send(ani, "0000" if code != "0000" else "1111")
-    await h.press(dewi, "Absen hadir")
+    await h.press(dewi, h.t("attendance.button_checkin"))
     await h.send(fac, "/kehadiran")
     await h.press(fac, "Mawar")
     await h.press(fac, "Ani")

@@ -29,7 +29,7 @@ OVERRIDES: Config = {
     "schedule": {"reminder_offsets": [], "quiet_start": "00:00", "quiet_end": "00:00"},
     "attendance": {"open_before": "1d", "meeting_length": "0m", "close_after": "0m"},
 }
-CODE_RE = re.compile(r"Kode absen: (\d{4})")
+CODE_RE = re.compile(r"Kode hadir: (\d{4})")
 
 
 def write(e: E2EBot, sql: str, *params: object) -> int:
@@ -66,14 +66,14 @@ def end_meeting(e: E2EBot, meeting_id: int) -> None:
 
 async def opened(e: E2EBot, rina: FakeUser, after: int) -> tuple[str, dict[str, object]]:
     """The facilitator's code message for the window that just opened, and the code."""
-    message = await e.wait_message(rina, "Kode absen:", after=after)
+    message = await e.wait_message(rina, "Kode hadir:", after=after)
     match = CODE_RE.search(str(message["text"]))
     assert match is not None, message["text"]
     return match.group(1), message
 
 
 async def check_in(e: E2EBot, mother: FakeUser, code: str) -> None:
-    await e.send(mother, "/hadir", expect="kode absen")
+    await e.send(mother, "/hadir", expect="kode hadir")
     await e.send(mother, code, expect="sudah tercatat")
 
 
@@ -120,15 +120,15 @@ async def test_attendance_alert_and_follow_up(tmp_path: Path) -> None:
         code, code_message = await opened(e, rina, e.last_id(rina))
         # Rukmini has no phone: her pendamping adds her from the marking screen.
         await e.press(rina, e.t("attendance.button_mark"), code_message)
-        screen = await e.wait_text(code_message, f"Kode absen: {code}")
+        screen = await e.wait_text(code_message, f"Kode hadir: {code}")
         await e.press(rina, e.t("attendance.button_add_offline"), screen)
         await e.wait_message(rina, "Siapa namanya?")
         await e.send(rina, "Rukmini", expect="Rukmini sudah ditambahkan")
         await mark(e, rina, "Rukmini")
         # Siti uses the button she got, types a wrong code first.
-        invite = await e.wait_message(siti, "absen pertemuan P2K2")
+        invite = await e.wait_message(siti, "pencatatan kehadiran pertemuan P2K2")
         await e.press(siti, e.t("attendance.button_checkin"), invite)
-        await e.wait_message(siti, "kode absen")
+        await e.wait_message(siti, "kode hadir")
         wrong = "0000" if code != "0000" else "1111"
         await e.send(siti, wrong, expect="Kode belum cocok")
         await e.send(siti, code, expect="sudah tercatat")
@@ -138,7 +138,7 @@ async def test_attendance_alert_and_follow_up(tmp_path: Path) -> None:
         end_meeting(e, meeting1)
         summary = await e.wait_message(rina, "Hadir: 4 dari 5", after=before)
         assert "Tidak hadir (1): Lina" in str(summary["text"])
-        await e.wait_message(lina, "kami merindukan Ibu")
+        await e.wait_message(lina, "ini ringkasan materi pertemuan P2K2")
         await e.wait_message(siti, "Terima kasih sudah hadir")
 
         # -- meeting 2: Lina is absent again ----------------------------------------------

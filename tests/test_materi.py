@@ -99,7 +99,12 @@ async def test_participant_reads_a_session_and_takes_the_quiz(h: Harness) -> Non
     card = seen(render.session_card_text(catalog, sesi, keuangan))
     assert message["text"] == card
     assert "Mengelola Keuangan Keluarga" in card and keuangan.title in card
-    assert button_labels(message) == ["Poin penting", "Coba di rumah", "Kuis", "« Kembali"]
+    assert button_labels(message) == [
+        "Poin penting",
+        "Coba di rumah",
+        "Kuis",
+        h.t("common.button_back"),
+    ]
 
     message = await screen.press("Poin penting")
     for point in sesi.key_points:
@@ -117,7 +122,7 @@ async def test_participant_reads_a_session_and_takes_the_quiz(h: Harness) -> Non
     message = await screen.press("Kuis")
     assert message["text"] == seen(render.question_text(catalog, sesi, 0))
     first_q = sesi.quiz[0]
-    assert button_labels(message) == [*first_q.options, "« Kembali"]
+    assert button_labels(message) == [*first_q.options, h.t("common.button_back")]
     wrong = (first_q.answer + 1) % len(first_q.options)
     message = await screen.press(first_q.options[wrong])
     feedback = message["text"]
@@ -142,7 +147,7 @@ async def test_participant_reads_a_session_and_takes_the_quiz(h: Harness) -> Non
         assert "Benar!" in message["text"]
         assert strip_tags(question.explanation) in message["text"]
     assert "Ibu menjawab 2 dari 3 dengan benar" in message["text"]
-    assert button_labels(message) == ["Ulangi kuis", "« Kembali"]
+    assert button_labels(message) == ["Ulangi kuis", h.t("common.button_back")]
 
     participant = await h.participant(siti)
     results = await h.db.quiz_results(participant.id, "sesi-05")

@@ -285,8 +285,8 @@ def test_a_new_mother_walks_through_a_p2k2_month(
     page.clock("meeting")
     menu = page.until(lambda: page.commands("Lilis Suryani"), "her command menu")
     assert "/hadir" in menu, menu
-    code_text = page.wait_bot_text("Rina Wati", "Kode absen", after=facilitator_seen)
-    match = re.search(r"Kode absen:\s*(\d{4})", code_text)
+    code_text = page.wait_bot_text("Rina Wati", "Kode hadir", after=facilitator_seen)
+    match = re.search(r"Kode hadir:\s*(\d{4})", code_text)
     assert match, code_text
     seen = page.count("Lilis Suryani")
     page.type("Lilis Suryani", "/hadir")
