@@ -18,6 +18,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.content import ContentError, load_library
 from bot.i18n import Catalog, CatalogError
 from bot.logs import setup_logging
+from bot.safety import HelpPhrases, PhrasesError
 from db import Database, DatabaseTooNew, MigrationError
 from db.migrate import load_migrations, migrate, schema_version
 
@@ -82,7 +83,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(invite_command(settings, args.name, sys.stdout))
         if args.command == "report":
             return asyncio.run(report_command(settings, args.month, args.out, sys.stdout))
-    except (ConfigError, ContentError, CatalogError, CliError, MigrationError) as exc:
+    except (
+        ConfigError,
+        ContentError,
+        CatalogError,
+        PhrasesError,
+        CliError,
+        MigrationError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 1  # pragma: no cover - argparse requires a command
@@ -101,6 +109,7 @@ async def migrate_command(settings: Settings, out: IO[str]) -> int:
 async def check_command(settings: Settings, out: IO[str]) -> int:
     catalog = Catalog.load()
     library = load_library(settings.content_dir)
+    HelpPhrases.load()
     known = len(load_migrations())
     version = 0
     if settings.database.exists():

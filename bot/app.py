@@ -25,6 +25,7 @@ from bot.onboarding import Onboarding
 from bot.outbox import OutboxSender
 from bot.reachability import Reachability
 from bot.reports import Reports
+from bot.safety import HelpPhrases, Safety
 from bot.services import Services
 from db import Database
 from handlers import build_dispatcher, register
@@ -53,6 +54,7 @@ def build_application(
     """
     catalog = Catalog.load()
     content = load_library(settings.content_dir)
+    help_phrases = HelpPhrases.load()
     dispatcher = build_dispatcher()
     the_clock = clock or SystemClock()
     token = settings.require_token()
@@ -87,6 +89,7 @@ def build_application(
                 on_enqueued=sender.wake,
             ),
             reports=Reports(db, catalog, content, settings.attendance),
+            safety=Safety(db, catalog, help_phrases, on_enqueued=sender.wake),
             bot_username=app.bot.username,
         )
         attach_services(app, services)

@@ -16,6 +16,7 @@ from bot.onboarding import Onboarding
 from bot.outbox import OutboxSender
 from bot.reachability import Reachability
 from bot.reports import Reports
+from bot.safety import Safety
 from db import Database
 
 
@@ -33,5 +34,6 @@ class Services:
     attendance: Attendance
     announcements: Announcements
     reports: Reports
+    safety: Safety
     bot_username: str = ""
     tick_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -26,6 +26,7 @@ from handlers import (
     onboarding,
     privacy,
     reports,
+    safety,
 )
 from handlers.registry import Dispatcher, Router
 
@@ -39,6 +40,7 @@ ROUTERS: tuple[Router, ...] = (
     announcements.router,
     reports.router,
     privacy.router,
+    safety.router,
 )
 
 

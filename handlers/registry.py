@@ -127,6 +127,8 @@ CommandFn = Callable[[Call, list[str]], Awaitable[None]]
 InputFn = Callable[[Call, ChatState], Awaitable[None]]
 ActionFn = Callable[..., Awaitable[None]]
 ChatMemberFn = Callable[[Update, BotContext], Awaitable[None]]
+# Free text no dialogue asked for; returns True when it answered the message.
+FreeTextFn = Callable[[Call, str], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,7 @@ class Router:
     actions: list[Action] = field(default_factory=list)
     inputs: list[Input] = field(default_factory=list)
     chat_member_hooks: list[ChatMemberFn] = field(default_factory=list)
+    free_text_hooks: list[FreeTextFn] = field(default_factory=list)
 
     def command(
         self, name: str, roles: frozenset[Role], *, menu: str | None = None
@@ -227,6 +230,10 @@ class Router:
         self.chat_member_hooks.append(fn)
         return fn
 
+    def on_free_text(self, fn: FreeTextFn) -> FreeTextFn:
+        self.free_text_hooks.append(fn)
+        return fn
+
 
 class Dispatcher:
     """Routes private-chat updates to the registry, after the role check."""
@@ -236,6 +243,7 @@ class Dispatcher:
         self.actions: dict[str, Action] = {}
         self.inputs: dict[str, Input] = {}
         self.chat_member_hooks: list[ChatMemberFn] = []
+        self.free_text_hooks: list[FreeTextFn] = []
         for router in routers:
             for cmd in router.commands:
                 self._add(self.commands, cmd.name, cmd)
@@ -244,6 +252,7 @@ class Dispatcher:
             for inp in router.inputs:
                 self._add(self.inputs, inp.kind, inp)
             self.chat_member_hooks.extend(router.chat_member_hooks)
+            self.free_text_hooks.extend(router.free_text_hooks)
 
     @staticmethod
     def _add(table: dict[str, Any], key: str, value: Any) -> None:
@@ -348,6 +357,9 @@ class Dispatcher:
             inp = None
         if inp is None or state is None:
             if message.text:
+                for hook in self.free_text_hooks:
+                    if await hook(call, message.text):
+                        return
                 await call.reply(call.t("common.not_understood"))
             elif message.contact:
                 await call.reply(call.t("common.contact_not_needed"))
