@@ -610,6 +610,7 @@ class Attendance:
                     text=self._catalog.t(
                         "attendance.open_for_member",
                         name=p.name,
+                        sapaan=self._catalog.address(p.address),
                         group=group.name,
                         when=self.when(meeting, group),
                         place=meeting.place,
@@ -705,6 +706,7 @@ class Attendance:
                         text=t(
                             f"attendance.after_{status}",
                             name=p.name,
+                            sapaan=self._catalog.address(p.address),
                             when=when,
                             summary=Html(summary),
                         ),
@@ -865,17 +867,23 @@ class Attendance:
         if view is None or chat is None:
             return 0
         name, group = view.participant.name, view.group.name
+        sapaan = self._catalog.address(view.participant.address)
         if reason == "reachable":
-            text = self._catalog.t("attendance.alert_reachable", name=name, group=group)
+            text = self._catalog.t(
+                "attendance.alert_reachable", name=name, group=group, sapaan=sapaan
+            )
         elif past and past[-1].status == PRESENT and not corrected:
             text = self._catalog.t(
                 "attendance.alert_back",
                 name=name,
                 group=group,
                 when=self.when(past[-1].meeting, view.group),
+                sapaan=sapaan,
             )
         else:
-            text = self._catalog.t("attendance.alert_corrected", name=name, group=group)
+            text = self._catalog.t(
+                "attendance.alert_corrected", name=name, group=group, sapaan=sapaan
+            )
         return await self._enqueue(
             [
                 NewMessage(
@@ -915,6 +923,7 @@ class Attendance:
             text = t(
                 "attendance.alert_unreachable",
                 name=participant.name,
+                sapaan=catalog.address(participant.address),
                 group=group.name,
                 since=catalog.short_date(alert.opened_at, tz),
                 phone=phone,
@@ -935,6 +944,7 @@ class Attendance:
             text = t(
                 "attendance.alert_absence",
                 name=participant.name,
+                sapaan=catalog.address(participant.address),
                 group=group.name,
                 missed=Html(
                     "\n".join(

@@ -28,6 +28,10 @@ from babel.numbers import format_decimal, format_percent
 from bot.config import TIMEZONES
 
 LOCALE = "id"
+# The placeholder for how a member is addressed ("Ibu" or "Bapak", chosen at joining).
+# A call that does not know the member leaves it out and gets the default, "Ibu".
+ADDRESS_PLACEHOLDER = "sapaan"
+DEFAULT_ADDRESS = "ibu"
 _FORMATTER = string.Formatter()
 
 
@@ -112,7 +116,15 @@ class Catalog:
             template = self._messages[key]
         except KeyError:
             raise KeyError(f"no text for key {key!r} in the catalog") from None
-        return template.format_map({name: escape(value) for name, value in values.items()})
+        filled = {name: escape(value) for name, value in values.items()}
+        if ADDRESS_PLACEHOLDER not in filled and "{" + ADDRESS_PLACEHOLDER + "}" in template:
+            filled[ADDRESS_PLACEHOLDER] = self.address(DEFAULT_ADDRESS)
+        return template.format_map(filled)
+
+    def address(self, address: str) -> str:
+        """How a member is addressed: ``address.ibu`` ("Ibu") or ``address.bapak`` ("Bapak")."""
+        key = f"address.{address}"
+        return escape(self._messages.get(key) or self._messages[f"address.{DEFAULT_ADDRESS}"])
 
     # -- numbers, dates and times in the group's zone -----------------------------
 

@@ -206,6 +206,7 @@ class Meetings:
             lambda p: self._catalog.t(
                 "meeting.moved_notice",
                 name=p.name,
+                sapaan=self._catalog.address(p.address),
                 old=self.when(old, group),
                 new=self.when(meeting, group),
                 place=meeting.place,
@@ -224,7 +225,10 @@ class Meetings:
             group,
             f"cancelled:{meeting.id}",
             lambda p: self._catalog.t(
-                "meeting.cancelled_notice", name=p.name, when=self.when(meeting, group)
+                "meeting.cancelled_notice",
+                name=p.name,
+                when=self.when(meeting, group),
+                sapaan=self._catalog.address(p.address),
             ),
             now,
         )
@@ -342,6 +346,7 @@ class Meetings:
                     text=self._catalog.t(
                         "reminder.text",
                         name=p.name,
+                        sapaan=self._catalog.address(p.address),
                         lead=Html(self._lead(meeting.starts_at - now)),
                         when=when,
                         place=meeting.place,

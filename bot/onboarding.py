@@ -17,7 +17,7 @@ from bot.auth import Actor, owns_group
 from bot.codes import new_code
 from bot.config import TIMEZONES, Settings
 from db import Database
-from db.models import Facilitator, FacilitatorInvite, Group, Participant
+from db.models import ADDRESSES, Facilitator, FacilitatorInvite, Group, Participant
 
 NAME_LIMITS = (2, 60)
 PLACE_LIMITS = (3, 120)
@@ -128,11 +128,16 @@ class Onboarding:
         name: str,
         phone: str | None,
         now: datetime,
+        address: str = "ibu",
     ) -> JoinResult:
         group = await self._db.group(group_id)
         if group is None or group.join_code != code:
             return JoinResult(JoinOutcome.LINK_CHANGED)
-        participant = await self._db.add_participant(group.id, telegram_id, name, phone, now)
+        if address not in ADDRESSES:
+            address = "ibu"
+        participant = await self._db.add_participant(
+            group.id, telegram_id, name, phone, now, address
+        )
         if participant is None:
             return JoinResult(JoinOutcome.ALREADY_MEMBER, group=group)
         return JoinResult(JoinOutcome.JOINED, participant, group)

@@ -99,7 +99,10 @@ class Safety:
             return False
         day = now.astimezone(ZoneInfo(group.timezone)).date().isoformat()
         text = self._catalog.t(
-            "safety.facilitator_notice", name=participant.name, group=group.name
+            "safety.facilitator_notice",
+            name=participant.name,
+            group=group.name,
+            sapaan=self._catalog.address(participant.address),
         )
         message = NewMessage(
             f"help:{participant.id}:{day}",

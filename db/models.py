@@ -37,6 +37,9 @@ class Group:
     created_at: datetime
 
 
+ADDRESSES = ("ibu", "bapak")  # participants.address; the catalog words: address.<value>
+
+
 @dataclass(frozen=True)
 class Participant:
     id: int
@@ -48,6 +51,7 @@ class Participant:
     reachable: bool
     joined_at: datetime
     left_at: datetime | None
+    address: str = "ibu"  # how the bot addresses her: "ibu" or "bapak" (ADDRESSES)
 
     @property
     def active(self) -> bool:

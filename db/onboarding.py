@@ -64,6 +64,7 @@ def participant_from(row: aiosqlite.Row) -> Participant:
         reachable=bool(row["reachable"]),
         joined_at=from_db(row["joined_at"]),
         left_at=_opt_time(row["left_at"]),
+        address=row["address"] if "address" in row.keys() else "ibu",  # noqa: SIM118
     )
 
 
@@ -151,7 +152,7 @@ class OnboardingQueries(DatabaseBase):
             "SELECT f.id AS f_id, f.name AS f_name, f.created_at AS f_created_at,"
             " p.id AS p_id, p.group_id AS p_group_id, p.name AS p_name, p.phone AS p_phone,"
             " p.status AS p_status, p.reachable AS p_reachable, p.joined_at AS p_joined_at,"
-            f" p.left_at AS p_left_at, {GROUP_COLUMNS},"
+            f" p.left_at AS p_left_at, p.address AS p_address, {GROUP_COLUMNS},"
             " EXISTS (SELECT 1 FROM chat_states c WHERE c.telegram_id = t.tid) AS pending"
             " FROM (SELECT ? AS tid) AS t"
             " LEFT JOIN facilitators f ON f.telegram_id = t.tid"
@@ -179,6 +180,7 @@ class OnboardingQueries(DatabaseBase):
             reachable=bool(row["p_reachable"]),
             joined_at=from_db(row["p_joined_at"]),
             left_at=_opt_time(row["p_left_at"]),
+            address=row["p_address"],
         )
         return facilitator, participant, joined_group_from(row), pending
 
@@ -257,6 +259,7 @@ class OnboardingQueries(DatabaseBase):
         name: str,
         phone: str | None,
         now: datetime,
+        address: str = "ibu",
     ) -> Participant | None:
         """Add an active member; None when that Telegram account is already a member."""
         async with self.tx() as tx:
@@ -268,9 +271,9 @@ class OnboardingQueries(DatabaseBase):
                 if taken:
                     return None
             pid = await tx.insert(
-                "INSERT INTO participants (group_id, telegram_id, name, phone, joined_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (group_id, telegram_id, name, phone, to_db(now)),
+                "INSERT INTO participants (group_id, telegram_id, name, phone, joined_at, address)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (group_id, telegram_id, name, phone, to_db(now), address),
             )
             row = await tx.one("SELECT * FROM participants WHERE id = ?", (pid,))
         assert row is not None

@@ -341,6 +341,7 @@ async def follow_up(call: Call, alert_id: int, short: str) -> None:
             key,
             action=call.t(f"attendance.action_{action.action}"),
             name=done.view.participant.name,
+            sapaan=call.services.catalog.address(done.view.participant.address),
         ),
         keyboard([(call.t("attendance.button_skip"), skip_note.data(action.id))]),
     )

@@ -265,7 +265,9 @@ async def make_leader(call: Call, group_id: int, participant_id: int) -> None:
             await menus.set_menu(call.context, old.telegram_id, Role.PARTICIPANT)
     if member.telegram_id is not None:
         await menus.set_menu(call.context, member.telegram_id, Role.LEADER)
-        await _tell(call, member.telegram_id, call.t("group.you_are_leader", group=group.name))
+        sapaan = call.services.catalog.address(member.address)
+        text = call.t("group.you_are_leader", group=group.name, sapaan=sapaan)
+        await _tell(call, member.telegram_id, text)
     await member_detail(call, group.id, member.id)
 
 
@@ -297,7 +299,9 @@ async def remove_yes(call: Call, group_id: int, participant_id: int) -> None:
     await call.toast(call.t("group.removed", name=member.name))
     if member.telegram_id is not None:
         await call.context.menus.set_menu(call.context, member.telegram_id, Role.STRANGER)
-        await _tell(call, member.telegram_id, call.t("group.you_were_removed", group=group.name))
+        sapaan = call.services.catalog.address(member.address)
+        text = call.t("group.you_were_removed", group=group.name, sapaan=sapaan)
+        await _tell(call, member.telegram_id, text)
     await list_members(call, group.id, 0)
 
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import (
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.error import TelegramError
 
 from bot.auth import Role
+from bot.i18n import DEFAULT_ADDRESS
 from bot.onboarding import JoinOutcome, clean_person_name, clean_phone
-from db.models import ChatState
+from db.models import ADDRESSES, ChatState
 from handlers import groups
 from handlers.registry import Call, Router, keyboard
 
@@ -107,22 +113,39 @@ async def show_join_summary(call: Call, data: dict[str, object]) -> None:
         await call.clear_state()
         await call.reply(call.t("join.bad_link"))
         return
+    text, markup = join_summary(call, data, group.name)
+    await call.reply(text, markup)
+
+
+def join_summary(
+    call: Call, data: dict[str, object], group_name: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The check before joining, with the two buttons for how the bot addresses her."""
     phone = data.get("phone")
-    await call.reply(
-        call.t(
-            "join.confirm",
-            name=str(data["name"]),
-            group=group.name,
-            phone=str(phone) if phone else call.t("join.no_phone"),
-        ),
-        keyboard(
-            [(call.t("join.button_yes"), join_yes.data())],
-            [
-                (call.t("join.button_rename"), join_rename.data()),
-                (call.t("join.button_cancel"), join_cancel.data()),
-            ],
-        ),
+    address = str(data.get("address") or DEFAULT_ADDRESS)
+
+    def address_button(value: str) -> tuple[str, str]:
+        label = call.t(f"join.button_address_{value}")
+        if value == address:
+            label = call.t("join.button_address_chosen", label=label)
+        return label, join_address.data(value)
+
+    text = call.t(
+        "join.confirm",
+        name=str(data["name"]),
+        group=group_name,
+        phone=str(phone) if phone else call.t("join.no_phone"),
+        sapaan=call.services.catalog.address(address),
     )
+    markup = keyboard(
+        [(call.t("join.button_yes"), join_yes.data())],
+        [address_button(value) for value in ADDRESSES],
+        [
+            (call.t("join.button_rename"), join_rename.data()),
+            (call.t("join.button_cancel"), join_cancel.data()),
+        ],
+    )
+    return text, markup
 
 
 @router.input("join_confirm", STRANGERS, hint="join.press_button")
@@ -136,6 +159,26 @@ async def _join_state(call: Call) -> ChatState | None:
         await call.toast(call.t("common.stale_button"), alert=True)
         return None
     return state
+
+
+@router.action("ja", STRANGERS, str)
+async def join_address(call: Call, address: str) -> None:
+    """Ibu or Bapak: the button carries its target, so a press that comes twice is harmless."""
+    state = await _join_state(call)
+    if state is None:
+        return
+    if address not in ADDRESSES:
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return
+    data = {**state.data, "address": address}
+    group = await call.services.db.group(int(str(data["group_id"])))
+    if group is None:
+        await call.clear_state()
+        await call.show(call.t("join.bad_link"))
+        return
+    await call.set_state("join_confirm", **data)
+    text, markup = join_summary(call, data, group.name)
+    await call.show(text, markup)
 
 
 @router.action("jy", STRANGERS)
@@ -152,6 +195,7 @@ async def join_yes(call: Call) -> None:
         str(data["name"]),
         str(phone) if phone else None,
         call.now,
+        str(data.get("address") or DEFAULT_ADDRESS),
     )
     await call.clear_state()
     if result.outcome is JoinOutcome.LINK_CHANGED:
@@ -161,14 +205,22 @@ async def join_yes(call: Call) -> None:
         await call.show(call.t("join.already_member_short"))
         return
     group = result.group
-    await call.show(call.t("join.done", name=str(data["name"]), group=group.name))
+    sapaan = call.services.catalog.address(
+        result.participant.address if result.participant else DEFAULT_ADDRESS
+    )
+    await call.show(call.t("join.done", name=str(data["name"]), group=group.name, sapaan=sapaan))
     await call.context.menus.set_menu(call.context, call.chat_id, Role.PARTICIPANT)
     facilitator = await call.services.db.facilitator(group.facilitator_id)
     if facilitator is not None:
         try:
             await call.context.bot.send_message(
                 facilitator.telegram_id,
-                call.t("join.facilitator_notice", name=str(data["name"]), group=group.name),
+                call.t(
+                    "join.facilitator_notice",
+                    name=str(data["name"]),
+                    group=group.name,
+                    sapaan=sapaan,
+                ),
             )
         except TelegramError as exc:
             log.info("could not tell the facilitator about a new member: %s", exc)

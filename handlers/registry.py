@@ -44,6 +44,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.auth import Actor, Role, allowed, resolve_actor
 from bot.context import BotContext
+from bot.i18n import ADDRESS_PLACEHOLDER
 from bot.services import Services
 from db.models import ChatState
 
@@ -70,6 +71,11 @@ class Call:
         return self.context.services
 
     def t(self, key: str, /, **values: Any) -> str:
+        """The text for ``key``; ``{sapaan}`` is the writing member's own address unless
+        given (texts about another member pass hers)."""
+        participant = self.actor.participant
+        if participant is not None and ADDRESS_PLACEHOLDER not in values:
+            values[ADDRESS_PLACEHOLDER] = self.services.catalog.address(participant.address)
         return self.services.catalog.t(key, **values)
 
     @property

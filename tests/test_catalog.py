@@ -10,6 +10,7 @@ from bot.announcements import Problem
 from bot.i18n import Catalog, placeholders
 from bot.meetings import REASONS
 from bot.schedule import WhenError
+from db.models import ADDRESSES
 
 REPO = Path(__file__).resolve().parent.parent
 CODE = [p for folder in ("bot", "handlers", "db") for p in (REPO / folder).rglob("*.py")]
@@ -31,6 +32,8 @@ DYNAMIC = {
     "attendance.button_": FOLLOW_UPS,
     "attendance.action_": FOLLOW_UPS,
     "report.recap_alert_": ["absence", "unreachable"],
+    "address.": list(ADDRESSES),
+    "join.button_address_": list(ADDRESSES),
 }
 
 
