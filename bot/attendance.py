@@ -725,6 +725,7 @@ class Attendance:
                     text=t(
                         "attendance.leader_counts",
                         name=leader.name,
+                        sapaan=self._catalog.address(leader.address),
                         group=group.name,
                         when=when,
                         present=len(present),
