@@ -56,7 +56,7 @@ class PrivacyQueries(DatabaseBase):
             await tx.execute(
                 "UPDATE participants SET name = ?, phone = NULL, telegram_id = NULL,"
                 " status = 'left', left_at = COALESCE(left_at, ?), reachable = 0,"
-                " unreachable_since = NULL WHERE id = ?",
+                " unreachable_since = NULL, address = 'ibu' WHERE id = ?",
                 (ERASED_NAME, to_db(now), participant_id),
             )
             for sql in (
