@@ -146,7 +146,7 @@ async def test_participant_reads_a_session_and_takes_the_quiz(h: Harness) -> Non
         message = await screen.press(question.correct_option)
         assert "Benar!" in message["text"]
         assert strip_tags(question.explanation) in message["text"]
-    assert "Ibu menjawab 2 dari 3 dengan benar" in message["text"]
+    assert h.t("materi.quiz_score", correct=2, total=3) in message["text"]
     assert button_labels(message) == ["Ulangi kuis", h.t("common.button_back")]
 
     participant = await h.participant(siti)
@@ -164,7 +164,7 @@ async def test_participant_reads_a_session_and_takes_the_quiz(h: Harness) -> Non
         if index:
             await screen.press("Pertanyaan berikutnya")
         message = await screen.press(question.correct_option)
-    assert "Ibu menjawab 3 dari 3 dengan benar" in message["text"]
+    assert h.t("materi.quiz_score_all", correct=3, total=3) in message["text"]
     results = await h.db.quiz_results(participant.id, "sesi-05")
     assert [(r.question, r.chosen, r.correct) for r in results] == [
         (i, q.answer, True) for i, q in enumerate(sesi.quiz)
@@ -363,4 +363,4 @@ async def test_a_sixth_module_appears_without_code_changes(tmp_path: Path) -> No
         assert "Benar!" in message["text"]
         await screen.press("Pertanyaan berikutnya")
         message = await screen.press("Di pasar")
-        assert "Ibu menjawab 1 dari 2 dengan benar" in message["text"]
+        assert h.t("materi.quiz_score", correct=1, total=2) in message["text"]
