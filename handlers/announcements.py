@@ -104,7 +104,7 @@ def _draft(state: ChatState) -> Draft:
     )
 
 
-@router.input("ann_compose", AUTHORS, hint="announce.compose_hint", media=True)
+@router.input("ann_compose", AUTHORS, hint="announce.compose_hint", media=True, prose=True)
 async def compose(call: Call, state: ChatState) -> None:
     """Her text, or a photo with its caption (once the dispatcher passes photos on)."""
     message = call.message

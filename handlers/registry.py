@@ -188,6 +188,7 @@ class Input:
     contact: bool = False  # also accepts a shared contact
     hint: str = "common.type_text"  # catalog key shown when something else arrives
     media: bool = False  # also accepts a photo
+    prose: bool = False  # takes free prose (an announcement): never read as a call for help
 
 
 @dataclass
@@ -225,9 +226,10 @@ class Router:
         contact: bool = False,
         hint: str = "common.type_text",
         media: bool = False,
+        prose: bool = False,
     ) -> Callable[[InputFn], InputFn]:
         def deco(fn: InputFn) -> InputFn:
-            self.inputs.append(Input(kind, roles, fn, contact, hint, media))
+            self.inputs.append(Input(kind, roles, fn, contact, hint, media, prose))
             return fn
 
         return deco
@@ -361,11 +363,15 @@ class Dispatcher:
         if state is not None and (inp is None or not allowed(call.actor, inp.roles)):
             await call.clear_state()
             inp = None
+        # Free text is first offered to the free-text hooks (a call for help), unless the
+        # pending dialogue asked for prose; a dialogue that asked for a code or a name
+        # stays pending.
+        if message.text and (inp is None or state is None or not inp.prose):
+            for hook in self.free_text_hooks:
+                if await hook(call, message.text):
+                    return
         if inp is None or state is None:
             if message.text:
-                for hook in self.free_text_hooks:
-                    if await hook(call, message.text):
-                        return
                 await call.reply(call.t("common.not_understood"))
             elif message.contact:
                 await call.reply(call.t("common.contact_not_needed"))

@@ -150,3 +150,24 @@ async def test_a_facilitator_and_a_dialogue_are_not_taken_for_a_call_for_help(h:
     await h.send(siti, "Terima kasih banyak")
     assert h.last_text(siti) == h.t("common.not_understood")
     assert await h.outbox("help_notice") == []
+
+
+async def test_a_call_for_help_during_a_check_in_is_answered_and_the_dialogue_stays(
+    h: Harness,
+) -> None:
+    fac = await register_facilitator(h)
+    siti = await join(h, await create_group(h, fac), "Siti")
+    me = await h.participant(siti)
+    await h.services.db.set_chat_state(siti.id, "att_code", {"meeting": 1}, h.clock.now())
+    await h.send(siti, "saya dipukuli")
+    assert h.last_text(siti) == h.t("safety.answer", name="Siti")
+    state = await h.db.chat_state(siti.id)
+    assert state is not None and state.kind == "att_code"
+    await h.drain()
+    assert len(await h.outbox("help_notice")) == 1
+    # A leader writing an announcement about the lesson is not taken for a call for help.
+    assert await h.db.set_leader(me.group_id, me.id)
+    await h.send(siti, "/umumkan")
+    await h.send(siti, "Bulan depan materi kekerasan pada anak, Ibu-ibu: anak dipukul itu salah")
+    assert h.last_text(siti) != h.t("safety.answer", name="Siti")
+    assert len(await h.outbox("help_notice")) == 1
