@@ -1,0 +1,63 @@
+"""Issue 14, point 12, end to end: the real ``python -m bot run`` process, logging at DEBUG.
+
+A mother writes to the bot about violence at home. She gets SAPA 129 at once, her
+facilitator a private note; her words are in no log line, in no message to anyone, and
+nowhere in the database.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from tests.e2e import E2EBot, run_cli, running_e2e_bot
+from tests.test_e2e_onboarding import GROUP, PLACE, first_line, join_group
+
+HER_WORDS = "Bu tolong, suami saya memukul saya tiap malam zq9"
+MARKERS = ("zq9", "memukul saya", "tiap malam")
+
+
+def everything_stored(e: E2EBot) -> str:
+    tables = [r[0] for r in e.query("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return "\n".join(
+        " | ".join(str(v) for v in row) for t in tables for row in e.query(f"SELECT * FROM {t}")
+    )
+
+
+async def test_a_call_for_help_reaches_only_sapa_and_a_private_note(tmp_path: Path) -> None:
+    async with running_e2e_bot(tmp_path, overrides={"bot": {"log_level": "DEBUG"}}) as e:
+        result = await run_cli(e.config, "invite-facilitator", "--name", "Rina Wati")
+        payload = re.search(r"start=(f_[A-Za-z0-9_-]+)", result.stdout)
+        assert payload is not None, result.stdout
+        rina = e.fake.add_user("Rina")
+        await e.send(rina, f"/start {payload.group(1)}", expect="Rina Wati")
+        await e.send(rina, "/kelompokbaru", expect=e.t("group.ask_name"))
+        asked = await e.send(rina, GROUP, expect=e.t("group.ask_timezone", name=GROUP))
+        await e.press(rina, "WIB", asked)
+        await e.wait_text(asked, first_line(e.t("group.ask_place", zone="WIB")))
+        created = await e.send(rina, PLACE, expect="start=g_")
+        link = re.search(r"start=(g_[A-Za-z0-9_-]+)", created["text"])
+        assert link is not None
+        siti = await join_group(e, rina, link.group(1), "Siti", "Siti Aminah", None)
+        ani = await join_group(e, rina, link.group(1), "Ani", "Ani Rahmawati", None)
+
+        await e.send(siti, HER_WORDS, expect=e.t("safety.answer", name="Siti Aminah")[:40])
+        note = e.t("safety.facilitator_notice", name="Siti Aminah", group=GROUP)
+        await e.wait_message(rina, first_line(note))
+
+        # Only her own update carries her words; no call the bot made does.
+        for record in list(e.fake.calls):
+            if record.method == "getUpdates":
+                continue
+            params = json.dumps(record.params, ensure_ascii=False, default=str)
+            assert not any(m in params for m in MARKERS), (record.method, params[:200])
+        for user in (rina, ani):
+            assert all(
+                not any(m in str(msg.get("text", "")) for m in MARKERS)
+                for msg in e.fake.sent_by_bot(user)
+            )
+        assert not any(m in everything_stored(e) for m in MARKERS)
+    log = e.log_text()
+    assert "DEBUG" in log  # the process really logged at DEBUG
+    assert not any(m in log for m in MARKERS), "her words are in the bot's log"
