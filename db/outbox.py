@@ -30,7 +30,7 @@ from typing import Any
 
 import aiosqlite
 
-from db.base import DatabaseBase, placeholders
+from db.base import DatabaseBase, Tx, placeholders
 from db.connection import from_db, to_db
 
 STATUSES = ("queued", "sending", "sent", "failed", "blocked")
@@ -168,6 +168,37 @@ LIMIT :limit
 """
 
 
+async def enqueue_in(
+    tx: Tx, rows: Iterable[NewMessage], now: datetime, *, chunk_size: int = ENQUEUE_CHUNK
+) -> int:
+    """Queue ``rows`` inside the caller's transaction ``tx`` (see :meth:`OutboxQueries.enqueue`),
+    so that a change and the messages it causes commit together. Returns the new rows."""
+    created = to_db(now)
+    params: Iterator[tuple[Any, ...]] = (
+        (
+            m.key,
+            m.chat_id,
+            m.participant_id,
+            m.kind,
+            encode_payload(m.text, m.buttons, m.photo),
+            to_db(m.not_before),
+            created,
+        )
+        for m in rows
+    )
+    before = await tx.one("SELECT total_changes()")
+    while chunk := list(islice(params, chunk_size)):
+        await tx.executemany(
+            "INSERT OR IGNORE INTO outbox"
+            " (key, chat_id, participant_id, kind, payload, not_before, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            chunk,
+        )
+    after = await tx.one("SELECT total_changes()")
+    assert before is not None and after is not None
+    return int(after[0]) - int(before[0])
+
+
 class OutboxQueries(DatabaseBase):
     # -- enqueueing ---------------------------------------------------------------
 
@@ -180,31 +211,8 @@ class OutboxQueries(DatabaseBase):
         what makes a repeated tick or a retried announcement harmless. Returns how many rows
         were new. All or nothing: a failure half-way leaves the outbox as it was.
         """
-        created = to_db(now)
-        params: Iterator[tuple[Any, ...]] = (
-            (
-                m.key,
-                m.chat_id,
-                m.participant_id,
-                m.kind,
-                encode_payload(m.text, m.buttons, m.photo),
-                to_db(m.not_before),
-                created,
-            )
-            for m in rows
-        )
         async with self.tx() as tx:
-            before = await tx.one("SELECT total_changes()")
-            while chunk := list(islice(params, chunk_size)):
-                await tx.executemany(
-                    "INSERT OR IGNORE INTO outbox"
-                    " (key, chat_id, participant_id, kind, payload, not_before, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    chunk,
-                )
-            after = await tx.one("SELECT total_changes()")
-        assert before is not None and after is not None
-        return int(after[0]) - int(before[0])
+            return await enqueue_in(tx, rows, now, chunk_size=chunk_size)
 
     # -- the sender's side --------------------------------------------------------
 
