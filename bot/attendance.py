@@ -39,6 +39,7 @@ from typing import Protocol
 from bot.auth import Actor, owns_group
 from bot.config import AttendanceSettings, Settings
 from bot.content import Library
+from bot.crashpoints import crash_point
 from bot.i18n import Catalog, Html
 from bot.materi import session_summary_text
 from bot.schedule import checkin_window
@@ -46,6 +47,7 @@ from db import Database
 from db.attendance import (
     ABSENT,
     EXCUSED,
+    FACILITATOR,
     PRESENT,
     Alert,
     AlertAction,
@@ -61,6 +63,8 @@ from db.outbox import NewMessage
 log = logging.getLogger(__name__)
 
 STATUSES = (PRESENT, EXCUSED, ABSENT)
+STATUS_CODES = {PRESENT: "p", EXCUSED: "e", ABSENT: "a"}
+"""A mark's short code in callback data."""
 CODE_DIGITS = 4
 NOTE_LIMIT = 200
 ABSENCE = "absence"
@@ -131,7 +135,8 @@ def checkin_state(
 
 
 def next_status(current: str | None) -> str:
-    """The facilitator's toggle: (none) → present → excused → absent → present → ..."""
+    """What the facilitator's button on a member sets: (none) → present → excused → absent
+    → present → ... The button carries this target (``kt:<meeting>:<member>:<p|e|a>:...``)."""
     if current == PRESENT:
         return EXCUSED
     if current == EXCUSED:
@@ -458,9 +463,12 @@ class Attendance:
         typed: str,
         written: datetime,
         now: datetime,
+        *,
+        update_id: int | None = None,
     ) -> Checkin:
         """She typed ``typed`` for ``meeting_id`` (None: ``/hadir 1234``, the meeting whose
-        window she is in); written at ``written`` (the message date)."""
+        window she is in); written at ``written`` (the message date). A wrong code is
+        counted once per ``update_id``; a right one is recorded once by design."""
         written = min(written, now)
         admitted = await self._admit(participant, meeting_id, written, now)
         if isinstance(admitted, Checkin):
@@ -474,7 +482,9 @@ class Attendance:
             await self._open(cm, await self._group(meeting.group_id), now)
             cm = await self._db.checkin_meeting(meeting.id) or cm
         if not code_matches(cm.checkin_code, code):
-            wrong = await self._db.add_wrong_code(meeting.id, participant.id)
+            wrong = await self._db.add_wrong_code(
+                meeting.id, participant.id, now, update_id=update_id
+            )
             if wrong >= limit:
                 return Checkin(CheckinResult.BLOCKED, meeting, window)
             return Checkin(CheckinResult.WRONG, meeting, window, limit - wrong)
@@ -507,12 +517,14 @@ class Attendance:
         rows = await self._db.marking_table(cm.meeting.id, group.id)
         return MarkingView(cm, group, self.window(cm.meeting), rows)
 
-    async def toggle(
-        self, actor: Actor, meeting_id: int, participant_id: int, now: datetime
+    async def mark(
+        self, actor: Actor, meeting_id: int, participant_id: int, status: str, now: datetime
     ) -> Toggle:
-        """Her next mark for one member: present → excused → absent → present."""
+        """Her mark ``status`` for one member. The button carries the status it sets (the
+        one after the mark shown on it, see :func:`next_status`), so a press delivered twice
+        sets the same mark twice: idempotent by design."""
         found = await self.owned(actor, meeting_id)
-        if found is None or actor.facilitator is None:
+        if found is None or actor.facilitator is None or status not in STATUSES:
             return Toggle(ToggleResult.NOT_YOURS)
         cm, group = found
         window = self.window(cm.meeting)
@@ -524,10 +536,13 @@ class Attendance:
         current = await self._db.attendance_mark(cm.meeting.id, participant.id)
         if current is None and not participant.active:
             return Toggle(ToggleResult.NOT_YOURS)
-        status = next_status(current.status if current else None)
-        await self._db.set_mark(cm.meeting.id, participant.id, status, actor.facilitator.id, now)
-        if cm.meeting.status == "held":  # a correction after the close
-            await self._review(participant, now, corrected=True)
+        if current is None or current.status != status or current.source != FACILITATOR:
+            await self._db.set_mark(
+                cm.meeting.id, participant.id, status, actor.facilitator.id, now
+            )
+            crash_point("attendance.marked")
+            if cm.meeting.status == "held":  # a correction after the close
+                await self._review(participant, now, corrected=True)
         return Toggle(ToggleResult.CHANGED, status, participant, window, group)
 
     async def markable(self, actor: Actor, now: datetime) -> list[tuple[CheckinMeeting, Group]]:
@@ -989,19 +1004,32 @@ class Attendance:
         return views
 
     async def follow_up(
-        self, actor: Actor, alert_id: int, short: str, now: datetime
+        self,
+        actor: Actor,
+        alert_id: int,
+        short: str,
+        now: datetime,
+        *,
+        update_id: int | None = None,
     ) -> FollowUp | None:
         """Record a follow-up action on an open alert of hers; "visit done" closes it.
-        None when the alert is not hers, closed already, or the action unknown."""
+        None when the alert is not hers, closed already, or the action unknown. Recorded
+        with ``update_id``: the same press delivered again records nothing more."""
         action = ACTIONS.get(short)
         view = await self.owned_alert(actor, alert_id)
         if action is None or view is None or actor.facilitator is None:
             return None
-        if not view.alert.open:
+        action_id = await self._db.add_alert_action(
+            alert_id,
+            action,
+            actor.facilitator.id,
+            now,
+            close_reason="visit_done" if action == "visit_done" else None,
+            update_id=update_id,
+        )
+        if action_id is None:
             return None
-        action_id = await self._db.add_alert_action(alert_id, action, actor.facilitator.id, now)
-        if action == "visit_done":
-            await self._db.close_alert(alert_id, "visit_done", now)
+        crash_point("attendance.followup_recorded")
         recorded = await self._db.alert_action(action_id)
         assert recorded is not None
         return FollowUp(view, recorded)

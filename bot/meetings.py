@@ -112,6 +112,8 @@ class Meetings:
         place: str | None,
         session_id: str | None,
         now: datetime,
+        *,
+        update_id: int | None = None,
     ) -> list[Meeting] | None:
         """One meeting per group at ``day`` ``at`` in each group's own time zone.
 
@@ -130,7 +132,7 @@ class Meetings:
                 return None
             session = session_id or (await self._proposed_id(group.id))
             items.append(NewMeeting(group.id, starts_at, place or group.place, session))
-        return await self._db.create_meetings(items, now)
+        return await self._db.create_meetings(items, now, update_id=update_id)
 
     async def schedule_monthly(
         self,
@@ -140,13 +142,22 @@ class Meetings:
         place: str | None,
         now: datetime,
         count: int = MONTHLY_COUNT,
+        *,
+        update_id: int | None = None,
     ) -> list[Meeting] | None:
-        """The next ``count`` occurrences for each group, with successive sessions."""
+        """The next ``count`` occurrences for each group, with successive sessions. The
+        same update delivered again (after a crash) adds no second series to a group."""
         groups = await self.owned_groups(actor, group_ids)
         if not groups:
             return None
         created: list[Meeting] = []
         for group in groups:
+            effect = f"series:{group.id}"
+            if await self._db.applied_refs(update_id, effect) is not None:
+                created.extend(
+                    await self._db.create_meetings([], now, update_id=update_id, effect=effect)
+                )
+                continue
             series_id = await self._db.create_series(group.id, pattern.encode(), now)
             done = set(await self._db.planned_sessions(group.id))
             items = []
@@ -156,7 +167,9 @@ class Meetings:
                 items.append(
                     NewMeeting(group.id, start, place or group.place, session.id, series_id)
                 )
-            created.extend(await self._db.create_meetings(items, now))
+            created.extend(
+                await self._db.create_meetings(items, now, update_id=update_id, effect=effect)
+            )
         return created
 
     async def extend_series(self, now: datetime) -> int:

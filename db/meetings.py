@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from db.base import DatabaseBase, Tx, placeholders
+from db.base import DatabaseBase, Tx, applied_before, placeholders, record_applied
 from db.connection import from_db, to_db
 from db.models import Group, Participant
 from db.onboarding import GROUP_COLUMNS, joined_group_from, participant_from
@@ -101,10 +101,25 @@ class MeetingQueries(DatabaseBase):
             (r["s_id"], joined_group_from(r), r["s_pattern"], from_db(r["latest"])) for r in rows
         ]
 
-    async def create_meetings(self, items: Sequence[NewMeeting], now: datetime) -> list[Meeting]:
-        """Insert all, in one transaction."""
+    async def create_meetings(
+        self,
+        items: Sequence[NewMeeting],
+        now: datetime,
+        *,
+        update_id: int | None = None,
+        effect: str = "meetings",
+    ) -> list[Meeting]:
+        """Insert all, in one transaction; the same update delivered again returns the
+        meetings it made (``effect`` names the step when one update makes several)."""
         created: list[Meeting] = []
         async with self.tx() as tx:
+            before = await applied_before(tx, update_id, effect)
+            for meeting_id in before or []:
+                found = await _meeting(tx, meeting_id)
+                if found is not None:
+                    created.append(found)
+            if before is not None:
+                return created
             for item in items:
                 meeting_id = await tx.insert(
                     "INSERT INTO meetings (group_id, series_id, starts_at, place, session_id,"
@@ -123,6 +138,7 @@ class MeetingQueries(DatabaseBase):
                 meeting = await _meeting(tx, meeting_id)
                 assert meeting is not None
                 created.append(meeting)
+            await record_applied(tx, update_id, effect, [m.id for m in created], now)
         return created
 
     async def meeting(self, meeting_id: int) -> Meeting | None:

@@ -454,10 +454,16 @@ async def confirm(call: Call) -> None:
             data.get("place"),
             data.get("session"),
             call.now,
+            update_id=call.update_id,
         )
     else:
         created = await meetings.schedule_monthly(
-            call.actor, groups, _pattern(data), data.get("place"), call.now
+            call.actor,
+            groups,
+            _pattern(data),
+            data.get("place"),
+            call.now,
+            update_id=call.update_id,
         )
     await call.clear_state()
     if not created:

@@ -79,6 +79,12 @@ class Call:
         return chat.id
 
     @property
+    def update_id(self) -> int:
+        """The Telegram update being handled: a non-idempotent effect is recorded with it,
+        in its own transaction, so the same update delivered again changes nothing more."""
+        return self.update.update_id
+
+    @property
     def message(self) -> Message | None:
         return self.update.effective_message
 

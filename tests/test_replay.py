@@ -11,8 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.harness import Harness
+from bot.fakeapi import FakeUser
+from bot.meetings import MONTHLY_COUNT
+from db import connect, migrate
+from db.migrate import load_migrations
+from tests.harness import Harness, button_data, register_facilitator
 from tests.test_announcements import announcements_to, setup_world
+from tests.test_attendance import START, log_rows, marks, open_window, setup
 
 
 async def fail_outbox_inserts(h: Harness) -> None:
@@ -54,3 +59,120 @@ async def test_a_database_error_while_queueing_keeps_the_announcement_whole(
         assert len(announcements_to(h, member)) == 1
     assert await count(h, "SELECT recipients FROM announcements") == len(world.mawar) - 1
     assert not any(announcements_to(h, m) for m in world.melati)
+
+
+# ------------------------------------------- 2. the same update handled twice (a replay)
+
+
+async def twice(h: Harness, update: dict[str, Any]) -> None:
+    """Handle one update, then the very same update again (same update id), as after a
+    crash between its effect and its confirmation to Telegram."""
+    await h.process(update)
+    await h.process(update)
+
+
+def pressed(h: Harness, user: FakeUser, label: str) -> dict[str, Any]:
+    message = h.last_with_buttons(user)
+    return h.fake.press_button(user, message["message_id"], button_data(message, label))
+
+
+async def test_a_replayed_attendance_button_sets_its_target_again(h: Harness) -> None:
+    fac, _mothers = await setup(h)
+    meeting, _code = await open_window(h, fac)
+    await h.send(fac, "/kehadiran")
+    await h.press(fac, "Mawar")
+    await twice(h, pressed(h, fac, "Siti"))
+    assert await marks(h, meeting) == {"Siti": ("present", "facilitator")}
+    assert [row[1] for row in await log_rows(h, meeting)] == ["present"]  # logged once
+    # The screen now offers the next mark; pressing it (once) moves on, as before.
+    await h.press(fac, "Siti")
+    assert await marks(h, meeting) == {"Siti": ("excused", "facilitator")}
+
+
+async def test_a_replayed_follow_up_is_recorded_once(h: Harness) -> None:
+    fac, (siti, _ani, _dewi) = await setup(h)
+    member = await h.participant(siti)
+    alert = await h.db.create_alert(member.id, member.group_id, "unreachable", None, (), START)
+    assert alert is not None
+    await h.send(fac, "/tindaklanjut")
+    await h.press(fac, "Siti")
+    await twice(h, pressed(h, fac, h.t("attendance.button_visit_done")))
+    assert await count(h, "SELECT count(*) FROM alert_actions") == 1
+    closed = await h.db.alert(alert.id)
+    assert closed is not None and not closed.open
+    # Both deliveries were answered as the first (she is asked for her note).
+    ask = h.t(
+        "attendance.ask_note_closed", action=h.t("attendance.action_visit_done"), name="Siti"
+    )
+    assert h.texts(fac)[-2:] == [ask, ask]
+
+
+async def test_a_replayed_wrong_code_counts_once(h: Harness) -> None:
+    fac, (siti, _ani, _dewi) = await setup(h)
+    meeting, code = await open_window(h, fac)
+    wrong = "0000" if code != "0000" else "1111"
+    await twice(h, h.fake.send_text(siti, f"/hadir {wrong}"))
+    assert (
+        await count(h, "SELECT wrong FROM checkin_attempts WHERE meeting_id = ?", meeting.id) == 1
+    )
+
+
+async def test_replayed_creations_make_one_row(h: Harness) -> None:
+    fac = await register_facilitator(h)
+    # A group: the typed place is the update that creates it.
+    await h.send(fac, "/kelompokbaru")
+    await h.send(fac, "Mawar")
+    await h.press(fac, "WIB")
+    await twice(h, h.fake.send_text(fac, "Balai Desa"))
+    assert await count(h, "SELECT count(*) FROM groups") == 1
+    group = (await h.db.groups_of((await h.facilitator(fac)).id))[0].group
+    # A member without a phone.
+    await h.press_data(fac, f"ga:{group.id}")
+    await twice(h, h.fake.send_text(fac, "Ibu Tanpa HP"))
+    assert await count(h, "SELECT count(*) FROM participants") == 1
+    # A renewed join link: the link shown after the replay is the one that works.
+    await h.press_data(fac, f"gr:{group.id}")
+    await twice(h, pressed(h, fac, h.t("group.button_renew_yes")))
+    renewed = await h.db.group(group.id)
+    assert renewed is not None and renewed.join_code != group.join_code
+    assert (
+        await count(h, "SELECT count(*) FROM applied_updates WHERE effect LIKE 'join_code:%'") == 1
+    )
+    # Meetings, once and monthly.
+    steps = {
+        "once": ("Sekali", "Sab 5/12", "09.00", "Tempat biasa"),
+        "monthly": ("Setiap bulan", "Kedua", "Selasa", "09.00", "Tempat biasa"),
+    }
+    for mode, labels in steps.items():
+        before = await count(h, "SELECT count(*) FROM meetings")
+        await h.send(fac, "/pertemuanbaru")
+        await h.press(fac, "Lanjut")
+        for label in labels:
+            await h.press(fac, label)
+        await twice(h, pressed(h, fac, "Jadwalkan"))
+        made = await count(h, "SELECT count(*) FROM meetings") - before
+        assert made == (1 if mode == "once" else MONTHLY_COUNT), mode
+    assert await count(h, "SELECT count(*) FROM meeting_series") == 1
+
+
+async def test_the_applied_updates_migration_keeps_existing_data(tmp_path: Path) -> None:
+    """From the schema just before it, with data in it (its number is derived, not fixed)."""
+    version = next(m.version for m in load_migrations() if "applied_updates" in m.name)
+    conn = await connect(tmp_path / "old.db")
+    try:
+        await migrate(conn, target=version - 1)
+        await conn.execute(
+            "INSERT INTO facilitators (id, telegram_id, name, created_at) VALUES (1, 5, 'R', 'x')"
+        )
+        await conn.execute(
+            "INSERT INTO groups (id, facilitator_id, name, timezone, place, join_code,"
+            " created_at) VALUES (1, 1, 'Mawar', 'Asia/Jakarta', 'Balai', 'abc', 'x')"
+        )
+        await conn.commit()
+        before, after = await migrate(conn)
+        assert (before, after) == (version - 1, len(load_migrations()))
+        rows = await conn.execute_fetchall("SELECT name, join_code FROM groups")
+        assert [tuple(r) for r in rows] == [("Mawar", "abc")]
+        assert list(await conn.execute_fetchall("SELECT * FROM applied_updates")) == []
+    finally:
+        await conn.close()
