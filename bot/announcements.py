@@ -247,7 +247,7 @@ class Announcements:
         )
         if announcement is None:
             return Problem.QUOTA
-        crash_point("announce.committed")
+        crash_point("announce-committed")
         if not fresh:
             return Sent(announcement, 0, fresh=False)
         if self._on_enqueued is not None:

@@ -540,7 +540,7 @@ class Attendance:
             await self._db.set_mark(
                 cm.meeting.id, participant.id, status, actor.facilitator.id, now
             )
-            crash_point("attendance.marked")
+            crash_point("attendance-marked")
             if cm.meeting.status == "held":  # a correction after the close
                 await self._review(participant, now, corrected=True)
         return Toggle(ToggleResult.CHANGED, status, participant, window, group)
@@ -1029,7 +1029,7 @@ class Attendance:
         )
         if action_id is None:
             return None
-        crash_point("attendance.followup_recorded")
+        crash_point("followup-recorded")
         recorded = await self._db.alert_action(action_id)
         assert recorded is not None
         return FollowUp(view, recorded)

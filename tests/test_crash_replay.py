@@ -7,11 +7,11 @@ confirmed to Telegram. The restarted process therefore gets the same update agai
 fake, like Telegram, re-delivers what was not confirmed) and must not apply it twice, and
 must complete what the first run began.
 
-1. ``announce.committed``: the leader's "✅ Kirim" is stored; after the restart every
+1. ``announce-committed``: the leader's "✅ Kirim" is stored; after the restart every
    member gets the announcement exactly once and the author is told the real count.
-2. ``attendance.marked``: the facilitator's attendance button set "hadir"; the replayed
+2. ``attendance-marked``: the facilitator's attendance button set "hadir"; the replayed
    press leaves "hadir" (the button carries its target, not "next").
-3. ``attendance.followup_recorded``: "Sudah dihubungi" is recorded once, though the press
+3. ``followup-recorded``: "Sudah dihubungi" is recorded once, though the press
    arrives twice (the update id is recorded in the transaction of the action).
 """
 
@@ -90,7 +90,7 @@ async def test_announcement_survives_a_crash_after_kirim(tmp_path: Path) -> None
         s = Scenario(fake, server, tmp_path)
         rina, members = await seed(s.database, fake, 1, 6, now)
         try:
-            e = await s.start(crash_at="announce.committed")
+            e = await s.start(crash_at="announce-committed")
             await e.send(rina, "/umumkan")
             confirm_text = e.t("announce.confirm", count=6, groups="Kelompok 1", group_count=1)
             confirm = await e.send(rina, TEXT, expect=first_line(confirm_text))
@@ -136,7 +136,7 @@ async def test_attendance_button_replayed_after_a_crash_keeps_its_target(
         await add_open_meetings(s.database, 1, now)
         first: Member = members[0]
         try:
-            e = await s.start(crash_at="attendance.marked")
+            e = await s.start(crash_at="attendance-marked")
             screen = await open_marking_screen(e, rina)
             press(fake, rina, screen, f"Ibu {first.participant_id}")
             await s.crashed()
@@ -149,7 +149,7 @@ async def test_attendance_button_replayed_after_a_crash_keeps_its_target(
                 lambda: len(fake.callback_answers) > answered, "the answer to the replayed press"
             )
             told = e.t(
-                "attendance.marked",
+                "attendance-marked",
                 name=f"Ibu {first.participant_id}",
                 status=e.t("attendance.status_present"),
             )
@@ -180,7 +180,7 @@ async def test_follow_up_replayed_after_a_crash_is_recorded_once(tmp_path: Path)
         rina, members = await seed(s.database, fake, 1, 2, now)
         await seed_alert(s.database, members[0].participant_id, 1, now)
         try:
-            e = await s.start(crash_at="attendance.followup_recorded")
+            e = await s.start(crash_at="followup-recorded")
             listing = await e.send(rina, "/tindaklanjut")
             await e.press(rina, f"Ibu {members[0].participant_id}", listing)
             contacted = e.t("attendance.button_contacted")

@@ -8,11 +8,13 @@ Telegram's re-delivery) are in ``tests/test_crash_replay.py``.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.fakeapi import FakeUser
 from bot.meetings import MONTHLY_COUNT
+from bot.privacy import ERASE_CONFIRM_TTL
 from db import connect, migrate
 from db.migrate import load_migrations
 from tests.harness import Harness, button_data, register_facilitator
@@ -176,3 +178,53 @@ async def test_the_applied_updates_migration_keeps_existing_data(tmp_path: Path)
         assert list(await conn.execute_fetchall("SELECT * FROM applied_updates")) == []
     finally:
         await conn.close()
+
+
+# ------------------------------------------------------- 6. erasing needs a confirmation
+
+
+async def ask_erase(h: Harness, mother: FakeUser) -> dict[str, Any]:
+    await h.send(mother, "/datasaya")
+    await h.press(mother, h.t("privacy.button_erase"))
+    return h.last_with_buttons(mother)
+
+
+async def still_there(h: Harness, mother: FakeUser) -> bool:
+    return await h.db.participant_by_telegram(mother.id) is not None
+
+
+async def test_erase_needs_the_pending_confirmation(h: Harness) -> None:
+    _fac, (siti, _ani, _dewi) = await setup(h)
+    yes = h.t("privacy.button_erase_yes")
+    # A forged "yes" without ever being asked, and the old payload without a token.
+    for data in ("pey:forged-token", "pey"):
+        await h.press_data(siti, data)
+        assert await still_there(h, siti), data
+    # Asked once, then asked again: the first question's button no longer erases.
+    first = await ask_erase(h, siti)
+    await ask_erase(h, siti)
+    await h.press(siti, yes, first)
+    assert h.answers()[-1] == h.t("privacy.erase_expired")
+    assert await still_there(h, siti)
+    # "Keep" ends the question: its "yes" no longer erases either.
+    asked = await ask_erase(h, siti)
+    stale_yes = button_data(asked, yes)
+    await h.press(siti, h.t("privacy.button_keep"), asked)
+    await h.press_data(siti, stale_yes)
+    assert h.answers()[-1] == h.t("privacy.erase_expired")
+    assert await still_there(h, siti)
+
+
+async def test_erase_confirmation_expires(h: Harness) -> None:
+    _fac, (siti, _ani, _dewi) = await setup(h)
+    asked = await ask_erase(h, siti)
+    h.clock.advance(ERASE_CONFIRM_TTL + timedelta(seconds=1))
+    await h.press(siti, h.t("privacy.button_erase_yes"), asked)
+    assert h.answers()[-1] == h.t("privacy.erase_expired")
+    assert await still_there(h, siti)
+    # Asked again and pressed in time: erased, once.
+    asked = await ask_erase(h, siti)
+    h.clock.advance(ERASE_CONFIRM_TTL - timedelta(seconds=1))
+    await twice(h, pressed(h, siti, h.t("privacy.button_erase_yes")))
+    assert not await still_there(h, siti)
+    assert h.texts(siti).count(h.t("privacy.erased")) == 1
