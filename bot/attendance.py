@@ -42,7 +42,7 @@ from bot.content import Library
 from bot.crashpoints import crash_point
 from bot.i18n import Catalog, Html
 from bot.materi import session_summary_text
-from bot.schedule import checkin_window
+from bot.schedule import checkin_window, shift_out_of_quiet
 from db import Database
 from db.attendance import (
     ABSENT,
@@ -71,9 +71,15 @@ ABSENCE = "absence"
 UNREACHABLE = "unreachable"
 ACTIONS = {"c": "contacted", "s": "visit_scheduled", "d": "visit_done"}
 """Follow-up actions by their short code in callback data."""
-STALE_FINALIZE = timedelta(days=1)
-"""A window the tick closes later than this (the bot was down) is finalized without
-messages: a "thanks for coming" days later would only confuse."""
+LATE_AFTER = timedelta(hours=1)
+"""A window the tick closes later than this (the bot was down) sends its messages with a
+note that they are late (and not in the quiet hours of the group's night)."""
+LATE_SUMMARY_LIMIT = timedelta(days=31)
+"""Up to this long after the close the facilitator still gets the summary (her monthly
+report needs it) and members the module summary (content, still worth reading), marked
+late. Later than that the next monthly meeting has usually been held, the month's report
+is done, and a message about it would only confuse: the meeting is finalized silently
+(logged); the module stays in ``/materi`` and the marks in ``/rekap``."""
 RECENTLY_CLOSED = timedelta(days=1)
 """``/hadir`` this soon after a window closed says "closed" rather than "not open yet"."""
 MARKABLE_FOR = timedelta(days=62)
@@ -651,12 +657,22 @@ class Attendance:
         await self._db.finalize_marks(meeting.id, now)
         marks = await self._db.meeting_marks(meeting.id)
         queued = 0
-        if now - self.window(meeting).closes <= STALE_FINALIZE:
-            queued += await self._enqueue(
-                await self._after_meeting_messages(meeting, group, marks, now), now
+        late = now - self.window(meeting).closes
+        if late <= LATE_SUMMARY_LIMIT:
+            messages = await self._after_meeting_messages(
+                meeting, group, marks, now, late=late > LATE_AFTER
             )
+            queued += await self._enqueue(messages, now)
+            if late > LATE_AFTER:
+                log.info(
+                    "attendance: meeting %d finalized late; summaries marked late", meeting.id
+                )
         else:
-            log.info("attendance: meeting %d finalized late, without messages", meeting.id)
+            log.info(
+                "attendance: meeting %d finalized more than %d days late, without messages",
+                meeting.id,
+                LATE_SUMMARY_LIMIT.days,
+            )
         for participant, _ in marks:
             queued += await self._review(participant, now, trigger=meeting.id)
         await self._db.set_finalized(meeting.id, now)
@@ -668,9 +684,20 @@ class Attendance:
         group: Group,
         marks: Sequence[tuple[Participant, AttendanceMark]],
         now: datetime,
+        *,
+        late: bool = False,
     ) -> list[NewMessage]:
+        """The facilitator's summary, each member's module summary, the leader's counts.
+        ``late``: each says first that it is late, and none goes out in the quiet hours."""
         t = self._catalog.t
         when = self.when(meeting, group)
+        first, not_before = "", now
+        if late:
+            quiet = self._settings.schedule
+            first = t("attendance.late_note", when=when) + "\n\n"
+            not_before = shift_out_of_quiet(
+                now, group.timezone, quiet.quiet_start, quiet.quiet_end
+            )
         by_status: dict[str, list[tuple[Participant, str | None]]] = {s: [] for s in STATUSES}
         for participant, mark in marks:
             by_status[mark.status].append((participant, mark.reason))
@@ -690,7 +717,8 @@ class Attendance:
                     chat_id=chat,
                     participant_id=None,
                     kind="attendance_summary",
-                    text=t(
+                    text=first
+                    + t(
                         "attendance.summary_facilitator",
                         group=group.name,
                         when=when,
@@ -703,7 +731,7 @@ class Attendance:
                         absent=", ".join(p.name for p, _ in absent) or nobody,
                     ),
                     buttons=[[(t("attendance.button_correct"), f"{MARK_BUTTON}:{meeting.id}:0")]],
-                    not_before=now,
+                    not_before=not_before,
                 )
             )
         summary = self._summary(meeting.session_id)
@@ -717,14 +745,15 @@ class Attendance:
                         chat_id=p.telegram_id,
                         participant_id=p.id,
                         kind="attendance_after",
-                        text=t(
+                        text=first
+                        + t(
                             f"attendance.after_{status}",
                             name=p.name,
                             when=when,
                             summary=Html(summary),
                         ),
                         buttons=None,
-                        not_before=now,
+                        not_before=not_before,
                     )
                 )
         leader = await self._db.participant(group.leader_id) if group.leader_id else None
@@ -735,7 +764,8 @@ class Attendance:
                     chat_id=leader.telegram_id,
                     participant_id=leader.id,
                     kind="attendance_leader",
-                    text=t(
+                    text=first
+                    + t(
                         "attendance.leader_counts",
                         name=leader.name,
                         group=group.name,
@@ -746,7 +776,7 @@ class Attendance:
                         absent=len(absent),
                     ),
                     buttons=None,
-                    not_before=now,
+                    not_before=not_before,
                 )
             )
         return messages

@@ -8,10 +8,11 @@ Telegram's re-delivery) are in ``tests/test_crash_replay.py``.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.attendance import LATE_SUMMARY_LIMIT
 from bot.fakeapi import FakeUser
 from bot.meetings import MONTHLY_COUNT
 from bot.privacy import ERASE_CONFIRM_TTL
@@ -19,7 +20,16 @@ from db import connect, migrate
 from db.migrate import load_migrations
 from tests.harness import Harness, button_data, register_facilitator
 from tests.test_announcements import announcements_to, setup_world
-from tests.test_attendance import START, log_rows, marks, open_window, setup
+from tests.test_attendance import (
+    CLOSES,
+    START,
+    add_meeting,
+    group_id_of,
+    log_rows,
+    marks,
+    open_window,
+    setup,
+)
 
 
 async def fail_outbox_inserts(h: Harness) -> None:
@@ -228,3 +238,46 @@ async def test_erase_confirmation_expires(h: Harness) -> None:
     await twice(h, pressed(h, siti, h.t("privacy.button_erase_yes")))
     assert not await still_there(h, siti)
     assert h.texts(siti).count(h.t("privacy.erased")) == 1
+
+
+# ------------------------------------------------------ 7. a meeting finalised late
+
+
+async def test_a_meeting_finalised_days_late_still_sends_its_summaries(h: Harness) -> None:
+    fac, (siti, ani, _dewi) = await setup(h)
+    meeting = await add_meeting(h, await group_id_of(h, fac))
+    await h.tick()
+    # The bot was down from before the window until three days after the close, and
+    # comes back at 03.00 WIB: inside the quiet hours.
+    late = datetime(2026, 12, 7, 20, 0, tzinfo=UTC)  # 03.00 WIB, more than 2 days late
+    assert late - CLOSES > timedelta(days=2)
+    h.clock.set(late)
+    await h.tick()
+    when = "Sabtu, 5 Desember 2026 pukul 09.00 WIB"
+    note = h.t("attendance.late_note", when=when)
+    assert await marks(h, meeting) == {
+        "Siti": ("absent", "final"),
+        "Ani": ("absent", "final"),
+        "Dewi": ("absent", "final"),
+    }
+    assert not any(note in text for text in h.texts(siti)), "sent in the quiet hours"
+    h.clock.set(datetime(2026, 12, 7, 23, 0, tzinfo=UTC))  # 06.00 WIB
+    await h.tick()
+    summary = h.last_text(fac)
+    assert summary.startswith(note) and "Tidak hadir (3)" in summary
+    module_title = "Sesi 1: Menjadi Orang Tua yang Lebih Baik"
+    for mother in (siti, ani):
+        text = h.last_text(mother)
+        assert text.startswith(note) and module_title in text
+    assert len(await h.outbox("attendance_after")) == 3
+
+
+async def test_a_meeting_finalised_past_the_cut_off_sends_nothing(h: Harness) -> None:
+    fac, (_siti, _ani, _dewi) = await setup(h)
+    meeting = await add_meeting(h, await group_id_of(h, fac))
+    await h.tick()
+    h.clock.set(CLOSES + LATE_SUMMARY_LIMIT + timedelta(minutes=1))
+    await h.tick()
+    assert (await marks(h, meeting))["Siti"] == ("absent", "final")
+    assert await h.outbox("attendance_after") == []
+    assert await h.outbox("attendance_summary") == []
