@@ -36,6 +36,11 @@ PHOTO_TEXT_LIMIT = 700
 """Characters of the text under a photo: header, the facilitator's copy line and the text
 stay under Telegram's 1024 for a caption."""
 
+STILL_RELEVANT = timedelta(days=7)
+"""An announcement she missed while the bot could not reach her is still sent to her when
+she can be reached again, up to this long after it was written (a week: announcements are
+about the coming days)."""
+
 MEMBER_KEY = "announce"
 COPY_KEY = "announce-copy"
 KIND = "announcement"
@@ -311,6 +316,37 @@ class Announcements:
             return out
 
         return FanOut(messages, recipients=len(members), skipped=skipped)
+
+    async def offer_again(self, participant: Participant, now: datetime) -> int:
+        """A :class:`~bot.reachability.Reachability` listener: she can be reached again, so
+        the announcements her group got in the last :data:`STILL_RELEVANT` (since she
+        joined) that never reached her are queued for her, under their usual key (so the
+        delivery counts stay right; one she already got is not sent again)."""
+        chat = participant.telegram_id
+        group = await self._db.group(participant.group_id)
+        if chat is None or group is None or not participant.active:
+            return 0
+        since = max(now - STILL_RELEVANT, participant.joined_at)
+        messages = [
+            NewMessage(
+                key=member_key(a.id, participant.id),
+                chat_id=chat,
+                participant_id=participant.id,
+                kind=KIND,
+                text=self.render(a.author_kind, a.author_name, group, a.text),
+                buttons=None,
+                not_before=now,
+                photo=a.photo_file_id,
+            )
+            for a in await self._db.announcements_to_group_since(group.id, since)
+            if a.author_telegram_id != chat and (a.text.strip() or a.photo_file_id)
+        ]
+        queued = await self._db.enqueue_again(messages, now) if messages else 0
+        if queued and self._on_enqueued is not None:
+            result = self._on_enqueued()
+            if result is not None:
+                await result
+        return queued
 
     # -- results --------------------------------------------------------------------------
 

@@ -89,6 +89,7 @@ def build_application(
             reports=Reports(db, catalog, content, settings.attendance),
             bot_username=app.bot.username,
         )
+        reachability.reachable_listeners.append(services.announcements.offer_again)
         attach_services(app, services)
         attach_menus(app, dispatcher)
         requeued = await db.requeue_sending()

@@ -303,6 +303,7 @@ class FollowUp:
 
 class _Listeners(Protocol):
     listeners: list[Callable[[Sequence[int], datetime], Awaitable[None]]]
+    reachable_listeners: list[Callable[[Participant, datetime], Awaitable[int]]]
 
 
 # ------------------------------------------------------------------------ the service
@@ -327,6 +328,7 @@ class Attendance:
         self._on_enqueued = on_enqueued
         if reachability is not None:
             reachability.listeners.append(self.became_unreachable)
+            reachability.reachable_listeners.append(self.became_reachable)
 
     # -- small helpers ------------------------------------------------------------
 
@@ -622,32 +624,109 @@ class Attendance:
             p = row.participant
             if row.answer == "no" or p.telegram_id is None or not p.reachable:
                 continue
-            messages.append(
-                NewMessage(
-                    key=f"checkin_open:{meeting.id}:v{meeting.version}:{p.id}",
-                    chat_id=p.telegram_id,
-                    participant_id=p.id,
-                    kind="checkin_open",
-                    text=self._catalog.t(
-                        "attendance.open_for_member",
-                        name=p.name,
-                        group=group.name,
-                        when=self.when(meeting, group),
-                        place=meeting.place,
-                    ),
-                    buttons=[
-                        [
-                            (
-                                self._catalog.t("attendance.button_checkin"),
-                                f"{CHECKIN_BUTTON}:{meeting.id}",
-                            )
-                        ]
-                    ],
-                    not_before=now,
-                )
-            )
+            messages.append(self._checkin_invitation(meeting, group, p, p.telegram_id, now))
         queued = await self._enqueue(messages, now)
         await self._db.mark_window_opened(meeting.id, now)
+        return queued
+
+    def _checkin_invitation(
+        self, meeting: Meeting, group: Group, p: Participant, chat: int, now: datetime
+    ) -> NewMessage:
+        """A member's "the check-in is open" message with its "Absen hadir" button."""
+        return NewMessage(
+            key=f"checkin_open:{meeting.id}:v{meeting.version}:{p.id}",
+            chat_id=chat,
+            participant_id=p.id,
+            kind="checkin_open",
+            text=self._catalog.t(
+                "attendance.open_for_member",
+                name=p.name,
+                group=group.name,
+                when=self.when(meeting, group),
+                place=meeting.place,
+            ),
+            buttons=[
+                [(self._catalog.t("attendance.button_checkin"), f"{CHECKIN_BUTTON}:{meeting.id}")]
+            ],
+            not_before=now,
+        )
+
+    def _module_summary(
+        self,
+        meeting: Meeting,
+        group: Group,
+        p: Participant,
+        chat: int,
+        status: str,
+        now: datetime,
+        *,
+        first: str = "",
+        not_before: datetime | None = None,
+    ) -> NewMessage:
+        """A member's message after the meeting: thanks / we missed you, and the module."""
+        return NewMessage(
+            key=f"att_after:{meeting.id}:{p.id}",
+            chat_id=chat,
+            participant_id=p.id,
+            kind="attendance_after",
+            text=first
+            + self._catalog.t(
+                f"attendance.after_{status}",
+                name=p.name,
+                when=self.when(meeting, group),
+                summary=Html(self._summary(meeting.session_id)),
+            ),
+            buttons=None,
+            not_before=not_before or now,
+        )
+
+    async def became_reachable(self, participant: Participant, now: datetime) -> int:
+        """A :class:`~bot.reachability.Reachability` listener: an update came from her, so
+        the bot can reach her again. Her "cannot be reached" follow-up is closed (with a
+        note to her facilitator), and what she missed meanwhile and is still relevant is
+        offered again: the invitation of a check-in window open now, and the module summary
+        of her group's latest meeting if it closed at most :data:`LATE_SUMMARY_LIMIT` ago.
+        Reminders are not: their moment has passed, the next one reaches her as usual.
+        Offering what she already got is a no-op (``Database.enqueue_again``)."""
+        queued = 0
+        alert = await self._db.open_alert(participant.id, UNREACHABLE)
+        if alert is not None:
+            queued += await self._close(alert, "reachable", now)
+        chat = participant.telegram_id
+        if chat is None or not participant.active:
+            return queued
+        group = await self._group(participant.group_id)
+        rules = self._rules
+        messages: list[NewMessage] = []
+        for cm in await self._db.group_meetings_between(
+            group.id, now - rules.meeting_length - rules.close_after, now + rules.open_before
+        ):
+            opened = cm.checkin_code is not None
+            if opened and window_state(self.window(cm.meeting), now) is WindowState.OPEN:
+                messages.append(
+                    self._checkin_invitation(cm.meeting, group, participant, chat, now)
+                )
+        past = await self._db.past_marks(participant.id, limit=1)
+        if past:
+            mark = past[-1]
+            late = now - self.window(mark.meeting).closes
+            if late <= LATE_SUMMARY_LIMIT:
+                first = ""
+                if late > LATE_AFTER:
+                    when = self.when(mark.meeting, group)
+                    first = self._catalog.t("attendance.late_note", when=when) + "\n\n"
+                messages.append(
+                    self._module_summary(
+                        mark.meeting, group, participant, chat, mark.status, now, first=first
+                    )
+                )
+        if messages:
+            count = await self._db.enqueue_again(messages, now)
+            if count and self._on_enqueued is not None:
+                result = self._on_enqueued()
+                if result is not None:
+                    await result
+            queued += count
         return queued
 
     async def _finalize(self, cm: CheckinMeeting, group: Group, now: datetime) -> int:
@@ -734,25 +813,19 @@ class Attendance:
                     not_before=not_before,
                 )
             )
-        summary = self._summary(meeting.session_id)
         for status in STATUSES:
             for p, _ in by_status[status]:
                 if p.telegram_id is None or not p.active or not p.reachable:
                     continue
                 messages.append(
-                    NewMessage(
-                        key=f"att_after:{meeting.id}:{p.id}",
-                        chat_id=p.telegram_id,
-                        participant_id=p.id,
-                        kind="attendance_after",
-                        text=first
-                        + t(
-                            f"attendance.after_{status}",
-                            name=p.name,
-                            when=when,
-                            summary=Html(summary),
-                        ),
-                        buttons=None,
+                    self._module_summary(
+                        meeting,
+                        group,
+                        p,
+                        p.telegram_id,
+                        status,
+                        now,
+                        first=first,
                         not_before=not_before,
                     )
                 )

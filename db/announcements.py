@@ -174,6 +174,20 @@ class AnnouncementQueries(DatabaseBase):
         )
         return [participant_from(r) for r in rows]
 
+    async def announcements_to_group_since(
+        self, group_id: int, since: datetime
+    ) -> list[Announcement]:
+        """Announcements that went to the group at or after ``since``, oldest first."""
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT a.id FROM announcements a JOIN announcement_groups g"
+                " ON g.announcement_id = a.id WHERE g.group_id = ? AND a.created_at >= ?"
+                " ORDER BY a.id",
+                (group_id, to_db(since)),
+            )
+            found = [await _announcement(tx, int(r["id"])) for r in rows]
+        return [a for a in found if a is not None]
+
     async def announcement(self, announcement_id: int) -> Announcement | None:
         async with self.tx(write=False) as tx:
             return await _announcement(tx, announcement_id)

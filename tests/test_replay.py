@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.attendance import LATE_SUMMARY_LIMIT
+from bot.auth import Actor, resolve_actor
 from bot.fakeapi import FakeUser
 from bot.meetings import MONTHLY_COUNT
 from bot.privacy import ERASE_CONFIRM_TTL
@@ -281,3 +282,85 @@ async def test_a_meeting_finalised_past_the_cut_off_sends_nothing(h: Harness) ->
     assert (await marks(h, meeting))["Siti"] == ("absent", "final")
     assert await h.outbox("attendance_after") == []
     assert await h.outbox("attendance_summary") == []
+
+
+# ------------------------------------------- 5. unreachable, until she writes again
+
+
+async def unreachable(h: Harness, mother: FakeUser) -> None:
+    """What the sender does on 400 "chat not found" (or 403) for her chat."""
+    now = h.clock.now()
+    ids = await h.db.mark_blocked_chat(mother.id, "Bad Request: chat not found", now)
+    await h.services.reachability.became_unreachable(ids, now)
+    await h.drain()
+    assert not (await h.participant(mother)).reachable
+
+
+async def facilitator_actor(h: Harness, fac: FakeUser) -> Actor:
+    return await resolve_actor(h.db, fac.id)
+
+
+async def test_a_message_from_her_clears_unreachable(h: Harness) -> None:
+    fac, (siti, ani, _dewi) = await setup(h)
+    await add_meeting(h, await group_id_of(h, fac))  # Saturday 5/12, 09.00 WIB
+    await h.tick()
+    siti_id = (await h.participant(siti)).id
+    await unreachable(h, siti)
+    attendance = h.services.attendance
+    open_kinds = [
+        a.alert.kind for a in await attendance.open_alerts(await facilitator_actor(h, fac))
+    ]
+    assert open_kinds == ["unreachable"]
+    # While she cannot be reached: an announcement, and the 3-day reminder.
+    await h.send(fac, "/umumkan")
+    await h.send(fac, "Bawa buku KIA ya, Bu")
+    await h.press(fac, "Kirim")
+    h.clock.set(START - timedelta(days=3))
+    await h.tick()
+    assert len(announcements_to(h, ani)) == 1 and announcements_to(h, siti) == []
+
+    def reminders_to_siti(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in rows if r["participant_id"] == siti_id]
+
+    assert reminders_to_siti(await h.outbox("reminder")) == []
+    # An hour later she writes to the bot.
+    h.clock.advance(timedelta(hours=1))
+    await h.send(siti, "/jadwal")
+    await h.drain()
+    assert (await h.participant(siti)).reachable
+    assert await attendance.open_alerts(await facilitator_actor(h, fac)) == []
+    assert h.t("attendance.alert_reachable", name="Siti", group="Mawar") in h.texts(fac)
+    assert len(announcements_to(h, siti)) == 1  # what she missed, still relevant
+    assert reminders_to_siti(await h.outbox("reminder")) == [], "a reminder sent late"
+    # The next reminder reaches her as usual; nothing is offered twice.
+    h.clock.set(START - timedelta(days=1))
+    await h.tick()
+    assert len(reminders_to_siti(await h.outbox("reminder"))) == 1
+    await h.send(siti, "Halo")
+    await h.drain()
+    assert len(announcements_to(h, siti)) == 1
+
+
+async def test_a_button_from_her_clears_unreachable_and_brings_the_module_summary(
+    h: Harness,
+) -> None:
+    fac, (siti, _ani, _dewi) = await setup(h)
+    meeting = await add_meeting(h, await group_id_of(h, fac))
+    await h.tick()
+    await unreachable(h, siti)
+    h.clock.set(CLOSES)
+    await h.tick()  # held and finalized while she could not be reached
+    assert (await marks(h, meeting))["Siti"] == ("absent", "final")
+    assert len(await h.outbox("attendance_after")) == 2  # Ani and Dewi
+    # The next day she presses a button of an old message ("Materi").
+    h.clock.advance(timedelta(days=1))
+    await h.press_data(siti, "mat")
+    await h.drain()
+    assert (await h.participant(siti)).reachable
+    note = h.t("attendance.late_note", when="Sabtu, 5 Desember 2026 pukul 09.00 WIB")
+    summaries = [t for t in h.texts(siti) if "Sesi 1: Menjadi Orang Tua" in t and note in t]
+    assert len(summaries) == 1
+    # Pressing again offers nothing again.
+    await h.press_data(siti, "mat")
+    await h.drain()
+    assert len(await h.outbox("attendance_after")) == 3
