@@ -149,7 +149,7 @@ async def test_attendance_button_replayed_after_a_crash_keeps_its_target(
                 lambda: len(fake.callback_answers) > answered, "the answer to the replayed press"
             )
             told = e.t(
-                "attendance-marked",
+                "attendance.marked",
                 name=f"Ibu {first.participant_id}",
                 status=e.t("attendance.status_present"),
             )
