@@ -19,7 +19,7 @@ from bot.meetings import MONTHLY_COUNT
 from bot.privacy import ERASE_CONFIRM_TTL
 from db import connect, migrate
 from db.migrate import load_migrations
-from tests.harness import Harness, button_data, register_facilitator
+from tests.harness import Harness, button_data, create_group, register_facilitator
 from tests.test_announcements import announcements_to, setup_world
 from tests.test_attendance import (
     CLOSES,
@@ -364,3 +364,34 @@ async def test_a_button_from_her_clears_unreachable_and_brings_the_module_summar
     await h.press_data(siti, "mat")
     await h.drain()
     assert len(await h.outbox("attendance_after")) == 3
+
+
+async def test_a_replayed_group_choice_does_not_undo_itself(h: Harness) -> None:
+    fac = await register_facilitator(h)
+    await create_group(h, fac, "Mawar")
+    await create_group(h, fac, "Melati")
+    await h.send(fac, "/pertemuanbaru")
+    await twice(h, pressed(h, fac, "Melati"))
+    state = await h.db.chat_state(fac.id)
+    melati = (await h.db.groups_of((await h.facilitator(fac)).id))[1].group
+    assert state is not None and state.data["groups"] == [melati.id]
+    await twice(h, pressed(h, fac, "Melati"))  # and off again, twice: off
+    state = await h.db.chat_state(fac.id)
+    assert state is not None and state.data["groups"] == []
+
+
+async def test_a_replayed_move_or_cancel_tells_the_members_once(h: Harness) -> None:
+    fac, (siti, ani, _dewi) = await setup(h)
+    meeting = await add_meeting(h, await group_id_of(h, fac))  # Saturday 5/12 09.00 WIB
+    await h.press_data(fac, f"mm:{meeting.id}")
+    await twice(h, h.fake.send_text(fac, "6/12 10.00"))
+    moved = await h.db.meeting(meeting.id)
+    assert moved is not None and moved.version == meeting.version + 1
+    assert len(await h.outbox("moved")) == 3  # one per member, once
+    await h.press_data(fac, f"mxc:{meeting.id}")
+    await twice(h, pressed(h, fac, h.t("meeting.button_cancel_yes")))
+    assert len(await h.outbox("cancelled")) == 3
+    before = {m.id: len(h.texts(m)) for m in (siti, ani)}
+    await h.drain()
+    for mother in (siti, ani):  # the move and the cancellation, each once
+        assert len(h.texts(mother)) - before[mother.id] == 2
