@@ -327,21 +327,24 @@ class Announcements:
         if chat is None or group is None or not participant.active:
             return 0
         since = max(now - STILL_RELEVANT, participant.joined_at)
-        messages = [
-            NewMessage(
-                key=member_key(a.id, participant.id),
-                chat_id=chat,
-                participant_id=participant.id,
-                kind=KIND,
-                text=self.render(a.author_kind, a.author_name, group, a.text),
-                buttons=None,
-                not_before=now,
-                photo=a.photo_file_id,
+        offers = [
+            (
+                a.id,
+                NewMessage(
+                    key=member_key(a.id, participant.id),
+                    chat_id=chat,
+                    participant_id=participant.id,
+                    kind=KIND,
+                    text=self.render(a.author_kind, a.author_name, group, a.text),
+                    buttons=None,
+                    not_before=now,
+                    photo=a.photo_file_id,
+                ),
             )
             for a in await self._db.announcements_to_group_since(group.id, since)
             if a.author_telegram_id != chat and (a.text.strip() or a.photo_file_id)
         ]
-        queued = await self._db.enqueue_again(messages, now) if messages else 0
+        queued = await self._db.offer_announcements_again(offers, now) if offers else 0
         if queued and self._on_enqueued is not None:
             result = self._on_enqueued()
             if result is not None:

@@ -12,7 +12,7 @@ from db.base import DatabaseBase, Tx, placeholders
 from db.connection import from_db, to_db
 from db.models import Participant
 from db.onboarding import participant_from
-from db.outbox import NewMessage, enqueue_in
+from db.outbox import NewMessage, enqueue_again_in, enqueue_in
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,27 @@ class AnnouncementQueries(DatabaseBase):
             list(group_ids),
         )
         return [participant_from(r) for r in rows]
+
+    async def offer_announcements_again(
+        self, offers: Sequence[tuple[int, NewMessage]], now: datetime
+    ) -> int:
+        """Queue each ``(announcement id, message)`` for a member who can be reached again
+        (``enqueue_again_in``): a blocked row goes back to the queue; a new row (she was
+        skipped when it was sent) moves her from the announcement's ``skipped`` to its
+        ``recipients``, so its delivery counts still add up. Returns the rows queued."""
+        queued = 0
+        async with self.tx() as tx:
+            for announcement_id, message in offers:
+                existed = await tx.one("SELECT 1 FROM outbox WHERE key = ?", (message.key,))
+                count = await enqueue_again_in(tx, [message], now)
+                if count and existed is None:
+                    await tx.execute(
+                        "UPDATE announcements SET recipients = recipients + 1,"
+                        " skipped = max(skipped - 1, 0) WHERE id = ?",
+                        (announcement_id,),
+                    )
+                queued += count
+        return queued
 
     async def announcements_to_group_since(
         self, group_id: int, since: datetime

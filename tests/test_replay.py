@@ -315,6 +315,8 @@ async def test_a_message_from_her_clears_unreachable(h: Harness) -> None:
     await h.send(fac, "/umumkan")
     await h.send(fac, "Bawa buku KIA ya, Bu")
     await h.press(fac, "Kirim")
+    rows = await h.db.connection.execute_fetchall("SELECT recipients, skipped FROM announcements")
+    assert [tuple(r) for r in rows] == [(2, 1)]
     h.clock.set(START - timedelta(days=3))
     await h.tick()
     assert len(announcements_to(h, ani)) == 1 and announcements_to(h, siti) == []
@@ -331,6 +333,8 @@ async def test_a_message_from_her_clears_unreachable(h: Harness) -> None:
     assert await attendance.open_alerts(await facilitator_actor(h, fac)) == []
     assert h.t("attendance.alert_reachable", name="Siti", group="Mawar") in h.texts(fac)
     assert len(announcements_to(h, siti)) == 1  # what she missed, still relevant
+    rows = await h.db.connection.execute_fetchall("SELECT recipients, skipped FROM announcements")
+    assert [tuple(r) for r in rows] == [(3, 0)]  # the delivery counts still add up
     assert reminders_to_siti(await h.outbox("reminder")) == [], "a reminder sent late"
     # The next reminder reaches her as usual; nothing is offered twice.
     h.clock.set(START - timedelta(days=1))
