@@ -13,11 +13,14 @@ The life of a meeting, as seen from here::
 * Inside the window a member checks in with ``/hadir`` and the code. A check-in written in
   the window but delivered late (weak signal) counts if it arrives within ``late_grace`` of
   the close; the message's own date tells when it was written.
-* The facilitator marks anyone (also members without a phone) with toggle buttons, during
-  or after the meeting; her mark wins over a self check-in; every change is logged.
+* The facilitator marks anyone (also members without a phone) with one button per member,
+  during or after the meeting; each button carries the mark it sets (the next of hadir →
+  izin → tidak hadir), so a press delivered twice is harmless; her mark wins over a self
+  check-in; every change is logged.
 * At the close unmarked members become ``excused`` (she answered "Tidak bisa hadir") or
   ``absent``; the facilitator gets the numbers, members the module summary, the leader the
-  counts, and each member's marks are checked against the absence policy.
+  counts (marked late if the bot was down past the close, up to ``LATE_SUMMARY_LIMIT``),
+  and each member's marks are checked against the absence policy.
 
 Absence policy (:func:`evaluate`): an alert is raised when unexcused misses reach
 ``alert_in_a_row`` in a row (excused meetings neither count nor break the row; attending
