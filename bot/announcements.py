@@ -21,10 +21,11 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.auth import Actor, owns_group
+from bot.crashpoints import crash_point
 from bot.i18n import Catalog, Html
 from db import Database
-from db.announcements import Announcement, NewAnnouncement, QuotaWindow
-from db.models import Group
+from db.announcements import Announcement, FanOut, NewAnnouncement, QuotaWindow
+from db.models import Group, Participant
 from db.outbox import NewMessage
 
 TEXT_LIMIT = 3500
@@ -34,6 +35,11 @@ under Telegram's 4096."""
 PHOTO_TEXT_LIMIT = 700
 """Characters of the text under a photo: header, the facilitator's copy line and the text
 stay under Telegram's 1024 for a caption."""
+
+STILL_RELEVANT = timedelta(days=7)
+"""An announcement she missed while the bot could not reach her is still sent to her when
+she can be reached again, up to this long after it was written (a week: announcements are
+about the coming days)."""
 
 MEMBER_KEY = "announce"
 COPY_KEY = "announce-copy"
@@ -240,67 +246,110 @@ class Announcements:
             photo_file_id=draft.photo,
             group_ids=tuple(g.id for g in groups),
         )
+        fan_out = await self._fan_out(item, groups, actor, now)
         announcement, fresh = await self._db.create_announcement(
-            item, self.quota_window(actor, now), now
+            item, self.quota_window(actor, now), now, fan_out
         )
         if announcement is None:
             return Problem.QUOTA
+        crash_point("announce-committed")
         if not fresh:
             return Sent(announcement, 0, fresh=False)
-        queued = await self._fan_out(announcement, groups, actor, now)
-        return Sent(announcement, queued, fresh=True)
+        if self._on_enqueued is not None:
+            result = self._on_enqueued()
+            if result is not None:
+                await result
+        return Sent(announcement, fan_out.recipients, fresh=True)
 
     async def _fan_out(
-        self, announcement: Announcement, groups: Sequence[Group], actor: Actor, now: datetime
-    ) -> int:
-        messages: list[NewMessage] = []
+        self, item: NewAnnouncement, groups: Sequence[Group], actor: Actor, now: datetime
+    ) -> FanOut:
+        """Who gets it and what: the messages are made inside the transaction that stores
+        the announcement (their keys hold its id), so both commit together or not at all."""
+        members: list[tuple[Participant, int, str]] = []  # member, chat, text
         skipped = 0
         by_id = {g.id: g for g in groups}
-        kind, author = announcement.author_kind, announcement.author_name
-        rendered = {g.id: self.render(kind, author, g, announcement.text) for g in groups}
+        kind, author = item.author_kind, item.author_name
+        rendered = {g.id: self.render(kind, author, g, item.text) for g in groups}
         for member in await self._db.active_members(list(by_id)):
             if member.telegram_id == actor.telegram_id:
                 continue  # the author saw the preview
             if not member.reachable or member.telegram_id is None:
                 skipped += 1
                 continue
-            messages.append(
-                NewMessage(
-                    key=member_key(announcement.id, member.id),
-                    chat_id=member.telegram_id,
-                    participant_id=member.id,
-                    kind=KIND,
-                    text=rendered[member.group_id],
-                    buttons=None,
-                    not_before=now,
-                    photo=announcement.photo_file_id,
-                )
-            )
-        recipients = len(messages)
+            members.append((member, member.telegram_id, rendered[member.group_id]))
+        copies: list[tuple[int, int, str]] = []  # facilitator, chat, text
         if kind == "leader":
             for group in groups:
                 facilitator = await self._db.facilitator(group.facilitator_id)
-                if facilitator is None:
-                    continue
-                messages.append(
-                    NewMessage(
-                        key=copy_key(announcement.id, facilitator.id),
-                        chat_id=facilitator.telegram_id,
-                        participant_id=None,
-                        kind=KIND,
-                        text=self.render_copy(kind, author, group, announcement.text),
-                        buttons=None,
-                        not_before=now,
-                        photo=announcement.photo_file_id,
-                    )
+                if facilitator is not None:
+                    text = self.render_copy(kind, author, group, item.text)
+                    copies.append((facilitator.id, facilitator.telegram_id, text))
+
+        def messages(announcement_id: int) -> list[NewMessage]:
+            out = [
+                NewMessage(
+                    key=member_key(announcement_id, member.id),
+                    chat_id=chat,
+                    participant_id=member.id,
+                    kind=KIND,
+                    text=text,
+                    buttons=None,
+                    not_before=now,
+                    photo=item.photo_file_id,
                 )
-        queued = await self._db.enqueue(messages, now)
-        await self._db.set_announcement_recipients(announcement.id, recipients, skipped)
+                for member, chat, text in members
+            ]
+            out.extend(
+                NewMessage(
+                    key=copy_key(announcement_id, facilitator_id),
+                    chat_id=chat,
+                    participant_id=None,
+                    kind=KIND,
+                    text=text,
+                    buttons=None,
+                    not_before=now,
+                    photo=item.photo_file_id,
+                )
+                for facilitator_id, chat, text in copies
+            )
+            return out
+
+        return FanOut(messages, recipients=len(members), skipped=skipped)
+
+    async def offer_again(self, participant: Participant, now: datetime) -> int:
+        """A :class:`~bot.reachability.Reachability` listener: she can be reached again, so
+        the announcements her group got in the last :data:`STILL_RELEVANT` (since she
+        joined) that never reached her are queued for her, under their usual key (so the
+        delivery counts stay right; one she already got is not sent again)."""
+        chat = participant.telegram_id
+        group = await self._db.group(participant.group_id)
+        if chat is None or group is None or not participant.active:
+            return 0
+        since = max(now - STILL_RELEVANT, participant.joined_at)
+        offers = [
+            (
+                a.id,
+                NewMessage(
+                    key=member_key(a.id, participant.id),
+                    chat_id=chat,
+                    participant_id=participant.id,
+                    kind=KIND,
+                    text=self.render(a.author_kind, a.author_name, group, a.text),
+                    buttons=None,
+                    not_before=now,
+                    photo=a.photo_file_id,
+                ),
+            )
+            for a in await self._db.announcements_to_group_since(group.id, since)
+            if a.author_telegram_id != chat and (a.text.strip() or a.photo_file_id)
+        ]
+        queued = await self._db.offer_announcements_again(offers, now) if offers else 0
         if queued and self._on_enqueued is not None:
             result = self._on_enqueued()
             if result is not None:
                 await result
-        return recipients
+        return queued
 
     # -- results --------------------------------------------------------------------------
 

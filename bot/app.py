@@ -92,6 +92,7 @@ def build_application(
             safety=Safety(db, catalog, help_phrases, on_enqueued=sender.wake),
             bot_username=app.bot.username,
         )
+        reachability.reachable_listeners.append(services.announcements.offer_again)
         attach_services(app, services)
         attach_menus(app, dispatcher)
         requeued = await db.requeue_sending()

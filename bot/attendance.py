@@ -13,11 +13,14 @@ The life of a meeting, as seen from here::
 * Inside the window a member checks in with ``/hadir`` and the code. A check-in written in
   the window but delivered late (weak signal) counts if it arrives within ``late_grace`` of
   the close; the message's own date tells when it was written.
-* The facilitator marks anyone (also members without a phone) with toggle buttons, during
-  or after the meeting; her mark wins over a self check-in; every change is logged.
+* The facilitator marks anyone (also members without a phone) with one button per member,
+  during or after the meeting; each button carries the mark it sets (the next of hadir →
+  izin → tidak hadir), so a press delivered twice is harmless; her mark wins over a self
+  check-in; every change is logged.
 * At the close unmarked members become ``excused`` (she answered "Tidak bisa hadir") or
   ``absent``; the facilitator gets the numbers, members the module summary, the leader the
-  counts, and each member's marks are checked against the absence policy.
+  counts (marked late if the bot was down past the close, up to ``LATE_SUMMARY_LIMIT``),
+  and each member's marks are checked against the absence policy.
 
 Absence policy (:func:`evaluate`): an alert is raised when unexcused misses reach
 ``alert_in_a_row`` in a row (excused meetings neither count nor break the row; attending
@@ -39,13 +42,15 @@ from typing import Protocol
 from bot.auth import Actor, owns_group
 from bot.config import AttendanceSettings, Settings
 from bot.content import Library
+from bot.crashpoints import crash_point
 from bot.i18n import Catalog, Html
 from bot.materi import session_summary_text
-from bot.schedule import checkin_window
+from bot.schedule import checkin_window, shift_out_of_quiet
 from db import Database
 from db.attendance import (
     ABSENT,
     EXCUSED,
+    FACILITATOR,
     PRESENT,
     Alert,
     AlertAction,
@@ -61,15 +66,23 @@ from db.outbox import NewMessage
 log = logging.getLogger(__name__)
 
 STATUSES = (PRESENT, EXCUSED, ABSENT)
+STATUS_CODES = {PRESENT: "p", EXCUSED: "e", ABSENT: "a"}
+"""A mark's short code in callback data."""
 CODE_DIGITS = 4
 NOTE_LIMIT = 200
 ABSENCE = "absence"
 UNREACHABLE = "unreachable"
 ACTIONS = {"c": "contacted", "s": "visit_scheduled", "d": "visit_done"}
 """Follow-up actions by their short code in callback data."""
-STALE_FINALIZE = timedelta(days=1)
-"""A window the tick closes later than this (the bot was down) is finalized without
-messages: a "thanks for coming" days later would only confuse."""
+LATE_AFTER = timedelta(hours=1)
+"""A window the tick closes later than this (the bot was down) sends its messages with a
+note that they are late (and not in the quiet hours of the group's night)."""
+LATE_SUMMARY_LIMIT = timedelta(days=31)
+"""Up to this long after the close the facilitator still gets the summary (her monthly
+report needs it) and members the module summary (content, still worth reading), marked
+late. Later than that the next monthly meeting has usually been held, the month's report
+is done, and a message about it would only confuse: the meeting is finalized silently
+(logged); the module stays in ``/materi`` and the marks in ``/rekap``."""
 RECENTLY_CLOSED = timedelta(days=1)
 """``/hadir`` this soon after a window closed says "closed" rather than "not open yet"."""
 MARKABLE_FOR = timedelta(days=62)
@@ -131,7 +144,8 @@ def checkin_state(
 
 
 def next_status(current: str | None) -> str:
-    """The facilitator's toggle: (none) → present → excused → absent → present → ..."""
+    """What the facilitator's button on a member sets: (none) → present → excused → absent
+    → present → ... The button carries this target (``kt:<meeting>:<member>:<p|e|a>:...``)."""
     if current == PRESENT:
         return EXCUSED
     if current == EXCUSED:
@@ -292,6 +306,7 @@ class FollowUp:
 
 class _Listeners(Protocol):
     listeners: list[Callable[[Sequence[int], datetime], Awaitable[None]]]
+    reachable_listeners: list[Callable[[Participant, datetime], Awaitable[int]]]
 
 
 # ------------------------------------------------------------------------ the service
@@ -316,6 +331,7 @@ class Attendance:
         self._on_enqueued = on_enqueued
         if reachability is not None:
             reachability.listeners.append(self.became_unreachable)
+            reachability.reachable_listeners.append(self.became_reachable)
 
     # -- small helpers ------------------------------------------------------------
 
@@ -458,9 +474,12 @@ class Attendance:
         typed: str,
         written: datetime,
         now: datetime,
+        *,
+        update_id: int | None = None,
     ) -> Checkin:
         """She typed ``typed`` for ``meeting_id`` (None: ``/hadir 1234``, the meeting whose
-        window she is in); written at ``written`` (the message date)."""
+        window she is in); written at ``written`` (the message date). A wrong code is
+        counted once per ``update_id``; a right one is recorded once by design."""
         written = min(written, now)
         admitted = await self._admit(participant, meeting_id, written, now)
         if isinstance(admitted, Checkin):
@@ -474,7 +493,9 @@ class Attendance:
             await self._open(cm, await self._group(meeting.group_id), now)
             cm = await self._db.checkin_meeting(meeting.id) or cm
         if not code_matches(cm.checkin_code, code):
-            wrong = await self._db.add_wrong_code(meeting.id, participant.id)
+            wrong = await self._db.add_wrong_code(
+                meeting.id, participant.id, now, update_id=update_id
+            )
             if wrong >= limit:
                 return Checkin(CheckinResult.BLOCKED, meeting, window)
             return Checkin(CheckinResult.WRONG, meeting, window, limit - wrong)
@@ -507,12 +528,14 @@ class Attendance:
         rows = await self._db.marking_table(cm.meeting.id, group.id)
         return MarkingView(cm, group, self.window(cm.meeting), rows)
 
-    async def toggle(
-        self, actor: Actor, meeting_id: int, participant_id: int, now: datetime
+    async def mark(
+        self, actor: Actor, meeting_id: int, participant_id: int, status: str, now: datetime
     ) -> Toggle:
-        """Her next mark for one member: present → excused → absent → present."""
+        """Her mark ``status`` for one member. The button carries the status it sets (the
+        one after the mark shown on it, see :func:`next_status`), so a press delivered twice
+        sets the same mark twice: idempotent by design."""
         found = await self.owned(actor, meeting_id)
-        if found is None or actor.facilitator is None:
+        if found is None or actor.facilitator is None or status not in STATUSES:
             return Toggle(ToggleResult.NOT_YOURS)
         cm, group = found
         window = self.window(cm.meeting)
@@ -524,10 +547,13 @@ class Attendance:
         current = await self._db.attendance_mark(cm.meeting.id, participant.id)
         if current is None and not participant.active:
             return Toggle(ToggleResult.NOT_YOURS)
-        status = next_status(current.status if current else None)
-        await self._db.set_mark(cm.meeting.id, participant.id, status, actor.facilitator.id, now)
-        if cm.meeting.status == "held":  # a correction after the close
-            await self._review(participant, now, corrected=True)
+        if current is None or current.status != status or current.source != FACILITATOR:
+            await self._db.set_mark(
+                cm.meeting.id, participant.id, status, actor.facilitator.id, now
+            )
+            crash_point("attendance-marked")
+            if cm.meeting.status == "held":  # a correction after the close
+                await self._review(participant, now, corrected=True)
         return Toggle(ToggleResult.CHANGED, status, participant, window, group)
 
     async def markable(self, actor: Actor, now: datetime) -> list[tuple[CheckinMeeting, Group]]:
@@ -601,33 +627,111 @@ class Attendance:
             p = row.participant
             if row.answer == "no" or p.telegram_id is None or not p.reachable:
                 continue
-            messages.append(
-                NewMessage(
-                    key=f"checkin_open:{meeting.id}:v{meeting.version}:{p.id}",
-                    chat_id=p.telegram_id,
-                    participant_id=p.id,
-                    kind="checkin_open",
-                    text=self._catalog.t(
-                        "attendance.open_for_member",
-                        name=p.name,
-                        sapaan=self._catalog.address(p.address),
-                        group=group.name,
-                        when=self.when(meeting, group),
-                        place=meeting.place,
-                    ),
-                    buttons=[
-                        [
-                            (
-                                self._catalog.t("attendance.button_checkin"),
-                                f"{CHECKIN_BUTTON}:{meeting.id}",
-                            )
-                        ]
-                    ],
-                    not_before=now,
-                )
-            )
+            messages.append(self._checkin_invitation(meeting, group, p, p.telegram_id, now))
         queued = await self._enqueue(messages, now)
         await self._db.mark_window_opened(meeting.id, now)
+        return queued
+
+    def _checkin_invitation(
+        self, meeting: Meeting, group: Group, p: Participant, chat: int, now: datetime
+    ) -> NewMessage:
+        """A member's "the check-in is open" message with its "Absen hadir" button."""
+        return NewMessage(
+            key=f"checkin_open:{meeting.id}:v{meeting.version}:{p.id}",
+            chat_id=chat,
+            participant_id=p.id,
+            kind="checkin_open",
+            text=self._catalog.t(
+                "attendance.open_for_member",
+                name=p.name,
+                sapaan=self._catalog.address(p.address),
+                group=group.name,
+                when=self.when(meeting, group),
+                place=meeting.place,
+            ),
+            buttons=[
+                [(self._catalog.t("attendance.button_checkin"), f"{CHECKIN_BUTTON}:{meeting.id}")]
+            ],
+            not_before=now,
+        )
+
+    def _module_summary(
+        self,
+        meeting: Meeting,
+        group: Group,
+        p: Participant,
+        chat: int,
+        status: str,
+        now: datetime,
+        *,
+        first: str = "",
+        not_before: datetime | None = None,
+    ) -> NewMessage:
+        """A member's message after the meeting: thanks / we missed you, and the module."""
+        return NewMessage(
+            key=f"att_after:{meeting.id}:{p.id}",
+            chat_id=chat,
+            participant_id=p.id,
+            kind="attendance_after",
+            text=first
+            + self._catalog.t(
+                f"attendance.after_{status}",
+                name=p.name,
+                sapaan=self._catalog.address(p.address),
+                when=self.when(meeting, group),
+                summary=Html(self._summary(meeting.session_id)),
+            ),
+            buttons=None,
+            not_before=not_before or now,
+        )
+
+    async def became_reachable(self, participant: Participant, now: datetime) -> int:
+        """A :class:`~bot.reachability.Reachability` listener: an update came from her, so
+        the bot can reach her again. Her "cannot be reached" follow-up is closed (with a
+        note to her facilitator), and what she missed meanwhile and is still relevant is
+        offered again: the invitation of a check-in window open now, and the module summary
+        of her group's latest meeting if it closed at most :data:`LATE_SUMMARY_LIMIT` ago.
+        Reminders are not: their moment has passed, the next one reaches her as usual.
+        Offering what she already got is a no-op (``Database.enqueue_again``)."""
+        queued = 0
+        alert = await self._db.open_alert(participant.id, UNREACHABLE)
+        if alert is not None:
+            queued += await self._close(alert, "reachable", now)
+        chat = participant.telegram_id
+        if chat is None or not participant.active:
+            return queued
+        group = await self._group(participant.group_id)
+        rules = self._rules
+        messages: list[NewMessage] = []
+        for cm in await self._db.group_meetings_between(
+            group.id, now - rules.meeting_length - rules.close_after, now + rules.open_before
+        ):
+            opened = cm.checkin_code is not None
+            if opened and window_state(self.window(cm.meeting), now) is WindowState.OPEN:
+                messages.append(
+                    self._checkin_invitation(cm.meeting, group, participant, chat, now)
+                )
+        past = await self._db.past_marks(participant.id, limit=1)
+        if past:
+            mark = past[-1]
+            late = now - self.window(mark.meeting).closes
+            if late <= LATE_SUMMARY_LIMIT:
+                first = ""
+                if late > LATE_AFTER:
+                    when = self.when(mark.meeting, group)
+                    first = self._catalog.t("attendance.late_note", when=when) + "\n\n"
+                messages.append(
+                    self._module_summary(
+                        mark.meeting, group, participant, chat, mark.status, now, first=first
+                    )
+                )
+        if messages:
+            count = await self._db.enqueue_again(messages, now)
+            if count and self._on_enqueued is not None:
+                result = self._on_enqueued()
+                if result is not None:
+                    await result
+            queued += count
         return queued
 
     async def _finalize(self, cm: CheckinMeeting, group: Group, now: datetime) -> int:
@@ -637,12 +741,22 @@ class Attendance:
         await self._db.finalize_marks(meeting.id, now)
         marks = await self._db.meeting_marks(meeting.id)
         queued = 0
-        if now - self.window(meeting).closes <= STALE_FINALIZE:
-            queued += await self._enqueue(
-                await self._after_meeting_messages(meeting, group, marks, now), now
+        late = now - self.window(meeting).closes
+        if late <= LATE_SUMMARY_LIMIT:
+            messages = await self._after_meeting_messages(
+                meeting, group, marks, now, late=late > LATE_AFTER
             )
+            queued += await self._enqueue(messages, now)
+            if late > LATE_AFTER:
+                log.info(
+                    "attendance: meeting %d finalized late; summaries marked late", meeting.id
+                )
         else:
-            log.info("attendance: meeting %d finalized late, without messages", meeting.id)
+            log.info(
+                "attendance: meeting %d finalized more than %d days late, without messages",
+                meeting.id,
+                LATE_SUMMARY_LIMIT.days,
+            )
         for participant, _ in marks:
             queued += await self._review(participant, now, trigger=meeting.id)
         await self._db.set_finalized(meeting.id, now)
@@ -654,9 +768,20 @@ class Attendance:
         group: Group,
         marks: Sequence[tuple[Participant, AttendanceMark]],
         now: datetime,
+        *,
+        late: bool = False,
     ) -> list[NewMessage]:
+        """The facilitator's summary, each member's module summary, the leader's counts.
+        ``late``: each says first that it is late, and none goes out in the quiet hours."""
         t = self._catalog.t
         when = self.when(meeting, group)
+        first, not_before = "", now
+        if late:
+            quiet = self._settings.schedule
+            first = t("attendance.late_note", when=when) + "\n\n"
+            not_before = shift_out_of_quiet(
+                now, group.timezone, quiet.quiet_start, quiet.quiet_end
+            )
         by_status: dict[str, list[tuple[Participant, str | None]]] = {s: [] for s in STATUSES}
         for participant, mark in marks:
             by_status[mark.status].append((participant, mark.reason))
@@ -676,7 +801,8 @@ class Attendance:
                     chat_id=chat,
                     participant_id=None,
                     kind="attendance_summary",
-                    text=t(
+                    text=first
+                    + t(
                         "attendance.summary_facilitator",
                         group=group.name,
                         when=when,
@@ -689,29 +815,23 @@ class Attendance:
                         absent=", ".join(p.name for p, _ in absent) or nobody,
                     ),
                     buttons=[[(t("attendance.button_correct"), f"{MARK_BUTTON}:{meeting.id}:0")]],
-                    not_before=now,
+                    not_before=not_before,
                 )
             )
-        summary = self._summary(meeting.session_id)
         for status in STATUSES:
             for p, _ in by_status[status]:
                 if p.telegram_id is None or not p.active or not p.reachable:
                     continue
                 messages.append(
-                    NewMessage(
-                        key=f"att_after:{meeting.id}:{p.id}",
-                        chat_id=p.telegram_id,
-                        participant_id=p.id,
-                        kind="attendance_after",
-                        text=t(
-                            f"attendance.after_{status}",
-                            name=p.name,
-                            sapaan=self._catalog.address(p.address),
-                            when=when,
-                            summary=Html(summary),
-                        ),
-                        buttons=None,
-                        not_before=now,
+                    self._module_summary(
+                        meeting,
+                        group,
+                        p,
+                        p.telegram_id,
+                        status,
+                        now,
+                        first=first,
+                        not_before=not_before,
                     )
                 )
         leader = await self._db.participant(group.leader_id) if group.leader_id else None
@@ -722,7 +842,8 @@ class Attendance:
                     chat_id=leader.telegram_id,
                     participant_id=leader.id,
                     kind="attendance_leader",
-                    text=t(
+                    text=first
+                    + t(
                         "attendance.leader_counts",
                         name=leader.name,
                         sapaan=self._catalog.address(leader.address),
@@ -734,7 +855,7 @@ class Attendance:
                         absent=len(absent),
                     ),
                     buttons=None,
-                    not_before=now,
+                    not_before=not_before,
                 )
             )
         return messages
@@ -1000,19 +1121,32 @@ class Attendance:
         return views
 
     async def follow_up(
-        self, actor: Actor, alert_id: int, short: str, now: datetime
+        self,
+        actor: Actor,
+        alert_id: int,
+        short: str,
+        now: datetime,
+        *,
+        update_id: int | None = None,
     ) -> FollowUp | None:
         """Record a follow-up action on an open alert of hers; "visit done" closes it.
-        None when the alert is not hers, closed already, or the action unknown."""
+        None when the alert is not hers, closed already, or the action unknown. Recorded
+        with ``update_id``: the same press delivered again records nothing more."""
         action = ACTIONS.get(short)
         view = await self.owned_alert(actor, alert_id)
         if action is None or view is None or actor.facilitator is None:
             return None
-        if not view.alert.open:
+        action_id = await self._db.add_alert_action(
+            alert_id,
+            action,
+            actor.facilitator.id,
+            now,
+            close_reason="visit_done" if action == "visit_done" else None,
+            update_id=update_id,
+        )
+        if action_id is None:
             return None
-        action_id = await self._db.add_alert_action(alert_id, action, actor.facilitator.id, now)
-        if action == "visit_done":
-            await self._db.close_alert(alert_id, "visit_done", now)
+        crash_point("followup-recorded")
         recorded = await self._db.alert_action(action_id)
         assert recorded is not None
         return FollowUp(view, recorded)

@@ -112,6 +112,8 @@ class Meetings:
         place: str | None,
         session_id: str | None,
         now: datetime,
+        *,
+        update_id: int | None = None,
     ) -> list[Meeting] | None:
         """One meeting per group at ``day`` ``at`` in each group's own time zone.
 
@@ -130,7 +132,7 @@ class Meetings:
                 return None
             session = session_id or (await self._proposed_id(group.id))
             items.append(NewMeeting(group.id, starts_at, place or group.place, session))
-        return await self._db.create_meetings(items, now)
+        return await self._db.create_meetings(items, now, update_id=update_id)
 
     async def schedule_monthly(
         self,
@@ -140,13 +142,22 @@ class Meetings:
         place: str | None,
         now: datetime,
         count: int = MONTHLY_COUNT,
+        *,
+        update_id: int | None = None,
     ) -> list[Meeting] | None:
-        """The next ``count`` occurrences for each group, with successive sessions."""
+        """The next ``count`` occurrences for each group, with successive sessions. The
+        same update delivered again (after a crash) adds no second series to a group."""
         groups = await self.owned_groups(actor, group_ids)
         if not groups:
             return None
         created: list[Meeting] = []
         for group in groups:
+            effect = f"series:{group.id}"
+            if await self._db.applied_refs(update_id, effect) is not None:
+                created.extend(
+                    await self._db.create_meetings([], now, update_id=update_id, effect=effect)
+                )
+                continue
             series_id = await self._db.create_series(group.id, pattern.encode(), now)
             done = set(await self._db.planned_sessions(group.id))
             items = []
@@ -156,7 +167,9 @@ class Meetings:
                 items.append(
                     NewMeeting(group.id, start, place or group.place, session.id, series_id)
                 )
-            created.extend(await self._db.create_meetings(items, now))
+            created.extend(
+                await self._db.create_meetings(items, now, update_id=update_id, effect=effect)
+            )
         return created
 
     async def extend_series(self, now: datetime) -> int:
@@ -193,36 +206,57 @@ class Meetings:
         return session.id
 
     async def move(
-        self, actor: Actor, meeting_id: int, starts_at: datetime, now: datetime
+        self,
+        actor: Actor,
+        meeting_id: int,
+        starts_at: datetime,
+        now: datetime,
+        *,
+        update_id: int | None = None,
     ) -> Meeting | None:
+        """The new time and the members' notices commit together; the same update
+        delivered again (``update_id``) moves nothing and tells nobody twice."""
         found = await self.owned_meeting(actor, meeting_id)
-        if found is None or not found[0].scheduled or starts_at <= now:
+        if found is None or starts_at <= now:
             return None
         old, group = found
-        meeting = await self._db.move_meeting(meeting_id, starts_at, now)
-        await self._tell_members(
-            group,
-            f"moved:{meeting.id}:v{meeting.version}",
-            lambda p: self._catalog.t(
-                "meeting.moved_notice",
-                name=p.name,
-                sapaan=self._catalog.address(p.address),
-                old=self.when(old, group),
-                new=self.when(meeting, group),
-                place=meeting.place,
-                topic=self.topic(meeting.session_id),
-            ),
-            now,
+        if await self._db.applied_refs(update_id, f"move:{meeting_id}") is not None:
+            return old
+        if not old.scheduled:
+            return None
+        recipients = await self._db.reminder_recipients(group.id)
+
+        def notices(meeting: Meeting) -> list[NewMessage]:
+            return self._notices(
+                recipients,
+                f"moved:{meeting.id}:v{meeting.version}",
+                lambda p: self._catalog.t(
+                    "meeting.moved_notice",
+                    name=p.name,
+                    sapaan=self._catalog.address(p.address),
+                    old=self.when(old, group),
+                    new=self.when(meeting, group),
+                    place=meeting.place,
+                    topic=self.topic(meeting.session_id),
+                ),
+                now,
+            )
+
+        meeting = await self._db.move_meeting(
+            meeting_id, starts_at, now, notices, update_id=update_id
         )
+        await self._enqueued()
         return meeting
 
     async def cancel(self, actor: Actor, meeting_id: int, now: datetime) -> Meeting | None:
+        """Cancelled and the members told, in one transaction; the same press again finds
+        it cancelled and changes nothing (idempotent by design)."""
         found = await self.owned_meeting(actor, meeting_id)
-        if found is None or not await self._db.cancel_meeting(meeting_id, now):
+        if found is None:
             return None
         meeting, group = found
-        await self._tell_members(
-            group,
+        notices = self._notices(
+            await self._db.reminder_recipients(group.id),
             f"cancelled:{meeting.id}",
             lambda p: self._catalog.t(
                 "meeting.cancelled_notice",
@@ -232,33 +266,30 @@ class Meetings:
             ),
             now,
         )
+        if not await self._db.cancel_meeting(meeting_id, now, notices):
+            return None
+        await self._enqueued()
         return meeting
 
-    async def _tell_members(
-        self,
-        group: Group,
+    @staticmethod
+    def _notices(
+        recipients: Sequence[Participant],
         key_prefix: str,
         render: Callable[[Participant], str],
         now: datetime,
-    ) -> int:
-        recipients = await self._db.reminder_recipients(group.id)
-        count = await self._db.enqueue(
-            (
-                NewMessage(
-                    key=f"{key_prefix}:{p.id}",
-                    chat_id=p.telegram_id or 0,
-                    participant_id=p.id,
-                    kind=key_prefix.split(":", 1)[0],
-                    text=render(p),
-                    buttons=None,
-                    not_before=now,
-                )
-                for p in recipients
-            ),
-            now,
-        )
-        await self._enqueued()
-        return count
+    ) -> list[NewMessage]:
+        return [
+            NewMessage(
+                key=f"{key_prefix}:{p.id}",
+                chat_id=p.telegram_id or 0,
+                participant_id=p.id,
+                kind=key_prefix.split(":", 1)[0],
+                text=render(p),
+                buttons=None,
+                not_before=now,
+            )
+            for p in recipients
+        ]
 
     async def _enqueued(self) -> None:
         if self._on_enqueued is not None:

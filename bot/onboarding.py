@@ -92,14 +92,21 @@ class Onboarding:
         return await self._db.redeem_facilitator_invite(code, telegram_id, now)
 
     async def create_group(
-        self, actor: Actor, name: str, timezone: str, place: str, now: datetime
+        self,
+        actor: Actor,
+        name: str,
+        timezone: str,
+        place: str,
+        now: datetime,
+        *,
+        update_id: int | None = None,
     ) -> Group:
         if actor.facilitator is None:
             raise PermissionError("only a facilitator creates groups")
         if timezone not in TIMEZONES:
             raise ValueError(timezone)
         return await self._db.create_group(
-            actor.facilitator.id, name, timezone, place, new_code(), now
+            actor.facilitator.id, name, timezone, place, new_code(), now, update_id=update_id
         )
 
     async def owned_group(self, actor: Actor, group_id: int) -> Group | None:
@@ -158,7 +165,9 @@ class Onboarding:
             return None
         return found
 
-    async def renew_join_code(self, actor: Actor, group_id: int) -> Group | None:
+    async def renew_join_code(
+        self, actor: Actor, group_id: int, now: datetime, *, update_id: int | None = None
+    ) -> Group | None:
         if await self.owned_group(actor, group_id) is None:
             return None
-        return await self._db.renew_join_code(group_id, new_code())
+        return await self._db.renew_join_code(group_id, new_code(), now, update_id=update_id)

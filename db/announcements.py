@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +12,7 @@ from db.base import DatabaseBase, Tx, placeholders
 from db.connection import from_db, to_db
 from db.models import Participant
 from db.onboarding import participant_from
+from db.outbox import NewMessage, enqueue_again_in, enqueue_in
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,15 @@ class NewAnnouncement:
     text: str
     photo_file_id: str | None
     group_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """An announcement's messages, made once its id is known, and its recipient counts."""
+
+    messages: Callable[[int], Iterable[NewMessage]]
+    recipients: int  # messages to members
+    skipped: int  # active members the bot cannot write to
 
 
 @dataclass(frozen=True)
@@ -100,14 +110,20 @@ class AnnouncementQueries(DatabaseBase):
             return await _count_in(tx, author_telegram_id, author_kind, window)
 
     async def create_announcement(
-        self, item: NewAnnouncement, quota: QuotaWindow | None, now: datetime
+        self,
+        item: NewAnnouncement,
+        quota: QuotaWindow | None,
+        now: datetime,
+        fan_out: FanOut | None = None,
     ) -> tuple[Announcement | None, bool]:
-        """Store the announcement unless the quota is used up; one transaction.
+        """Store the announcement and queue its messages, unless the quota is used up; one
+        transaction, so a crash or a database error leaves either all of it or nothing.
 
-        Returns ``(announcement, created)``: the existing row (``created`` False) when this
-        draft was already confirmed; ``(None, False)`` when the quota is used up. The count
-        and the insert happen under the write lock, so two confirmations cannot both slip
-        under the limit.
+        ``fan_out`` gives the messages once the announcement's id is known (their keys hold
+        it), and the recipient counts stored with it. Returns ``(announcement, created)``:
+        the existing row (``created`` False) when this draft was already confirmed;
+        ``(None, False)`` when the quota is used up. The count and the insert happen under
+        the write lock, so two confirmations cannot both slip under the limit.
         """
         async with self.tx() as tx:
             row = await tx.one("SELECT id FROM announcements WHERE draft = ?", (item.draft,))
@@ -138,16 +154,13 @@ class AnnouncementQueries(DatabaseBase):
                 "INSERT INTO announcement_groups (announcement_id, group_id) VALUES (?, ?)",
                 [(announcement_id, g) for g in item.group_ids],
             )
+            if fan_out is not None:
+                await tx.execute(
+                    "UPDATE announcements SET recipients = ?, skipped = ? WHERE id = ?",
+                    (fan_out.recipients, fan_out.skipped, announcement_id),
+                )
+                await enqueue_in(tx, fan_out.messages(announcement_id), now)
             return await _announcement(tx, announcement_id), True
-
-    async def set_announcement_recipients(
-        self, announcement_id: int, recipients: int, skipped: int
-    ) -> None:
-        async with self.tx() as tx:
-            await tx.execute(
-                "UPDATE announcements SET recipients = ?, skipped = ? WHERE id = ?",
-                (recipients, skipped, announcement_id),
-            )
 
     async def active_members(self, group_ids: Sequence[int]) -> list[Participant]:
         """Active members of the groups, with or without Telegram, by group and id."""
@@ -160,6 +173,41 @@ class AnnouncementQueries(DatabaseBase):
             list(group_ids),
         )
         return [participant_from(r) for r in rows]
+
+    async def offer_announcements_again(
+        self, offers: Sequence[tuple[int, NewMessage]], now: datetime
+    ) -> int:
+        """Queue each ``(announcement id, message)`` for a member who can be reached again
+        (``enqueue_again_in``): a blocked row goes back to the queue; a new row (she was
+        skipped when it was sent) moves her from the announcement's ``skipped`` to its
+        ``recipients``, so its delivery counts still add up. Returns the rows queued."""
+        queued = 0
+        async with self.tx() as tx:
+            for announcement_id, message in offers:
+                existed = await tx.one("SELECT 1 FROM outbox WHERE key = ?", (message.key,))
+                count = await enqueue_again_in(tx, [message], now)
+                if count and existed is None:
+                    await tx.execute(
+                        "UPDATE announcements SET recipients = recipients + 1,"
+                        " skipped = max(skipped - 1, 0) WHERE id = ?",
+                        (announcement_id,),
+                    )
+                queued += count
+        return queued
+
+    async def announcements_to_group_since(
+        self, group_id: int, since: datetime
+    ) -> list[Announcement]:
+        """Announcements that went to the group at or after ``since``, oldest first."""
+        async with self.tx(write=False) as tx:
+            rows = await tx.all(
+                "SELECT a.id FROM announcements a JOIN announcement_groups g"
+                " ON g.announcement_id = a.id WHERE g.group_id = ? AND a.created_at >= ?"
+                " ORDER BY a.id",
+                (group_id, to_db(since)),
+            )
+            found = [await _announcement(tx, int(r["id"])) for r in rows]
+        return [a for a in found if a is not None]
 
     async def announcement(self, announcement_id: int) -> Announcement | None:
         async with self.tx(write=False) as tx:

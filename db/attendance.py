@@ -19,7 +19,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from db.base import DatabaseBase, Tx, placeholders
+from db.base import DatabaseBase, Tx, applied_before, placeholders, record_applied
 from db.connection import from_db, to_db
 from db.meetings import Meeting, meeting_from
 from db.models import Participant
@@ -418,14 +418,26 @@ class AttendanceQueries(DatabaseBase):
         mark = mark_from(row) if row["meeting_id"] is not None else None
         return mark, int(row["wrong_codes"] or 0)
 
-    async def add_wrong_code(self, meeting_id: int, participant_id: int) -> int:
-        """Count one more wrong code; returns the new count."""
+    async def add_wrong_code(
+        self,
+        meeting_id: int,
+        participant_id: int,
+        now: datetime | None = None,
+        *,
+        update_id: int | None = None,
+    ) -> int:
+        """Count one more wrong code; returns the new count. The same update delivered
+        again (after a crash) is not counted twice."""
         async with self.tx() as tx:
-            await tx.execute(
-                "INSERT INTO checkin_attempts (meeting_id, participant_id, wrong) VALUES (?, ?, 1)"
-                " ON CONFLICT (meeting_id, participant_id) DO UPDATE SET wrong = wrong + 1",
-                (meeting_id, participant_id),
-            )
+            if await applied_before(tx, update_id, "wrong_code") is None:
+                await tx.execute(
+                    "INSERT INTO checkin_attempts (meeting_id, participant_id, wrong)"
+                    " VALUES (?, ?, 1) ON CONFLICT (meeting_id, participant_id)"
+                    " DO UPDATE SET wrong = wrong + 1",
+                    (meeting_id, participant_id),
+                )
+                if now is not None:
+                    await record_applied(tx, update_id, "wrong_code", [], now)
             row = await tx.one(
                 "SELECT wrong FROM checkin_attempts WHERE meeting_id = ? AND participant_id = ?",
                 (meeting_id, participant_id),
@@ -637,14 +649,39 @@ class AttendanceQueries(DatabaseBase):
         return [(alert_from(r), "left" if r["p_status"] == "left" else "reachable") for r in rows]
 
     async def add_alert_action(
-        self, alert_id: int, action: str, facilitator_id: int, now: datetime
-    ) -> int:
+        self,
+        alert_id: int,
+        action: str,
+        facilitator_id: int,
+        now: datetime,
+        *,
+        close_reason: str | None = None,
+        update_id: int | None = None,
+    ) -> int | None:
+        """Record a follow-up action on an open alert (and close it with ``close_reason``),
+        in one transaction with the update that asked for it: the same update delivered
+        again returns the action it recorded then, and records nothing. None when the
+        alert is not open (and this update did not close it)."""
         async with self.tx() as tx:
-            return await tx.insert(
+            before = await applied_before(tx, update_id, "alert_action")
+            if before is not None:
+                return before[0]
+            row = await tx.one("SELECT status FROM alerts WHERE id = ?", (alert_id,))
+            if row is None or row["status"] != "open":
+                return None
+            action_id = await tx.insert(
                 "INSERT INTO alert_actions (alert_id, action, by_facilitator_id, at)"
                 " VALUES (?, ?, ?, ?)",
                 (alert_id, action, facilitator_id, to_db(now)),
             )
+            if close_reason is not None:
+                await tx.execute(
+                    "UPDATE alerts SET status = 'closed', closed_at = ?, closed_reason = ?"
+                    " WHERE id = ? AND status = 'open'",
+                    (to_db(now), close_reason, alert_id),
+                )
+            await record_applied(tx, update_id, "alert_action", [action_id], now)
+            return action_id
 
     async def alert_action(self, action_id: int) -> AlertAction | None:
         async with self.tx(write=False) as tx:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
+
+from db.connection import to_db
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -113,8 +116,46 @@ class DatabaseBase:
             await self._conn.execute_fetchall(sql, params)
             return self._conn.total_changes - before
 
+    async def applied_refs(self, update_id: int | None, effect: str) -> list[int] | None:
+        """What ``update_id`` made when it applied ``effect`` before (see
+        :func:`applied_before`), or None."""
+        async with self.tx(write=False) as tx:
+            return await applied_before(tx, update_id, effect)
+
     async def integrity_ok(self) -> bool:
         async with self.tx(write=False) as tx:
             row = await tx.one("PRAGMA integrity_check")
             fk = await tx.all("PRAGMA foreign_key_check")
         return row is not None and row[0] == "ok" and not fk
+
+
+APPLIED_KEEP = timedelta(days=2)
+"""How long an applied update is remembered: Telegram re-delivers an unconfirmed update
+for at most 24 hours."""
+
+
+async def applied_before(tx: Tx, update_id: int | None, effect: str) -> list[int] | None:
+    """The rows (``ref``) that the update ``update_id`` made when it applied ``effect``
+    before (it is delivered again after a crash), or None if it did not. ``update_id``
+    None (no update: the CLI, a test) is never a replay."""
+    if update_id is None:
+        return None
+    rows = await tx.all(
+        "SELECT ref FROM applied_updates WHERE update_id = ? AND effect = ? ORDER BY ref",
+        (update_id, effect),
+    )
+    return [int(r["ref"]) for r in rows] if rows else None
+
+
+async def record_applied(
+    tx: Tx, update_id: int | None, effect: str, refs: Sequence[int], now: datetime
+) -> None:
+    """Record, in the transaction of the effect, that ``update_id`` applied ``effect``
+    and made the rows ``refs`` (none: recorded as 0)."""
+    if update_id is None:
+        return
+    await tx.executemany(
+        "INSERT OR IGNORE INTO applied_updates (update_id, effect, ref, at) VALUES (?, ?, ?, ?)",
+        [(update_id, effect, ref, to_db(now)) for ref in (refs or [0])],
+    )
+    await tx.execute("DELETE FROM applied_updates WHERE at < ?", (to_db(now - APPLIED_KEEP),))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
-from db.base import DatabaseBase, Tx, placeholders
+from db.base import DatabaseBase, Tx, applied_before, placeholders, record_applied
 from db.connection import from_db, to_db
 from db.models import Group, Participant
 from db.onboarding import GROUP_COLUMNS, joined_group_from, participant_from
+from db.outbox import NewMessage, enqueue_in
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,25 @@ class MeetingQueries(DatabaseBase):
             (r["s_id"], joined_group_from(r), r["s_pattern"], from_db(r["latest"])) for r in rows
         ]
 
-    async def create_meetings(self, items: Sequence[NewMeeting], now: datetime) -> list[Meeting]:
-        """Insert all, in one transaction."""
+    async def create_meetings(
+        self,
+        items: Sequence[NewMeeting],
+        now: datetime,
+        *,
+        update_id: int | None = None,
+        effect: str = "meetings",
+    ) -> list[Meeting]:
+        """Insert all, in one transaction; the same update delivered again returns the
+        meetings it made (``effect`` names the step when one update makes several)."""
         created: list[Meeting] = []
         async with self.tx() as tx:
+            before = await applied_before(tx, update_id, effect)
+            for meeting_id in before or []:
+                found = await _meeting(tx, meeting_id)
+                if found is not None:
+                    created.append(found)
+            if before is not None:
+                return created
             for item in items:
                 meeting_id = await tx.insert(
                     "INSERT INTO meetings (group_id, series_id, starts_at, place, session_id,"
@@ -123,6 +139,7 @@ class MeetingQueries(DatabaseBase):
                 meeting = await _meeting(tx, meeting_id)
                 assert meeting is not None
                 created.append(meeting)
+            await record_applied(tx, update_id, effect, [m.id for m in created], now)
         return created
 
     async def meeting(self, meeting_id: int) -> Meeting | None:
@@ -152,16 +169,32 @@ class MeetingQueries(DatabaseBase):
         )
         return {r[0] for r in rows}
 
-    async def move_meeting(self, meeting_id: int, starts_at: datetime, now: datetime) -> Meeting:
+    async def move_meeting(
+        self,
+        meeting_id: int,
+        starts_at: datetime,
+        now: datetime,
+        notices: Callable[[Meeting], Iterable[NewMessage]] | None = None,
+        *,
+        update_id: int | None = None,
+    ) -> Meeting:
         """New time; the version bump restarts its reminders, and its check-in window
-        opens again (with a new code) at the new time."""
+        opens again (with a new code) at the new time. ``notices`` (the members' messages,
+        made from the moved meeting) are queued in the same transaction; the same update
+        delivered again moves nothing and queues nothing more."""
         async with self.tx() as tx:
-            await tx.execute(
-                "UPDATE meetings SET starts_at = ?, version = version + 1, updated_at = ?,"
-                " next_reminder_at = ?, checkin_code = NULL, window_opened_at = NULL"
-                " WHERE id = ? AND status = 'scheduled'",
-                (to_db(starts_at), to_db(now), to_db(now), meeting_id),
-            )
+            if await applied_before(tx, update_id, f"move:{meeting_id}") is None:
+                await tx.execute(
+                    "UPDATE meetings SET starts_at = ?, version = version + 1, updated_at = ?,"
+                    " next_reminder_at = ?, checkin_code = NULL, window_opened_at = NULL"
+                    " WHERE id = ? AND status = 'scheduled'",
+                    (to_db(starts_at), to_db(now), to_db(now), meeting_id),
+                )
+                moved = await _meeting(tx, meeting_id)
+                assert moved is not None
+                if notices is not None:
+                    await enqueue_in(tx, notices(moved), now)
+                await record_applied(tx, update_id, f"move:{meeting_id}", [], now)
             meeting = await _meeting(tx, meeting_id)
         assert meeting is not None
         return meeting
@@ -173,13 +206,19 @@ class MeetingQueries(DatabaseBase):
                 (place, to_db(now), meeting_id),
             )
 
-    async def cancel_meeting(self, meeting_id: int, now: datetime) -> bool:
+    async def cancel_meeting(
+        self, meeting_id: int, now: datetime, notices: Iterable[NewMessage] = ()
+    ) -> bool:
+        """Cancel a scheduled meeting and queue ``notices`` in the same transaction. False
+        (nothing queued) when it was not scheduled, e.g. the same press again."""
         async with self.tx() as tx:
             changed = await tx.changes(
                 "UPDATE meetings SET status = 'cancelled', updated_at = ?"
                 " WHERE id = ? AND status = 'scheduled'",
                 (to_db(now), meeting_id),
             )
+            if changed == 1:
+                await enqueue_in(tx, notices, now)
         return changed == 1
 
     async def reminder_candidates(self, now: datetime) -> list[ReminderCandidate]:

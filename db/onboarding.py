@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from db.base import DatabaseBase, Tx
+from db.base import DatabaseBase, Tx, applied_before, record_applied
 from db.connection import from_db, to_db
 from db.models import (
     ChatState,
@@ -204,13 +204,21 @@ class OnboardingQueries(DatabaseBase):
         place: str,
         join_code: str,
         now: datetime,
+        *,
+        update_id: int | None = None,
     ) -> Group:
+        """A new group; the same update delivered again returns the group it made."""
         async with self.tx() as tx:
-            group_id = await tx.insert(
-                "INSERT INTO groups (facilitator_id, name, timezone, place, join_code, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (facilitator_id, name, timezone, place, join_code, to_db(now)),
-            )
+            before = await applied_before(tx, update_id, "group")
+            if before is not None:
+                group_id = before[0]
+            else:
+                group_id = await tx.insert(
+                    "INSERT INTO groups (facilitator_id, name, timezone, place, join_code,"
+                    " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (facilitator_id, name, timezone, place, join_code, to_db(now)),
+                )
+                await record_applied(tx, update_id, "group", [group_id], now)
             group = await _group(tx, group_id)
         assert group is not None
         return group
@@ -235,9 +243,17 @@ class OnboardingQueries(DatabaseBase):
         )
         return [GroupSummary(group_from(r), r["members"], r["leader_name"]) for r in rows]
 
-    async def renew_join_code(self, group_id: int, join_code: str) -> Group | None:
+    async def renew_join_code(
+        self, group_id: int, join_code: str, now: datetime, *, update_id: int | None = None
+    ) -> Group | None:
+        """A new join code (the old link stops working); the same update delivered again
+        keeps the code it made, so the link she was shown stays the valid one."""
         async with self.tx() as tx:
-            await tx.execute("UPDATE groups SET join_code = ? WHERE id = ?", (join_code, group_id))
+            if await applied_before(tx, update_id, f"join_code:{group_id}") is None:
+                await tx.execute(
+                    "UPDATE groups SET join_code = ? WHERE id = ?", (join_code, group_id)
+                )
+                await record_applied(tx, update_id, f"join_code:{group_id}", [], now)
             return await _group(tx, group_id)
 
     async def set_leader(self, group_id: int, participant_id: int) -> bool:
@@ -260,9 +276,16 @@ class OnboardingQueries(DatabaseBase):
         phone: str | None,
         now: datetime,
         address: str = "ibu",
+        *,
+        update_id: int | None = None,
     ) -> Participant | None:
-        """Add an active member; None when that Telegram account is already a member."""
+        """Add an active member; None when that Telegram account is already a member. The
+        same update delivered again returns the member it added."""
         async with self.tx() as tx:
+            before = await applied_before(tx, update_id, "participant")
+            if before is not None:
+                row = await tx.one("SELECT * FROM participants WHERE id = ?", (before[0],))
+                return participant_from(row) if row is not None else None
             if telegram_id is not None:
                 taken = await tx.one(
                     "SELECT 1 FROM participants WHERE telegram_id = ? AND status = 'active'",
@@ -275,6 +298,7 @@ class OnboardingQueries(DatabaseBase):
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (group_id, telegram_id, name, phone, to_db(now), address),
             )
+            await record_applied(tx, update_id, "participant", [pid], now)
             row = await tx.one("SELECT * FROM participants WHERE id = ?", (pid,))
         assert row is not None
         return participant_from(row)

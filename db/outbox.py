@@ -30,7 +30,7 @@ from typing import Any
 
 import aiosqlite
 
-from db.base import DatabaseBase, placeholders
+from db.base import DatabaseBase, Tx, placeholders
 from db.connection import from_db, to_db
 
 STATUSES = ("queued", "sending", "sent", "failed", "blocked")
@@ -168,6 +168,69 @@ LIMIT :limit
 """
 
 
+async def enqueue_in(
+    tx: Tx, rows: Iterable[NewMessage], now: datetime, *, chunk_size: int = ENQUEUE_CHUNK
+) -> int:
+    """Queue ``rows`` inside the caller's transaction ``tx`` (see :meth:`OutboxQueries.enqueue`),
+    so that a change and the messages it causes commit together. Returns the new rows."""
+    created = to_db(now)
+    params: Iterator[tuple[Any, ...]] = (
+        (
+            m.key,
+            m.chat_id,
+            m.participant_id,
+            m.kind,
+            encode_payload(m.text, m.buttons, m.photo),
+            to_db(m.not_before),
+            created,
+        )
+        for m in rows
+    )
+    before = await tx.one("SELECT total_changes()")
+    while chunk := list(islice(params, chunk_size)):
+        await tx.executemany(
+            "INSERT OR IGNORE INTO outbox"
+            " (key, chat_id, participant_id, kind, payload, not_before, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            chunk,
+        )
+    after = await tx.one("SELECT total_changes()")
+    assert before is not None and after is not None
+    return int(after[0]) - int(before[0])
+
+
+async def enqueue_again_in(tx: Tx, rows: Sequence[NewMessage], now: datetime) -> int:
+    """Queue ``rows`` inside ``tx``, and also those whose key is ``blocked`` (she could not
+    be reached then, and can be now): such a row goes back to the queue with the payload
+    given here (a blocked row's text was dropped). A row already sent, failed or waiting is
+    left alone, so offering the same messages again is a no-op. Returns the rows queued."""
+    created = to_db(now)
+    before = await tx.one("SELECT total_changes()")
+    await tx.executemany(
+        "INSERT INTO outbox"
+        " (key, chat_id, participant_id, kind, payload, not_before, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET status = 'queued', chat_id = excluded.chat_id,"
+        " payload = excluded.payload, not_before = excluded.not_before, attempts = 0,"
+        " last_error = NULL WHERE outbox.status = 'blocked'",
+        [
+            (
+                m.key,
+                m.chat_id,
+                m.participant_id,
+                m.kind,
+                encode_payload(m.text, m.buttons, m.photo),
+                to_db(m.not_before),
+                created,
+            )
+            for m in rows
+        ],
+    )
+    after = await tx.one("SELECT total_changes()")
+    assert before is not None and after is not None
+    return int(after[0]) - int(before[0])
+
+
 class OutboxQueries(DatabaseBase):
     # -- enqueueing ---------------------------------------------------------------
 
@@ -180,31 +243,8 @@ class OutboxQueries(DatabaseBase):
         what makes a repeated tick or a retried announcement harmless. Returns how many rows
         were new. All or nothing: a failure half-way leaves the outbox as it was.
         """
-        created = to_db(now)
-        params: Iterator[tuple[Any, ...]] = (
-            (
-                m.key,
-                m.chat_id,
-                m.participant_id,
-                m.kind,
-                encode_payload(m.text, m.buttons, m.photo),
-                to_db(m.not_before),
-                created,
-            )
-            for m in rows
-        )
         async with self.tx() as tx:
-            before = await tx.one("SELECT total_changes()")
-            while chunk := list(islice(params, chunk_size)):
-                await tx.executemany(
-                    "INSERT OR IGNORE INTO outbox"
-                    " (key, chat_id, participant_id, kind, payload, not_before, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    chunk,
-                )
-            after = await tx.one("SELECT total_changes()")
-        assert before is not None and after is not None
-        return int(after[0]) - int(before[0])
+            return await enqueue_in(tx, rows, now, chunk_size=chunk_size)
 
     # -- the sender's side --------------------------------------------------------
 
@@ -347,6 +387,12 @@ class OutboxQueries(DatabaseBase):
                 [to_db(now), *sorted(ids)],
             )
         return [r["id"] for r in fresh]
+
+    async def enqueue_again(self, rows: Sequence[NewMessage], now: datetime) -> int:
+        """Queue ``rows`` like :meth:`enqueue`, and also those whose key is ``blocked``
+        (she could not be reached then, and can be now): see :func:`enqueue_again_in`."""
+        async with self.tx() as tx:
+            return await enqueue_again_in(tx, rows, now)
 
     async def requeue_sending(self) -> int:
         """At start-up: rows left ``sending`` by a crash go back to the queue. Returns how many.

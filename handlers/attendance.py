@@ -5,7 +5,9 @@ Commands: ``/hadir`` and ``/kehadiranku`` (members), ``/kehadiran`` and ``/tinda
 
 * ``kh:<meeting>``: a member's "Absen hadir" (only for her own group's meeting);
 * ``kl:<meeting>:<page>``: the facilitator's marking screen (only her groups' meetings);
-* ``kt:<meeting>:<participant>:<page>``: toggle one member: hadir → izin → tidak hadir;
+* ``kt:<meeting>:<participant>:<p|e|a>:<page>``: set one member's mark (the button carries
+  the mark it sets, the next one of hadir → izin → tidak hadir, so a press delivered twice
+  sets it twice, harmlessly);
 * ``kk``: her open follow-ups; ``kv:<alert>``: one of them;
 * ``kf:<alert>:<c|s|d>``: contacted / home visit scheduled / home visit done;
 * ``kn:<action>``: no note for that action ("Lewati").
@@ -22,6 +24,7 @@ from bot.attendance import (
     CHECKIN_BUTTON,
     FOLLOW_UP_BUTTON,
     MARK_BUTTON,
+    STATUS_CODES,
     UNREACHABLE,
     AlertView,
     Attendance,
@@ -30,6 +33,7 @@ from bot.attendance import (
     ToggleResult,
     WindowState,
     clean_note,
+    next_status,
     window_state,
 )
 from bot.auth import FACILITATORS, MEMBERS
@@ -66,7 +70,9 @@ async def checkin_command(call: Call, args: list[str]) -> None:
     written = _written(call)
     service = _service(call)
     if args:  # "/hadir 1234": the meeting whose window she is in, in one go
-        outcome = await service.submit_code(participant, None, " ".join(args), written, call.now)
+        outcome = await service.submit_code(
+            participant, None, " ".join(args), written, call.now, update_id=call.update_id
+        )
     else:
         outcome = await service.start_checkin(participant, None, written, call.now)
     await _answer(call, outcome)
@@ -92,7 +98,9 @@ async def typed_code(call: Call, state: ChatState) -> None:
 async def _submit(call: Call, meeting_id: int, text: str, written: datetime) -> None:
     participant = call.actor.participant
     assert participant is not None
-    outcome = await _service(call).submit_code(participant, meeting_id, text, written, call.now)
+    outcome = await _service(call).submit_code(
+        participant, meeting_id, text, written, call.now, update_id=call.update_id
+    )
     await _answer(call, outcome)
 
 
@@ -222,7 +230,8 @@ async def mark_screen(call: Call, meeting_id: int, page: int) -> None:
             label = call.t(f"attendance.mark_item_{row.status or 'none'}", name=p.name)
         if p.telegram_id is None:
             label = call.t("attendance.mark_item_offline", label=label)
-        buttons.append([(label, toggle.data(meeting.id, p.id, page))])
+        target = STATUS_CODES[next_status(row.status)]
+        buttons.append([(label, toggle.data(meeting.id, p.id, target, page))])
     nav = []
     if page > 0:
         nav.append((call.t("common.button_prev"), mark_screen.data(meeting.id, page - 1)))
@@ -251,9 +260,10 @@ async def mark_screen(call: Call, meeting_id: int, page: int) -> None:
     await call.show(text, keyboard(*buttons))
 
 
-@router.action("kt", FACILITATORS, int, int, int)
-async def toggle(call: Call, meeting_id: int, participant_id: int, page: int) -> None:
-    outcome = await _service(call).toggle(call.actor, meeting_id, participant_id, call.now)
+@router.action("kt", FACILITATORS, int, int, str, int)
+async def toggle(call: Call, meeting_id: int, participant_id: int, target: str, page: int) -> None:
+    status = next((s for s, code in STATUS_CODES.items() if code == target), "")
+    outcome = await _service(call).mark(call.actor, meeting_id, participant_id, status, call.now)
     if outcome.result is ToggleResult.NOT_YOURS:
         await call.toast(call.t("common.stale_button"), alert=True)
         return
@@ -322,7 +332,7 @@ async def alert_detail(call: Call, alert_id: int) -> None:
 @router.action(FOLLOW_UP_BUTTON, FACILITATORS, int, str)
 async def follow_up(call: Call, alert_id: int, short: str) -> None:
     service = _service(call)
-    done = await service.follow_up(call.actor, alert_id, short, call.now)
+    done = await service.follow_up(call.actor, alert_id, short, call.now, update_id=call.update_id)
     if done is None:
         view = await service.owned_alert(call.actor, alert_id)
         key = (

@@ -82,4 +82,4 @@ async def reachability(update: Update, context: BotContext) -> None:
     if status in {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}:
         await services.reachability.blocked(member.from_user.id, services.clock.now())
     else:
-        await services.reachability.unblocked(member.from_user.id)
+        await services.reachability.unblocked(member.from_user.id, services.clock.now())

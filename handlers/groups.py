@@ -95,7 +95,12 @@ async def group_place(call: Call, state: ChatState) -> None:
         await call.reply(call.t("group.place_invalid"))
         return
     group = await call.services.onboarding.create_group(
-        call.actor, str(state.data["name"]), str(state.data["timezone"]), place, call.now
+        call.actor,
+        str(state.data["name"]),
+        str(state.data["timezone"]),
+        place,
+        call.now,
+        update_id=call.update_id,
     )
     await call.clear_state()
     log.info("group %s created", group.id)
@@ -214,7 +219,9 @@ async def add_offline_name(call: Call, state: ChatState) -> None:
     if group is None:
         await call.reply(call.t("common.stale_button"))
         return
-    await call.services.db.add_participant(group.id, None, name, None, call.now)
+    await call.services.db.add_participant(
+        group.id, None, name, None, call.now, update_id=call.update_id
+    )
     await call.reply(
         call.t("group.offline_added", name=name, group=group.name),
         keyboard([(call.t("group.button_members"), list_members.data(group.id, 0))]),
@@ -321,7 +328,9 @@ async def renew_ask(call: Call, group_id: int) -> None:
 
 @router.action("gry", FACILITATORS, int)
 async def renew_yes(call: Call, group_id: int) -> None:
-    group = await call.services.onboarding.renew_join_code(call.actor, group_id)
+    group = await call.services.onboarding.renew_join_code(
+        call.actor, group_id, call.now, update_id=call.update_id
+    )
     if group is None:
         await call.toast(call.t("common.stale_button"), alert=True)
         return

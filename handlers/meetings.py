@@ -82,7 +82,7 @@ async def _groups_screen(call: Call, selected: list[int]) -> tuple[str, Any]:
                 call.t(
                     "meeting.group_on" if g.id in selected else "meeting.group_off", name=g.name
                 ),
-                toggle_group.data(g.id),
+                toggle_group.data(g.id, 0 if g.id in selected else 1),
             )
         ]
         for g in groups
@@ -96,18 +96,19 @@ async def _groups_screen(call: Call, selected: list[int]) -> tuple[str, Any]:
     return call.t("meeting.choose_groups"), keyboard(*rows)
 
 
-@router.action("mg", FACILITATORS, int)
-async def toggle_group(call: Call, group_id: int) -> None:
+@router.action("mg", FACILITATORS, int, int)
+async def toggle_group(call: Call, group_id: int, on: int) -> None:
+    """Select (``on`` 1) or leave out (0) a group: the button carries what it sets, so a
+    press delivered twice does not undo itself."""
     state = await _state(call, "meet_groups")
     if state is None:
         return
     if await call.services.onboarding.owned_group(call.actor, group_id) is None:
         await call.toast(call.t("common.stale_button"), alert=True)
         return
-    selected = [int(g) for g in state.data.get("groups", [])]
-    selected = (
-        [g for g in selected if g != group_id] if group_id in selected else [*selected, group_id]
-    )
+    selected = [int(g) for g in state.data.get("groups", []) if int(g) != group_id]
+    if on:
+        selected.append(group_id)
     await call.set_state("meet_groups", groups=selected)
     text, markup = await _groups_screen(call, selected)
     await call.show(text, markup)
@@ -454,10 +455,16 @@ async def confirm(call: Call) -> None:
             data.get("place"),
             data.get("session"),
             call.now,
+            update_id=call.update_id,
         )
     else:
         created = await meetings.schedule_monthly(
-            call.actor, groups, _pattern(data), data.get("place"), call.now
+            call.actor,
+            groups,
+            _pattern(data),
+            data.get("place"),
+            call.now,
+            update_id=call.update_id,
         )
     await call.clear_state()
     if not created:
@@ -626,7 +633,9 @@ async def _finish_move(call: Call, data: dict[str, Any]) -> None:
     if start <= call.now:
         await call.reply(call.t("meeting.when_past"))
         return
-    moved = await _meetings(call).move(call.actor, int(data["meeting"]), start, call.now)
+    moved = await _meetings(call).move(
+        call.actor, int(data["meeting"]), start, call.now, update_id=call.update_id
+    )
     await call.clear_state()
     if moved is None:
         await call.reply(call.t("common.stale_button"))

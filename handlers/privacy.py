@@ -1,4 +1,7 @@
-"""/datasaya: a participant sees what the bot stores about her, and can erase it."""
+"""/datasaya: a participant sees what the bot stores about her, and can erase it.
+
+Buttons: ``pe`` (ask), ``pey:<token>`` (yes: erases only with the token of the question
+still pending, at most ``ERASE_CONFIRM_TTL`` old), ``pen`` (keep)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import logging
 from telegram.error import TelegramError
 
 from bot.auth import MEMBERS, REGISTERED, Role
+from bot.privacy import ERASE_STATE, erase_confirmed, new_erase_token
 from handlers.registry import Call, Router, keyboard
 
 log = logging.getLogger(__name__)
@@ -40,10 +44,13 @@ async def my_data(call: Call, args: list[str]) -> None:
 
 @router.action("pe", MEMBERS)
 async def erase_ask(call: Call) -> None:
+    """The question, with a one-time token in its "yes" button (``bot/privacy.py``)."""
+    token = new_erase_token()
+    await call.set_state(ERASE_STATE, token=token)
     await call.show(
         call.t("privacy.erase_confirm"),
         keyboard(
-            [(call.t("privacy.button_erase_yes"), erase_yes.data())],
+            [(call.t("privacy.button_erase_yes"), erase_yes.data(token))],
             [(call.t("privacy.button_keep"), erase_no.data())],
         ),
     )
@@ -51,13 +58,20 @@ async def erase_ask(call: Call) -> None:
 
 @router.action("pen", MEMBERS)
 async def erase_no(call: Call) -> None:
+    state = await call.services.db.chat_state(call.actor.telegram_id)
+    if state is not None and state.kind == ERASE_STATE:
+        await call.clear_state()
     await call.show(call.t("privacy.kept"))
 
 
-@router.action("pey", MEMBERS)
-async def erase_yes(call: Call) -> None:
+@router.action("pey", MEMBERS, str)
+async def erase_yes(call: Call, token: str) -> None:
     participant, group = call.actor.participant, call.actor.group
     assert participant is not None and group is not None
+    state = await call.services.db.chat_state(call.actor.telegram_id)
+    if not erase_confirmed(state, token, call.now):
+        await call.toast(call.t("privacy.erase_expired"), alert=True)
+        return
     if not await call.services.db.erase_participant(participant.id, call.now):
         await call.toast(call.t("common.stale_button"), alert=True)
         return

@@ -85,6 +85,12 @@ class Call:
         return chat.id
 
     @property
+    def update_id(self) -> int:
+        """The Telegram update being handled: a non-idempotent effect is recorded with it,
+        in its own transaction, so the same update delivered again changes nothing more."""
+        return self.update.update_id
+
+    @property
     def message(self) -> Message | None:
         return self.update.effective_message
 
@@ -301,7 +307,11 @@ class Dispatcher:
             return None
         services = context.services
         actor = await resolve_actor(services.db, user.id)
-        return Call(update, context, actor, services.clock.now())
+        now = services.clock.now()
+        if actor.participant is not None and not actor.participant.reachable:
+            # Any update from her proves the bot can reach her again.
+            await services.reachability.reached(actor.telegram_id, now)
+        return Call(update, context, actor, now)
 
     async def _refuse(self, call: Call) -> None:
         key = "auth.not_registered" if not call.actor.registered else "auth.not_allowed"

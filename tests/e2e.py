@@ -136,8 +136,11 @@ async def run_cli(config: Path, *args: str, timeout: float = WAIT) -> CliResult:
     )
 
 
-async def start_bot(config: Path, log_path: Path) -> asyncio.subprocess.Process:
-    """Launch ``python -m bot run``; its stdout and stderr go to ``log_path``."""
+async def start_bot(
+    config: Path, log_path: Path, extra_env: Mapping[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    """Launch ``python -m bot run``; its stdout and stderr go to ``log_path``. ``extra_env``
+    adds variables (e.g. ``P2K2_CRASH_AT``, a pinned crash point: ``bot/crashpoints.py``)."""
     with log_path.open("wb") as log_file:  # the child keeps its own descriptor
         return await asyncio.create_subprocess_exec(
             sys.executable,
@@ -147,7 +150,7 @@ async def start_bot(config: Path, log_path: Path) -> asyncio.subprocess.Process:
             "--config",
             str(config),
             cwd=REPO,
-            env=bot_env(),
+            env={**bot_env(), **(extra_env or {})},
             stdin=asyncio.subprocess.DEVNULL,
             stdout=log_file,
             stderr=asyncio.subprocess.STDOUT,

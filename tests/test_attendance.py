@@ -355,15 +355,15 @@ async def test_other_groups_meeting_is_refused(h: Harness) -> None:
     )
     assert outcome.result is CheckinResult.NOT_YOURS
     # The other facilitator cannot mark Siti, nor open my marking screen.
-    await h.press_data(other_fac, f"kt:{mine.id}:{participant.id}:0")
+    await h.press_data(other_fac, f"kt:{mine.id}:{participant.id}:p:0")
     assert h.answers()[-1] == h.t("common.stale_button")
     await h.press_data(other_fac, f"kl:{mine.id}:0")
     assert h.answers()[-1] == h.t("common.stale_button")
     budi_id = (await h.participant(budi)).id
-    await h.press_data(fac, f"kt:{mine.id}:{budi_id}:0")  # not a member of my group
+    await h.press_data(fac, f"kt:{mine.id}:{budi_id}:p:0")  # not a member of my group
     assert h.answers()[-1] == h.t("common.stale_button")
     # A member cannot mark anyone; bad payloads change nothing.
-    await h.press_data(siti, f"kt:{mine.id}:{participant.id}:0")
+    await h.press_data(siti, f"kt:{mine.id}:{participant.id}:p:0")
     assert h.answers()[-1] == h.t("auth.not_allowed")
     for data in ("kh:abc", "kh:", f"kh:{mine.id}:1", "kt:1:2", "kf:1:x"):
         await h.press_data(siti, data)
@@ -377,7 +377,7 @@ async def test_marking_before_the_window_is_refused(h: Harness) -> None:
     meeting = await add_meeting(h, await group_id_of(h, fac))
     h.clock.set(OPENS - timedelta(hours=1))
     participant = await h.participant(siti)
-    await h.press_data(fac, f"kt:{meeting.id}:{participant.id}:0")
+    await h.press_data(fac, f"kt:{meeting.id}:{participant.id}:p:0")
     assert h.answers()[-1] == h.t(
         "attendance.mark_not_yet", opens="Sabtu, 5 Desember 2026 pukul 08.30 WIB"
     )

@@ -195,11 +195,11 @@ class Runs:
         self.logs: list[Path] = []
         self.process: asyncio.subprocess.Process | None = None
 
-    async def start(self) -> asyncio.subprocess.Process:
+    async def start(self, extra_env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
         assert self.process is None or self.process.returncode is not None
         log_path = self.folder / f"bot{len(self.logs) + 1}.log"
         self.logs.append(log_path)
-        self.process = await start_bot(self.config, log_path)
+        self.process = await start_bot(self.config, log_path, extra_env)
         return self.process
 
     async def kill(self) -> int:

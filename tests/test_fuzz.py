@@ -520,7 +520,10 @@ REPLAYS: dict[str, list[Step]] = {
         Step("fac_b", PressAction("go", (IdRef("A", 0),), 0), timedelta(0), False),
         Step("fac_b", PressAction("gxy", (IdRef("A", 0), IdRef("A", 0)), 0), timedelta(0), False),
         Step(
-            "fac_b", PressAction("kt", (IdRef("A", 0), IdRef("A", 0), "0"), 0), timedelta(0), False
+            "fac_b",
+            PressAction("kt", (IdRef("A", 0), IdRef("A", 0), "p", "0"), 0),
+            timedelta(0),
+            False,
         ),
         Step("fac_a", PressAction("mv", ("9" * 18,), 0), timedelta(0), False),
         Step("fac_a", PressAction("mv", ("9" * 19,), 0), timedelta(0), False),

@@ -84,7 +84,7 @@ async def test_renewed_link_stops_old_one(db: Database, onboarding: Onboarding) 
     fac = await facilitator_actor(db, onboarding, 10)
     group = await onboarding.create_group(fac, "A", "Asia/Jakarta", "Rumah Bu A", NOW)
     old = group.join_code
-    renewed = await onboarding.renew_join_code(fac, group.id)
+    renewed = await onboarding.renew_join_code(fac, group.id, NOW)
     assert renewed is not None and renewed.join_code != old
     assert await onboarding.join_target(old) is None
     late = await onboarding.join(group.id, old, 20, "Siti", None, NOW)
@@ -104,7 +104,7 @@ async def test_facilitator_cannot_touch_another_facilitators_group(
     assert await onboarding.owned_group(other, group.id) is None
     assert await onboarding.appoint_leader(other, group.id, pid) is None
     assert await onboarding.remove_member(other, group.id, pid, NOW) is None
-    assert await onboarding.renew_join_code(other, group.id) is None
+    assert await onboarding.renew_join_code(other, group.id, NOW) is None
     unchanged = await db.group(group.id)
     assert unchanged == group
     assert [m.id for m in await db.members(group.id)] == [pid]

@@ -98,7 +98,7 @@ async def test_erase_buttons_refused_for_strangers(h: Harness) -> None:
     stranger = h.fake.add_user("Budi")
     await h.send(stranger, "/datasaya")
     assert h.last_text(stranger) == h.t("auth.not_registered")
-    await h.press_data(stranger, "pey")
+    await h.press_data(stranger, "pey:abc")
     assert h.answers()[-1] == h.t("auth.not_registered")
 
 
@@ -106,5 +106,5 @@ async def test_facilitator_sees_her_account_only(h: Harness) -> None:
     fac = await register_facilitator(h)
     await h.send(fac, "/datasaya")
     assert "koordinator" in h.last_text(fac)
-    await h.press_data(fac, "pey")
+    await h.press_data(fac, "pey:abc")
     assert h.answers()[-1] == h.t("auth.not_allowed")
