@@ -316,6 +316,17 @@ class Announcements:
             and announcement.author_telegram_id == actor.telegram_id
         )
 
+    async def held_until(
+        self, announcement: Announcement, now: datetime
+    ) -> tuple[datetime, str] | None:
+        """When its messages to members go out, with the zone to say it in, if the quiet
+        hours hold them (the outbox gate decides); None when they go out now."""
+        first = await self._db.first_queued_at(delivery_prefix(announcement.id))
+        if first is None or first <= now or not announcement.group_ids:
+            return None
+        group = await self._db.group(announcement.group_ids[0])
+        return first, group.timezone if group is not None else "Asia/Jakarta"
+
     async def delivery(self, actor: Actor, announcement_id: int) -> Delivery | None:
         announcement = await self._db.announcement(announcement_id)
         if announcement is None or not await self.may_see(actor, announcement):

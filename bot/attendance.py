@@ -623,6 +623,7 @@ class Attendance:
                         ]
                     ],
                     not_before=now,
+                    useful_until=window.closes,
                 )
             )
         queued = await self._enqueue(messages, now)

@@ -18,7 +18,14 @@ from bot.auth import Actor, owns_group
 from bot.config import Settings
 from bot.content import Library, Session
 from bot.i18n import Catalog, Html
-from bot.schedule import MonthlyPattern, decide, local_to_utc, next_due, reminder_slots
+from bot.schedule import (
+    MonthlyPattern,
+    decide,
+    local_to_utc,
+    next_due,
+    reminder_slots,
+    shift_out_of_quiet,
+)
 from db import Database
 from db.meetings import Meeting, NewMeeting
 from db.models import Group, Participant
@@ -212,6 +219,7 @@ class Meetings:
                 topic=self.topic(meeting.session_id),
             ),
             now,
+            useful_until=meeting.starts_at,
         )
         return meeting
 
@@ -227,6 +235,7 @@ class Meetings:
                 "meeting.cancelled_notice", name=p.name, when=self.when(meeting, group)
             ),
             now,
+            useful_until=meeting.starts_at,
         )
         return meeting
 
@@ -236,6 +245,8 @@ class Meetings:
         key_prefix: str,
         render: Callable[[Participant], str],
         now: datetime,
+        *,
+        useful_until: datetime | None = None,
     ) -> int:
         recipients = await self._db.reminder_recipients(group.id)
         count = await self._db.enqueue(
@@ -248,6 +259,7 @@ class Meetings:
                     text=render(p),
                     buttons=None,
                     not_before=now,
+                    useful_until=useful_until,
                 )
                 for p in recipients
             ),
@@ -307,10 +319,25 @@ class Meetings:
             handled = {timedelta(minutes=m) for m in candidate.handled_minutes}
             decision = decide(slots, handled, meeting.starts_at, now, schedule.stale_after)
             outcomes = [(_minutes(s.offset), "skipped") for s in decision.skip]
-            if decision.send is not None:
-                queued += await self._enqueue_reminders(meeting, group, decision.send.offset, now)
-                outcomes.append((_minutes(decision.send.offset), "sent"))
+            send = decision.send
+            # Due late, in quiet hours (after downtime, or scheduled in the evening): the
+            # outbox holds it to the morning; it is not sent when a later reminder or the
+            # meeting itself comes first by then.
+            send_at = shift_out_of_quiet(now, group.timezone, *self._quiet)
+            if send is not None and any(
+                s.due <= send_at
+                for s in slots
+                if s.due > now and s.offset not in handled and s is not send
+            ):
+                outcomes.append((_minutes(send.offset), "skipped"))
+                skipped += 1
+            elif send is not None and send_at < meeting.starts_at:
+                queued += await self._enqueue_reminders(meeting, group, send.offset, now, send_at)
+                outcomes.append((_minutes(send.offset), "sent"))
                 sent += 1
+            elif send is not None:
+                outcomes.append((_minutes(send.offset), "skipped"))
+                skipped += 1
             skipped += len(decision.skip)
             handled |= {timedelta(minutes=m) for m, _ in outcomes}
             upcoming = next_due(slots, handled, now)
@@ -319,9 +346,15 @@ class Meetings:
             await self._enqueued()
         return TickReport(queued, sent, skipped)
 
+    @property
+    def _quiet(self) -> tuple[time, time]:
+        return self._settings.schedule.quiet_start, self._settings.schedule.quiet_end
+
     async def _enqueue_reminders(
-        self, meeting: Meeting, group: Group, offset: timedelta, now: datetime
+        self, meeting: Meeting, group: Group, offset: timedelta, now: datetime, send_at: datetime
     ) -> int:
+        """The reminder for ``offset`` to every member; ``send_at``: when it goes out (now,
+        or the end of the quiet hours), which the "N jam lagi" counts from."""
         recipients = await self._db.reminder_recipients(group.id)
         when = self.when(meeting, group)
         topic = self.topic(meeting.session_id)
@@ -342,7 +375,7 @@ class Meetings:
                     text=self._catalog.t(
                         "reminder.text",
                         name=p.name,
-                        lead=Html(self._lead(meeting.starts_at - now)),
+                        lead=Html(self._lead(meeting.starts_at - send_at)),
                         when=when,
                         place=meeting.place,
                         topic=topic,
@@ -350,6 +383,7 @@ class Meetings:
                     ),
                     buttons=buttons,
                     not_before=now,
+                    useful_until=meeting.starts_at,
                 )
                 for p in recipients
             ),

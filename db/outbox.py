@@ -22,15 +22,15 @@ Every method is one short transaction; none awaits the network while holding the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
-from db.base import DatabaseBase, placeholders
+from db.base import DatabaseBase, Tx, placeholders
 from db.connection import from_db, to_db
 
 STATUSES = ("queued", "sending", "sent", "failed", "blocked")
@@ -64,6 +64,24 @@ class NewMessage:
     buttons: Sequence[Sequence[tuple[str, str]]] | None
     not_before: datetime
     photo: str | None = None
+    useful_until: datetime | None = None
+    """A row not sent by then is dropped, never sent late (e.g. a reminder once the meeting
+    has begun). A row that quiet hours would hold past it is not queued at all."""
+
+
+class QuietWindow(Protocol):
+    @property
+    def not_before(self) -> datetime: ...
+    @property
+    def quiet_from(self) -> datetime | None: ...
+    @property
+    def quiet_until(self) -> datetime | None: ...
+
+
+QuietRule = Callable[[datetime, str], QuietWindow]
+"""``(moment, time zone) -> when a bulk message to a mother may go out``: the one quiet-hours
+rule (``bot.schedule.quiet_hold`` with the configured window), set on the database by the
+application so that every enqueue of a message to a participant passes it."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +172,7 @@ def prefix_upper_bound(prefix: str) -> str:
 # messages on the wire and, in the normal course, gets them in order. Both NOT EXISTS probe
 # the index outbox_chat (0003). The LEFT JOIN tells rows of unreachable participants apart.
 _CLAIM_SQL = """
-SELECT o.id, p.reachable
+SELECT o.id, p.reachable, o.quiet_from, o.quiet_until, o.expires_at
 FROM outbox o LEFT JOIN participants p ON p.id = o.participant_id
 WHERE o.status = 'queued' AND o.not_before <= :now
   AND NOT EXISTS (
@@ -169,7 +187,47 @@ LIMIT :limit
 
 
 class OutboxQueries(DatabaseBase):
+    quiet_rule: QuietRule | None = None
+    """Quiet hours for messages to participants (see :data:`QuietRule`); None: not held."""
+
     # -- enqueueing ---------------------------------------------------------------
+
+    async def _held(self, tx: Tx, chunk: list[NewMessage]) -> list[tuple[NewMessage, Any, Any]]:
+        """The gate every row passes: a message to a participant is held out of the quiet
+        hours of her group's zone and gets its next quiet window; one that would be held
+        past its ``useful_until`` is left out. Other rows pass unchanged."""
+        rule = self.quiet_rule
+        ids = sorted({m.participant_id for m in chunk if m.participant_id is not None})
+        zones: dict[int, str] = {}
+        if rule is not None and ids:
+            rows = await tx.all(
+                "SELECT p.id, g.timezone FROM participants p JOIN groups g ON g.id = p.group_id"
+                f" WHERE p.id IN ({placeholders(len(ids))})",
+                ids,
+            )
+            zones = {r["id"]: r["timezone"] for r in rows}
+        seen: dict[tuple[datetime, str], QuietWindow] = {}
+        kept: list[tuple[NewMessage, Any, Any]] = []
+        for m in chunk:
+            zone = zones.get(m.participant_id) if m.participant_id is not None else None
+            quiet_from = quiet_until = None
+            if rule is not None and zone is not None:
+                hold = seen.get((m.not_before, zone))
+                if hold is None:
+                    hold = seen[(m.not_before, zone)] = rule(m.not_before, zone)
+                if m.useful_until is not None and hold.not_before >= m.useful_until:
+                    continue  # by the end of the quiet hours it is no longer useful
+                if hold.not_before != m.not_before:
+                    m = replace(m, not_before=hold.not_before)
+                quiet_from, quiet_until = hold.quiet_from, hold.quiet_until
+            kept.append(
+                (
+                    m,
+                    to_db(quiet_from) if quiet_from else None,
+                    to_db(quiet_until) if quiet_until else None,
+                )
+            )
+        return kept
 
     async def enqueue(
         self, rows: Iterable[NewMessage], now: datetime, *, chunk_size: int = ENQUEUE_CHUNK
@@ -181,26 +239,30 @@ class OutboxQueries(DatabaseBase):
         were new. All or nothing: a failure half-way leaves the outbox as it was.
         """
         created = to_db(now)
-        params: Iterator[tuple[Any, ...]] = (
-            (
-                m.key,
-                m.chat_id,
-                m.participant_id,
-                m.kind,
-                encode_payload(m.text, m.buttons, m.photo),
-                to_db(m.not_before),
-                created,
-            )
-            for m in rows
-        )
+        messages: Iterator[NewMessage] = iter(rows)
         async with self.tx() as tx:
             before = await tx.one("SELECT total_changes()")
-            while chunk := list(islice(params, chunk_size)):
+            while chunk := list(islice(messages, chunk_size)):
                 await tx.executemany(
                     "INSERT OR IGNORE INTO outbox"
-                    " (key, chat_id, participant_id, kind, payload, not_before, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    chunk,
+                    " (key, chat_id, participant_id, kind, payload, not_before, created_at,"
+                    "  quiet_from, quiet_until, expires_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            m.key,
+                            m.chat_id,
+                            m.participant_id,
+                            m.kind,
+                            encode_payload(m.text, m.buttons, m.photo),
+                            to_db(m.not_before),
+                            created,
+                            quiet_from,
+                            quiet_until,
+                            to_db(m.useful_until) if m.useful_until else None,
+                        )
+                        for m, quiet_from, quiet_until in await self._held(tx, chunk)
+                    ],
                 )
             after = await tx.one("SELECT total_changes()")
         assert before is not None and after is not None
@@ -213,18 +275,58 @@ class OutboxQueries(DatabaseBase):
 
         Only the head of each chat's queue is claimed (see ``_CLAIM_SQL``). A claimed row of
         a participant who is already unreachable is not returned but marked ``blocked`` at
-        once, so nothing is sent to someone who blocked the bot.
+        once, so nothing is sent to someone who blocked the bot. A row past its
+        ``expires_at`` is dropped (``failed``, "stale"); a row whose quiet window has begun
+        waits until its end (and gets the next day's window).
         """
         if limit <= 0:
             return []
         claimed: list[int] = []
+        stamp = to_db(now)
         async with self.tx() as tx:
             while len(claimed) < limit:
                 wanted = limit - len(claimed)
-                candidates = await tx.all(_CLAIM_SQL, {"now": to_db(now), "limit": wanted})
+                candidates = await tx.all(_CLAIM_SQL, {"now": stamp, "limit": wanted})
+                quiet_now = {
+                    r["id"]
+                    for r in candidates
+                    if r["quiet_from"] and r["quiet_from"] <= stamp < r["quiet_until"]
+                }
+                # too late now, or by the end of the quiet hours it would have to wait for
+                stale = [
+                    r["id"]
+                    for r in candidates
+                    if r["expires_at"]
+                    and (
+                        r["expires_at"] <= stamp
+                        or (r["id"] in quiet_now and r["expires_at"] <= r["quiet_until"])
+                    )
+                ]
+                quiet = [r for r in candidates if r["id"] in quiet_now and r["id"] not in stale]
+                held = {*stale, *(r["id"] for r in quiet)}
                 # reachable is NULL for rows without a participant (facilitators, leaders)
-                gone = [r["id"] for r in candidates if r["reachable"] == 0]
-                claim = [r["id"] for r in candidates if r["reachable"] != 0]
+                gone = [r["id"] for r in candidates if r["reachable"] == 0 and r["id"] not in held]
+                claim = [
+                    r["id"] for r in candidates if r["reachable"] != 0 and r["id"] not in held
+                ]
+                if stale:
+                    await tx.execute(
+                        "UPDATE outbox SET status = 'failed', last_error = 'stale', payload = ?"
+                        f" WHERE id IN ({placeholders(len(stale))})",
+                        (SPENT, *stale),
+                    )
+                for r in quiet:
+                    day = timedelta(days=1)
+                    await tx.execute(
+                        "UPDATE outbox SET not_before = ?, quiet_from = ?, quiet_until = ?"
+                        " WHERE id = ?",
+                        (
+                            r["quiet_until"],
+                            to_db(from_db(r["quiet_from"]) + day),
+                            to_db(from_db(r["quiet_until"]) + day),
+                            r["id"],
+                        ),
+                    )
                 if gone:
                     await tx.execute(
                         "UPDATE outbox SET status = 'blocked',"
@@ -239,8 +341,8 @@ class OutboxQueries(DatabaseBase):
                         claim,
                     )
                     claimed.extend(claim)
-                # look again only when unreachable rows took places in a full batch
-                if len(candidates) < wanted or not gone:
+                # look again only when rows not claimed took places in a full batch
+                if len(candidates) < wanted or not (gone or held):
                     break
             if not claimed:
                 return []
@@ -363,6 +465,15 @@ class OutboxQueries(DatabaseBase):
         """When the earliest queued row becomes due (may be in the past), or None."""
         async with self.tx(write=False) as tx:
             row = await tx.one("SELECT MIN(not_before) FROM outbox WHERE status = 'queued'")
+        return from_db(row[0]) if row is not None and row[0] is not None else None
+
+    async def first_queued_at(self, key_prefix: str) -> datetime | None:
+        """When the first still queued row among keys starting with ``key_prefix`` is due
+        (e.g. an announcement held by the quiet hours), or None."""
+        row = await self.read_one(
+            "SELECT MIN(not_before) FROM outbox WHERE key >= ? AND key < ? AND status = 'queued'",
+            (key_prefix, prefix_upper_bound(key_prefix)),
+        )
         return from_db(row[0]) if row is not None and row[0] is not None else None
 
     async def counts(self, key_prefix: str = "") -> dict[str, int]:

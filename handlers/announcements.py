@@ -197,8 +197,12 @@ async def confirm(call: Call) -> None:
         return
     announcement = outcome.announcement
     count = outcome.queued if outcome.fresh else announcement.recipients
+    text = call.t("announce.sent", count=count)
+    held = await service.held_until(announcement, call.now)
+    if held is not None:
+        text += "\n\n" + call.t("announce.held_quiet", when=call.services.catalog.datetime(*held))
     await call.show(
-        call.t("announce.sent", count=count),
+        text,
         keyboard([(call.t("announce.button_result"), result.data(announcement.id))]),
     )
 
