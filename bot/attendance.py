@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -54,7 +54,7 @@ from db.attendance import (
     MarkRow,
     PastMark,
 )
-from db.meetings import Meeting
+from db.meetings import Meeting, RsvpAnswer
 from db.models import Group, Participant
 from db.outbox import NewMessage
 
@@ -78,6 +78,7 @@ MARKABLE_FOR = timedelta(days=62)
 # Callback data prefixes of buttons put in outbox messages (handled in handlers/attendance.py).
 CHECKIN_BUTTON = "kh"  # kh:<meeting>: a member's "Absen hadir"
 MARK_BUTTON = "kl"  # kl:<meeting>:<page>: the facilitator's marking screen
+MARK_OPEN_BUTTON = "kln"  # kln:<meeting>:<page>: the same, as a new message (record stays)
 FOLLOW_UP_BUTTON = "kf"  # kf:<alert>:<c|s|d>: a follow-up action on an alert
 
 
@@ -260,6 +261,8 @@ class MarkingView:
     group: Group
     window: Window
     rows: list[MarkRow]
+    excuses: dict[int, RsvpAnswer] = field(default_factory=dict)
+    """Members who answered "Tidak bisa hadir" before the meeting, by participant id."""
 
 
 class ToggleResult(StrEnum):
@@ -505,7 +508,12 @@ class Attendance:
             return None
         cm, group = found
         rows = await self._db.marking_table(cm.meeting.id, group.id)
-        return MarkingView(cm, group, self.window(cm.meeting), rows)
+        excuses = {
+            pid: answer
+            for pid, answer in (await self._db.rsvp_answers(cm.meeting.id)).items()
+            if answer.answer == "no"
+        }
+        return MarkingView(cm, group, self.window(cm.meeting), rows, excuses)
 
     async def toggle(
         self, actor: Actor, meeting_id: int, participant_id: int, now: datetime
@@ -590,7 +598,7 @@ class Attendance:
                         [
                             (
                                 self._catalog.t("attendance.button_mark"),
-                                f"{MARK_BUTTON}:{meeting.id}:0",
+                                f"{MARK_OPEN_BUTTON}:{meeting.id}:0",
                             )
                         ]
                     ],
@@ -688,7 +696,9 @@ class Attendance:
                         absent_count=len(absent),
                         absent=", ".join(p.name for p, _ in absent) or nobody,
                     ),
-                    buttons=[[(t("attendance.button_correct"), f"{MARK_BUTTON}:{meeting.id}:0")]],
+                    buttons=[
+                        [(t("attendance.button_correct"), f"{MARK_OPEN_BUTTON}:{meeting.id}:0")]
+                    ],
                     not_before=now,
                 )
             )

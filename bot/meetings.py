@@ -38,6 +38,8 @@ RSVP_YES = "ry"
 RSVP_NO = "rn"
 RSVP_REASON = "rr"
 REASONS = ("sakit", "keluarga", "bekerja", "lainnya")
+REASON_NOTE_LIMIT = 100
+"""Characters of the reason a mother may type for "Lainnya"."""
 MONTHLY_COUNT = 6  # meetings generated ahead by a monthly pattern
 SERIES_AHEAD = timedelta(days=150)  # a series always has meetings this far ahead
 SERIES_CHECK_EVERY = timedelta(hours=1)
@@ -207,19 +209,30 @@ class Meetings:
             return None
         old, group = found
         meeting = await self._db.move_meeting(meeting_id, starts_at, now)
+        # The answers for the old time were cleared: the notice asks again.
         await self._tell_members(
             group,
             f"moved:{meeting.id}:v{meeting.version}",
-            lambda p: self._catalog.t(
-                "meeting.moved_notice",
-                name=p.name,
-                old=self.when(old, group),
-                new=self.when(meeting, group),
-                place=meeting.place,
-                topic=self.topic(meeting.session_id),
+            lambda p: (
+                self._catalog.t(
+                    "meeting.moved_notice",
+                    name=p.name,
+                    old=self.when(old, group),
+                    new=self.when(meeting, group),
+                    place=meeting.place,
+                    topic=self.topic(meeting.session_id),
+                )
+                + "\n\n"
+                + self._catalog.t("meeting.moved_ask_again")
             ),
             now,
             useful_until=meeting.starts_at,
+            buttons=[
+                [
+                    (self._catalog.t("reminder.button_yes"), f"{RSVP_YES}:{meeting.id}"),
+                    (self._catalog.t("reminder.button_no"), f"{RSVP_NO}:{meeting.id}"),
+                ]
+            ],
         )
         return meeting
 
@@ -247,6 +260,7 @@ class Meetings:
         now: datetime,
         *,
         useful_until: datetime | None = None,
+        buttons: Sequence[Sequence[tuple[str, str]]] | None = None,
     ) -> int:
         recipients = await self._db.reminder_recipients(group.id)
         count = await self._db.enqueue(
@@ -257,7 +271,7 @@ class Meetings:
                     participant_id=p.id,
                     kind=key_prefix.split(":", 1)[0],
                     text=render(p),
-                    buttons=None,
+                    buttons=buttons,
                     not_before=now,
                     useful_until=useful_until,
                 )
@@ -293,6 +307,19 @@ class Meetings:
             return RsvpOutcome.NOT_YOURS, None
         await self._db.set_rsvp(meeting.id, participant.id, answer, reason, now)
         return RsvpOutcome.RECORDED, meeting
+
+    async def rsvp_note(
+        self, participant: Participant, meeting_id: int, note: str, now: datetime
+    ) -> RsvpOutcome:
+        """Her own words for the excuse "Lainnya" she just gave (see :func:`clean_reason`)."""
+        meeting = await self._db.meeting(meeting_id)
+        if meeting is None or meeting.group_id != participant.group_id or not participant.active:
+            return RsvpOutcome.NOT_YOURS
+        if not meeting.scheduled or meeting.starts_at <= now:
+            return RsvpOutcome.CLOSED
+        if not await self._db.set_rsvp_note(meeting.id, participant.id, note):
+            return RsvpOutcome.NOT_YOURS
+        return RsvpOutcome.RECORDED
 
     # -- the clock tick -------------------------------------------------------
 
@@ -356,39 +383,59 @@ class Meetings:
         """The reminder for ``offset`` to every member; ``send_at``: when it goes out (now,
         or the end of the quiet hours), which the "N jam lagi" counts from."""
         recipients = await self._db.reminder_recipients(group.id)
+        answers = await self._db.rsvp_answers(meeting.id)
         when = self.when(meeting, group)
         topic = self.topic(meeting.session_id)
-        buttons = [
+        t = self._catalog.t
+        ask = [
             [
-                (self._catalog.t("reminder.button_yes"), f"{RSVP_YES}:{meeting.id}"),
-                (self._catalog.t("reminder.button_no"), f"{RSVP_NO}:{meeting.id}"),
+                (t("reminder.button_yes"), f"{RSVP_YES}:{meeting.id}"),
+                (t("reminder.button_no"), f"{RSVP_NO}:{meeting.id}"),
             ]
         ]
         minutes = _minutes(offset)
-        return await self._db.enqueue(
-            (
-                NewMessage(
-                    key=f"reminder:{meeting.id}:v{meeting.version}:{p.id}:{minutes}",
-                    chat_id=p.telegram_id or 0,
-                    participant_id=p.id,
-                    kind="reminder",
-                    text=self._catalog.t(
-                        "reminder.text",
-                        name=p.name,
-                        lead=Html(self._lead(meeting.starts_at - send_at)),
-                        when=when,
-                        place=meeting.place,
-                        topic=topic,
-                        group=group.name,
-                    ),
-                    buttons=buttons,
-                    not_before=now,
-                    useful_until=meeting.starts_at,
-                )
-                for p in recipients
-            ),
-            now,
-        )
+        lead = Html(self._lead(meeting.starts_at - send_at))
+        base = f"reminder:{meeting.id}:v{meeting.version}"
+
+        def message(p: Participant) -> NewMessage:
+            answer = answers.get(p.id)
+            values = {
+                "name": p.name,
+                "lead": lead,
+                "when": when,
+                "place": meeting.place,
+                "topic": topic,
+                "group": group.name,
+            }
+            key, text, buttons = f"{base}:{p.id}:{minutes}", t("reminder.text", **values), ask
+            if answer is not None and answer.answer == "no":
+                # She answered: no question again. Her excuse is acknowledged, and she is
+                # offered once (one key per meeting time) to say she can come after all.
+                key = f"{base}:{p.id}:excused"
+                reason = self.reason_text(answer.reason, answer.note)
+                text = t("reminder.text_excused", reason=reason, **values)
+                buttons = [[(t("reminder.button_can_come"), f"{RSVP_YES}:{meeting.id}")]]
+            elif answer is not None:
+                text = t("reminder.text_coming", **values)
+                buttons = [[(t("reminder.button_cannot_come"), f"{RSVP_NO}:{meeting.id}")]]
+            return NewMessage(
+                key=key,
+                chat_id=p.telegram_id or 0,
+                participant_id=p.id,
+                kind="reminder",
+                text=text,
+                buttons=buttons,
+                not_before=now,
+                useful_until=meeting.starts_at,
+            )
+
+        return await self._db.enqueue((message(p) for p in recipients), now)
+
+    def reason_text(self, reason: str | None, note: str | None) -> str:
+        """How an excuse reads: "Sakit", or her own words for "Lainnya"."""
+        if reason == "lainnya" and note:
+            return note
+        return self._catalog.t(f"reason.{reason or 'lainnya'}")
 
     def _lead(self, remaining: timedelta) -> str:
         """How long until the meeting, e.g. "3 hari lagi": the time actually left."""
@@ -398,6 +445,15 @@ class Meetings:
         if hours >= 1:
             return self._catalog.t("reminder.lead_hours", hours=hours)
         return self._catalog.t("reminder.lead_soon")
+
+
+def clean_reason(text: str) -> str | None:
+    """A short reason in her words: trimmed, spaces folded, 1..REASON_NOTE_LIMIT characters,
+    not a command; None otherwise."""
+    cleaned = " ".join(text.split())
+    if not cleaned or len(cleaned) > REASON_NOTE_LIMIT or cleaned.startswith("/"):
+        return None
+    return cleaned
 
 
 def _minutes(offset: timedelta) -> int:

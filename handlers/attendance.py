@@ -5,6 +5,7 @@ Commands: ``/hadir`` and ``/kehadiranku`` (members), ``/kehadiran`` and ``/tinda
 
 * ``kh:<meeting>``: a member's "Absen hadir" (only for her own group's meeting);
 * ``kl:<meeting>:<page>``: the facilitator's marking screen (only her groups' meetings);
+* ``kln:<meeting>:<page>``: the same, opened as a new message below a record message;
 * ``kt:<meeting>:<participant>:<page>``: toggle one member: hadir → izin → tidak hadir;
 * ``kk``: her open follow-ups; ``kv:<alert>``: one of them;
 * ``kf:<alert>:<c|s|d>``: contacted / home visit scheduled / home visit done;
@@ -22,6 +23,7 @@ from bot.attendance import (
     CHECKIN_BUTTON,
     FOLLOW_UP_BUTTON,
     MARK_BUTTON,
+    MARK_OPEN_BUTTON,
     UNREACHABLE,
     AlertView,
     Attendance,
@@ -199,6 +201,12 @@ async def markable_meetings(call: Call, args: list[str]) -> None:
 
 @router.action(MARK_BUTTON, FACILITATORS, int, int)
 async def mark_screen(call: Call, meeting_id: int, page: int) -> None:
+    await _mark_screen(call, meeting_id, page)
+
+
+async def _mark_screen(
+    call: Call, meeting_id: int, page: int, *, new_message: bool = False
+) -> None:
     service = _service(call)
     view = await service.marking(call.actor, meeting_id)
     if view is None:
@@ -216,8 +224,12 @@ async def mark_screen(call: Call, meeting_id: int, page: int) -> None:
     buttons = []
     for row in rows_all[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
         p = row.participant
+        excuse = view.excuses.get(p.id)
         if row.status == PRESENT and row.source == SELF:
             label = call.t("attendance.mark_item_self", name=p.name)
+        elif row.status is None and excuse is not None:  # "Tidak bisa hadir" in advance
+            reason = call.services.meetings.reason_text(excuse.reason, excuse.note)
+            label = call.t("attendance.mark_item_rsvp_excused", name=p.name, reason=reason)
         else:
             label = call.t(f"attendance.mark_item_{row.status or 'none'}", name=p.name)
         if p.telegram_id is None:
@@ -248,7 +260,18 @@ async def mark_screen(call: Call, meeting_id: int, page: int) -> None:
         text += "\n\n" + call.t("attendance.mark_code", code=view.meeting.checkin_code)
     elif state is WindowState.CLOSED:
         text += "\n\n" + call.t("attendance.mark_final")
-    await call.show(text, keyboard(*buttons))
+    if new_message:
+        await call.toast()
+        await call.reply(text, keyboard(*buttons))
+    else:
+        await call.show(text, keyboard(*buttons))
+
+
+@router.action(MARK_OPEN_BUTTON, FACILITATORS, int, int)
+async def open_mark_screen(call: Call, meeting_id: int, page: int) -> None:
+    """The marking screen from a record message (the check-in code, the meeting summary):
+    it opens as a new message below it, and the record stays as it was."""
+    await _mark_screen(call, meeting_id, page, new_message=True)
 
 
 @router.action("kt", FACILITATORS, int, int, int)

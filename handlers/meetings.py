@@ -14,7 +14,16 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 
 from bot.auth import FACILITATORS, MEMBERS, REGISTERED
-from bot.meetings import REASONS, RSVP_NO, RSVP_REASON, RSVP_YES, Meetings, RsvpOutcome
+from bot.meetings import (
+    REASON_NOTE_LIMIT,
+    REASONS,
+    RSVP_NO,
+    RSVP_REASON,
+    RSVP_YES,
+    Meetings,
+    RsvpOutcome,
+    clean_reason,
+)
 from bot.onboarding import clean_place
 from bot.schedule import (
     COMMON_TIMES,
@@ -464,7 +473,7 @@ async def confirm(call: Call) -> None:
         await call.show(call.t("meeting.when_past"))
         return
     await call.show(call.t("meeting.scheduled", count=len(created)))
-    await list_meetings(call)
+    await _list(call, new_message=True)  # the confirmation stays as it is
 
 
 # -- listing, detail, RSVP table, move, cancel ------------------------------------------
@@ -480,6 +489,10 @@ async def meetings_command(call: Call, args: list[str]) -> None:
 
 @router.action("ml", FACILITATORS)
 async def list_meetings(call: Call) -> None:
+    await _list(call)
+
+
+async def _list(call: Call, *, new_message: bool = False) -> None:
     groups = {g.id: g for g in await _my_groups(call)}
     upcoming = await call.services.db.upcoming_meetings(groups, call.now, LIST_LIMIT)
     if not upcoming:
@@ -500,7 +513,10 @@ async def list_meetings(call: Call) -> None:
         ]
         for m in upcoming
     ]
-    await call.show(call.t("meeting.list_title"), keyboard(*rows))
+    if new_message:
+        await call.reply(call.t("meeting.list_title"), keyboard(*rows))
+    else:
+        await call.show(call.t("meeting.list_title"), keyboard(*rows))
 
 
 async def _owned_meeting(call: Call, meeting_id: int) -> tuple[Meeting, Group] | None:
@@ -561,7 +577,7 @@ async def answers(call: Call, meeting_id: int) -> None:
         call.t(
             "meeting.excused_item",
             name=r.participant.name,
-            reason=call.t(f"reason.{r.reason or 'lainnya'}"),
+            reason=_meetings(call).reason_text(r.reason, r.note),
         )
         for r in table
         if r.answer == "no"
@@ -673,25 +689,32 @@ async def my_meetings(call: Call) -> None:
         await call.reply(call.t("meeting.mine_empty"))
         return
     meetings = _meetings(call)
-    lines = [
-        call.t(
+    await call.reply(call.t("meeting.mine_title"))
+    # One message per meeting with its own buttons, so she knows which one she answers.
+    for m in upcoming:
+        text = call.t(
             "meeting.mine_item",
             when=meetings.when(m, group),
             place=m.place,
             topic=meetings.topic(m.session_id),
         )
-        for m in upcoming
-    ]
-    first = upcoming[0]
-    await call.reply(
-        "\n\n".join([call.t("meeting.mine_title"), *lines]),
-        keyboard(
-            [
-                (call.t("reminder.button_yes"), rsvp_yes.data(first.id)),
-                (call.t("reminder.button_no"), rsvp_no.data(first.id)),
+        answer = await call.services.db.rsvp_of(m.id, participant.id)
+        if answer is not None and answer[0] == "no":
+            reason = meetings.reason_text(answer[1], None)
+            text += "\n\n" + call.t("meeting.mine_excused", reason=reason)
+            rows = [[(call.t("reminder.button_can_come"), rsvp_yes.data(m.id))]]
+        elif answer is not None:
+            text += "\n\n" + call.t("meeting.mine_coming")
+            rows = [[(call.t("reminder.button_cannot_come"), rsvp_no.data(m.id))]]
+        else:
+            text += "\n\n" + call.t("meeting.mine_ask")
+            rows = [
+                [
+                    (call.t("reminder.button_yes"), rsvp_yes.data(m.id)),
+                    (call.t("reminder.button_no"), rsvp_no.data(m.id)),
+                ]
             ]
-        ),
-    )
+        await call.reply(text, keyboard(*rows))
 
 
 async def _record(call: Call, meeting_id: int, answer: str, reason: str | None) -> bool:
@@ -735,4 +758,40 @@ async def rsvp_reason(call: Call, meeting_id: int, reason: str) -> None:
         return
     if await _record(call, meeting_id, "no", reason):
         assert call.actor.participant is not None
+        if reason == "lainnya":  # recorded; her words are welcome, not required
+            await call.set_state("rsvp_note", meeting=meeting_id)
+            await call.show(
+                call.t("reminder.ask_note", limit=REASON_NOTE_LIMIT),
+                keyboard([(call.t("reminder.button_skip_note"), skip_reason.data(meeting_id))]),
+            )
+            return
         await call.show(call.t("reminder.thanks_no", name=call.actor.participant.name))
+
+
+@router.input("rsvp_note", MEMBERS)
+async def typed_reason(call: Call, state: ChatState) -> None:
+    participant = call.actor.participant
+    assert participant is not None
+    note = clean_reason(call.message.text or "") if call.message else None
+    if note is None:
+        await call.reply(call.t("reminder.note_invalid", limit=REASON_NOTE_LIMIT))
+        return
+    meeting_id = int(state.data["meeting"])
+    outcome = await _meetings(call).rsvp_note(participant, meeting_id, note, call.now)
+    await call.clear_state()
+    if outcome is RsvpOutcome.RECORDED:
+        await call.reply(call.t("reminder.thanks_no", name=participant.name))
+    else:
+        key = "reminder.closed" if outcome is RsvpOutcome.CLOSED else "common.stale_button"
+        await call.reply(call.t(key))
+
+
+@router.action("rrs", MEMBERS, int)
+async def skip_reason(call: Call, meeting_id: int) -> None:
+    state = await call.services.db.chat_state(call.actor.telegram_id)
+    if state is None or state.kind != "rsvp_note" or state.data.get("meeting") != meeting_id:
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return
+    assert call.actor.participant is not None
+    await call.clear_state()
+    await call.show(call.t("reminder.thanks_no", name=call.actor.participant.name))

@@ -197,9 +197,11 @@ async def test_correction_closes_or_raises(h: Harness) -> None:
     # She was there after all: the facilitator corrects the second meeting.
     h.clock.set(h.clock.now() + timedelta(hours=1))
     summary = [m for m in h.fake.sent_by_bot(fac) if "Ubah kehadiran" in str(m)][-1]
-    await h.press(fac, "Ubah kehadiran", summary)  # on the latest meeting's summary
-    edited = next(m for m in h.fake.sent_by_bot(fac) if m["message_id"] == summary["message_id"])
-    await h.press(fac, "Siti", edited)
+    screen = await h.press(fac, "Ubah kehadiran", summary)  # on the latest meeting's summary
+    kept = next(m for m in h.fake.sent_by_bot(fac) if m["message_id"] == summary["message_id"])
+    assert kept["text"] == summary["text"]  # the summary stays; the screen is a new message
+    assert screen is not None and screen["message_id"] > summary["message_id"]
+    await h.press(fac, "Siti", screen)
     rows = await alerts(h)
     assert [(a["status"], a["closed_reason"]) for a in rows] == [("closed", "attended")]
     await h.drain()

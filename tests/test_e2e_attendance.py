@@ -120,7 +120,14 @@ async def test_attendance_alert_and_follow_up(tmp_path: Path) -> None:
         code, code_message = await opened(e, rina, e.last_id(rina))
         # Rukmini has no phone: her pendamping adds her from the marking screen.
         await e.press(rina, e.t("attendance.button_mark"), code_message)
-        screen = await e.wait_text(code_message, f"Kode absen: {code}")
+        # The screen opens below the message with the code, which stays as it was.
+        screen = await e.wait_message(
+            rina, f"Kode absen: {code}", after=int(str(code_message["message_id"]))
+        )
+        kept = [
+            m for m in e.fake.sent_by_bot(rina) if m["message_id"] == code_message["message_id"]
+        ]
+        assert kept[0]["text"] == code_message["text"]
         await e.press(rina, e.t("attendance.button_add_offline"), screen)
         await e.wait_message(rina, "Siapa namanya?")
         await e.send(rina, "Rukmini", expect="Rukmini sudah ditambahkan")
