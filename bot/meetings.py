@@ -17,6 +17,7 @@ from enum import StrEnum
 from bot.auth import Actor, owns_group
 from bot.config import Settings
 from bot.content import Library, Session
+from bot.daysoff import DaysOff
 from bot.i18n import Catalog, Html
 from bot.schedule import (
     MonthlyPattern,
@@ -73,6 +74,7 @@ class Meetings:
         self._settings = settings
         self._on_enqueued = on_enqueued
         self._series_checked: datetime | None = None
+        self.days_off = DaysOff(settings.schedule.days_off)
 
     # -- reading --------------------------------------------------------------
 
@@ -159,7 +161,7 @@ class Meetings:
             series_id = await self._db.create_series(group.id, pattern.encode(), now)
             done = set(await self._db.planned_sessions(group.id))
             items = []
-            for start in pattern.occurrences(group.timezone, now, count):
+            for start in self.series_dates(pattern, group.timezone, now, count):
                 session = self._content.next_session(done) or self._content.sessions[-1]
                 done.add(session.id)
                 items.append(
@@ -182,7 +184,8 @@ class Meetings:
                 continue
             done = await self._db.planned_sessions(group.id)
             items = []
-            for start in pattern.occurrences(group.timezone, max(latest, now), MONTHLY_COUNT):
+            after = max(latest, now)
+            for start in self.series_dates(pattern, group.timezone, after, MONTHLY_COUNT):
                 session = self._content.next_session(done)
                 if start >= until + timedelta(days=31) or session is None:
                     break  # far enough; or every session is planned: she schedules anew
@@ -194,6 +197,13 @@ class Meetings:
                 await self._db.create_meetings(items, now)
                 added += len(items)
         return added
+
+    def series_dates(
+        self, pattern: MonthlyPattern, tz: str, after: datetime, count: int
+    ) -> list[datetime]:
+        """The next ``count`` meetings of a monthly series after ``after``; one that falls
+        on a public holiday or a district day off moves to the next working day."""
+        return [self.days_off.avoid(s, tz) for s in pattern.occurrences(tz, after, count)]
 
     async def _proposed_id(self, group_id: int) -> str:
         session = await self.propose_session(group_id)

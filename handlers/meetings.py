@@ -8,13 +8,14 @@ unreadable date gets a short correction with an example and schedules nothing.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
 from bot.auth import FACILITATORS, MEMBERS, REGISTERED
 from bot.meetings import (
+    MONTHLY_COUNT,
     REASON_NOTE_LIMIT,
     REASONS,
     RSVP_NO,
@@ -363,10 +364,39 @@ def _pattern(data: dict[str, Any]) -> MonthlyPattern:
     return MonthlyPattern(int(data["weekday"]), int(data["nth"]), time(hour, minute))
 
 
+def _holiday_name(call: Call, day: date) -> str | None:
+    name = _meetings(call).days_off.name(day)
+    if name is None:
+        return None
+    return name or call.t("meeting.holiday_district")
+
+
+def _series_moves(call: Call, pattern: MonthlyPattern, group: Group) -> list[str]:
+    """The dates of the coming series that fall on a day off, and where each moves."""
+    meetings, catalog = _meetings(call), call.services.catalog
+    plain = pattern.occurrences(group.timezone, call.now, MONTHLY_COUNT)
+    moves = []
+    for start in plain:
+        day = to_local(start, group.timezone).date()
+        name = _holiday_name(call, day)
+        if name is not None:
+            moved = meetings.days_off.avoid(start, group.timezone)
+            moves.append(
+                call.t(
+                    "meeting.holiday_series_item",
+                    name=name,
+                    old=catalog.date(start, group.timezone),
+                    new=catalog.date(moved, group.timezone),
+                )
+            )
+    return moves
+
+
 async def _confirm(call: Call, data: dict[str, Any]) -> None:
     await call.set_state("meet_confirm", **data)
     meetings = _meetings(call)
     lines = []
+    moved_lines: list[str] = []
     for group_id in data["groups"]:
         group = await call.services.db.group(int(group_id))
         assert group is not None
@@ -388,7 +418,7 @@ async def _confirm(call: Call, data: dict[str, Any]) -> None:
             )
         else:
             pattern = _pattern(data)
-            first = pattern.occurrences(group.timezone, call.now, 1)[0]
+            first = meetings.series_dates(pattern, group.timezone, call.now, 1)[0]
             lines.append(
                 call.t(
                     "meeting.confirm_monthly_line",
@@ -397,6 +427,8 @@ async def _confirm(call: Call, data: dict[str, Any]) -> None:
                     place=place,
                 )
             )
+            if not moved_lines:
+                moved_lines = _series_moves(call, pattern, group)
     if data["mode"] == "once":
         head = call.t("meeting.confirm_once")
     else:
@@ -409,9 +441,56 @@ async def _confirm(call: Call, data: dict[str, Any]) -> None:
         )
     rows = [[(call.t("meeting.button_confirm"), confirm.data())]]
     if data["mode"] == "once":
+        day = date.fromisoformat(str(data["day"]))
+        name = _holiday_name(call, day)
+        if name is not None:  # a public holiday: warn, and offer the next working day
+            next_day = meetings.days_off.next_working_day(day)
+            lines.append(
+                call.t(
+                    "meeting.holiday_warning",
+                    name=name,
+                    day=_long_date(call, day),
+                    proposed=_long_date(call, next_day),
+                )
+            )
+            rows.insert(
+                0,
+                [
+                    (
+                        call.t("meeting.button_holiday_move", day=_long_date(call, next_day)),
+                        holiday_move.data(),
+                    )
+                ],
+            )
         rows.append([(call.t("meeting.button_other_topic"), topics.data())])
+    elif moved_lines:
+        lines.append(call.t("meeting.holiday_series", items="\n".join(moved_lines)))
     rows.append([(call.t("meeting.button_cancel_dialog"), abort.data())])
     await call.reply("\n\n".join([head, *lines]), keyboard(*rows))
+
+
+def _long_date(call: Call, day: date) -> str:
+    # 05.00 UTC is midday on the same calendar day in every Indonesian zone
+    return call.services.catalog.date(datetime.combine(day, time(5, 0), tzinfo=UTC), "UTC")
+
+
+@router.action("mhd", FACILITATORS)
+async def holiday_move(call: Call) -> None:
+    """Take the proposed working day instead of the holiday."""
+    state = await _state(call, "meet_confirm")
+    if state is None:
+        return
+    data = _data(state)
+    if data.get("mode") != "once":
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return
+    day = date.fromisoformat(str(data["day"]))
+    if _meetings(call).days_off.name(day) is None:  # pressed twice: already moved
+        await call.toast()
+        return
+    proposed = _meetings(call).days_off.next_working_day(day)
+    await call.toast()
+    await _confirm(call, {**data, "day": proposed.isoformat()})
 
 
 @router.action("ms", FACILITATORS)

@@ -26,7 +26,7 @@ async def rsvp(h: Harness, user: FakeUser) -> tuple[str, str | None, str | None]
             ((await h.participant(user)).id,),
         )
     )
-    return tuple(rows[0]) if rows else None  # type: ignore[return-value]
+    return (rows[0][0], rows[0][1], rows[0][2]) if rows else None
 
 
 async def excuse(h: Harness, user: FakeUser, reason: str = "Sakit") -> None:
