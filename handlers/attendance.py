@@ -7,7 +7,8 @@ Commands: ``/hadir`` and ``/kehadiranku`` (members), ``/kehadiran`` and ``/tinda
 * ``kl:<meeting>:<page>``: the facilitator's marking screen (only her groups' meetings);
 * ``kln:<meeting>:<page>``: the same, opened as a new message below a record message;
 * ``kt:<meeting>:<participant>:<page>``: toggle one member: hadir → izin → tidak hadir;
-* ``kk``: her open follow-ups; ``kv:<alert>``: one of them;
+* ``kk``: her open follow-ups; ``kv:<alert>``: one of them; ``kvn:<alert>``: the same
+  from the digest of a meeting's close, as a new message;
 * ``kf:<alert>:<c|s|d>``: contacted / home visit scheduled / home visit done;
 * ``kn:<action>``: no note for that action ("Lewati").
 
@@ -20,6 +21,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.attendance import (
+    ALERT_BUTTON,
+    ALERT_OPEN_BUTTON,
     CHECKIN_BUTTON,
     FOLLOW_UP_BUTTON,
     MARK_BUTTON,
@@ -314,23 +317,46 @@ async def follow_ups(call: Call) -> None:
     await call.show(call.t("attendance.followups_title", count=len(views)), keyboard(*rows))
 
 
+DONE_KEYS = {
+    "contacted": "attendance.done_contacted",
+    "visit_scheduled": "attendance.done_visit_scheduled",
+    "visit_done": "attendance.done_visit_done",
+}
+"""How each recorded follow-up action reads in the /tindaklanjut list."""
+
+
 def _alert_label(call: Call, view: AlertView) -> str:
     if view.alert.kind == UNREACHABLE:
-        return call.t(
+        label = call.t(
             "attendance.followup_item_unreachable",
             name=view.participant.name,
             group=view.group.name,
         )
-    return call.t(
-        "attendance.followup_item_absence",
-        name=view.participant.name,
-        group=view.group.name,
-        count=len(view.alert.missed),
-    )
+    else:
+        label = call.t(
+            "attendance.followup_item_absence",
+            name=view.participant.name,
+            group=view.group.name,
+            count=len(view.alert.missed),
+        )
+    if view.done:  # what has been done, readable in the list without opening each one
+        done = ", ".join(call.t(DONE_KEYS[action]) for action in view.done if action in DONE_KEYS)
+        label = call.t("attendance.followup_item_done", label=label, done=done)
+    return label
 
 
-@router.action("kv", FACILITATORS, int)
+@router.action(ALERT_BUTTON, FACILITATORS, int)
 async def alert_detail(call: Call, alert_id: int) -> None:
+    await _alert_detail(call, alert_id)
+
+
+@router.action(ALERT_OPEN_BUTTON, FACILITATORS, int)
+async def open_alert_detail(call: Call, alert_id: int) -> None:
+    """One follow-up from the digest of a close: below it, so the digest stays a list."""
+    await _alert_detail(call, alert_id, new_message=True)
+
+
+async def _alert_detail(call: Call, alert_id: int, *, new_message: bool = False) -> None:
     service = _service(call)
     view = await service.owned_alert(call.actor, alert_id)
     if view is None:
@@ -339,7 +365,11 @@ async def alert_detail(call: Call, alert_id: int) -> None:
     text = await service.alert_text(view, with_actions=True)
     rows = service.follow_up_buttons(alert_id) if view.alert.open else []
     rows.append([(call.t("common.button_back"), follow_ups.data())])
-    await call.show(text, keyboard(*rows))
+    if new_message:
+        await call.toast()
+        await call.reply(text, keyboard(*rows))
+    else:
+        await call.show(text, keyboard(*rows))
 
 
 @router.action(FOLLOW_UP_BUTTON, FACILITATORS, int, str)

@@ -156,7 +156,14 @@ async def test_attendance_alert_and_follow_up(tmp_path: Path) -> None:
         await mark(e, rina, "Rukmini")
         before = e.last_id(rina)
         end_meeting(e, meeting2)
-        alert = await e.wait_message(rina, "Perlu perhatian: Ibu Lina", after=before)
+        # One digest for the close, a line and a button per mother; her button opens the
+        # follow-up below it.
+        digest = await e.wait_message(rina, "Perlu ditindaklanjuti: Mawar 1", after=before)
+        assert "Lina" in str(digest["text"]) and "+6285700001111" in str(digest["text"])
+        await e.press(rina, "Lina", digest)
+        alert = await e.wait_message(
+            rina, "Perlu perhatian: Ibu Lina", after=int(str(digest["message_id"]))
+        )
         text = str(alert["text"])
         assert "HP: +6285700001111" in text and "Kelompok Mawar 1" in text
         await e.wait_message(rina, "Hadir: 4 dari 5", after=before)
@@ -166,6 +173,8 @@ async def test_attendance_alert_and_follow_up(tmp_path: Path) -> None:
         await e.send(rina, "Anaknya sakit", expect=e.t("attendance.note_saved"))
         listing = await e.send(rina, "/tindaklanjut", expect="masih terbuka: 1")
         assert "Lina" in str(listing["reply_markup"])
+        # what was done shows in the list itself
+        assert e.t("attendance.done_contacted") in str(listing["reply_markup"])
 
         # -- meeting 3: Lina comes back ----------------------------------------------------
         meeting3 = add_meeting(e, group_id, "sesi-03")

@@ -3,12 +3,13 @@ moved meeting asks again, one set of buttons per meeting in /jadwal, record mess
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from bot.fakeapi import FakeUser
 from bot.meetings import REASON_NOTE_LIMIT
 from tests.harness import Harness, button_data, button_labels
+from tests.test_attendance_alerts import alerts, run_meeting, setup, yearly
 from tests.test_meetings import schedule, setup_group
 
 # START in tests/harness.py is Monday 30 November 2026, 08.00 WIB; meetings on Saturday
@@ -221,3 +222,45 @@ async def test_scheduling_confirmation_stays_and_the_list_follows(h: Harness) ->
     listing = h.fake.last_message(fac)
     assert listing is not None and listing["message_id"] > confirm["message_id"]
     assert listing["text"].startswith("Pertemuan yang akan datang")
+
+
+# -- 7. alerts a facilitator with 300 families can read --------------------------------------
+
+
+async def test_one_digest_per_close_and_follow_ups_readable_in_the_list(h: Harness) -> None:
+    names = ("Siti", "Ani", "Dewi", "Euis", "Lina")
+    fac, mothers = await setup(h, names)
+    meetings = await yearly(h, fac, 3)
+    for meeting in meetings[:2]:
+        await run_meeting(h, meeting, [(m, "A") for m in mothers])
+    # Five alerts crossed at the second close: one message, a line and a button each.
+    assert len(await alerts(h)) == 5
+    assert await h.outbox("alert") == []
+    digests = await h.outbox("alert_digest")
+    assert [d["key"] for d in digests] == [f"alert_digest:{meetings[1].id}"]
+    digest = next(m for m in h.fake.sent_by_bot(fac) if "kvn:" in str(m))
+    assert len(button_labels(digest)) == 5
+    for name in names:
+        assert h.t("attendance.digest_button", name=name) in button_labels(digest)
+    # Her follow-ups: what has been done shows in the list.
+    detail = await h.press(fac, "Siti", digest)
+    assert detail is not None and "Ibu Siti" in detail["text"]
+    assert message(h, fac, digest["message_id"])["text"] == digest["text"]  # the digest stays
+    await h.press(fac, h.t("attendance.button_contacted"), detail)
+    await h.press(fac, h.t("attendance.button_skip"))
+    await h.press(fac, h.t("attendance.button_visit_scheduled"), detail)
+    await h.press(fac, h.t("attendance.button_skip"))
+    await h.send(fac, "/tindaklanjut")
+    labels = button_labels(h.last_with_buttons(fac))
+    siti = next(label for label in labels if "Siti" in label)
+    assert h.t("attendance.done_contacted") in siti
+    assert h.t("attendance.done_visit_scheduled") in siti
+    ani = next(label for label in labels if "Ani" in label)
+    assert h.t("attendance.done_contacted") not in ani
+    # Seven days on: brought back only where nothing was recorded.
+    h.clock.set(h.clock.now() + timedelta(days=7, hours=1))
+    await h.tick()
+    reminded = {r["key"] for r in await h.outbox("alert_remind")}
+    rows = await alerts(h)
+    siti_id = (await h.participant(mothers[0])).id
+    assert reminded == {f"alert_remind:{a['id']}" for a in rows if a["participant_id"] != siti_id}
