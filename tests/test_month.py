@@ -168,14 +168,23 @@ async def test_move_clears_answers_and_the_notice_asks_again(h: Harness) -> None
     await h.send(fac, "/jadwal")
     await h.press(fac, "Mawar")
     assert "Belum menjawab: 2" in h.last_text(fac)
-    # she answers on the notice, for the new time
-    await h.press(siti, h.t("reminder.button_yes"), notice)
-    assert await rsvp(h, siti) == ("yes", None, None)
-    # at the new time Ani (no excuse any more) gets her "Absen hadir" button
+    # Ani answers on the notice, for the new time; Siti does not answer again
+    await h.press(ani, h.t("reminder.button_yes"), h.fake.last_message(ani))
+    assert await rsvp(h, ani) == ("yes", None, None)
+    # at the new time Siti, excused only for the old one, gets her "Absen hadir" button
     h.clock.set(datetime(2026, 12, 12, 1, 30, tzinfo=UTC))
     await h.tick()
-    assert h.t("attendance.button_checkin") in button_labels(h.last_with_buttons(ani))
-    assert meeting.id is not None
+    assert h.t("attendance.button_checkin") in button_labels(h.last_with_buttons(siti))
+    # and at the close she is not recorded as excused for a day she never excused
+    h.clock.set(h.services.attendance.window((await h.db.meeting(meeting.id)) or meeting).closes)
+    await h.tick()
+    marks = list(
+        await h.db.connection.execute_fetchall(
+            "SELECT status FROM attendance WHERE participant_id = ?",
+            ((await h.participant(siti)).id,),
+        )
+    )
+    assert [m[0] for m in marks] == ["absent"]
 
 
 # -- 5. one meeting, one set of buttons -----------------------------------------------------
