@@ -316,6 +316,16 @@ class Announcements:
             and announcement.author_telegram_id == actor.telegram_id
         )
 
+    def quiet_now(self, groups: Sequence[Group], now: datetime) -> tuple[datetime, str] | None:
+        """When members would get it if sent now, if the quiet hours hold it (the outbox's
+        own rule), with the zone to say it in; None when it would go out at once."""
+        rule = self._db.quiet_rule
+        if rule is None or not groups:
+            return None
+        tz = groups[0].timezone
+        hold = rule(now, tz)
+        return (hold.not_before, tz) if hold.not_before > now else None
+
     async def held_until(
         self, announcement: Announcement, now: datetime
     ) -> tuple[datetime, str] | None:

@@ -158,6 +158,11 @@ async def _show_preview(
     text = call.t(key, count=reachable, groups=_names(groups), group_count=len(groups))
     if skipped:
         text += "\n" + call.t("announce.confirm_skipped", count=skipped)
+    held = service.quiet_now(groups, call.now)
+    if held is not None:
+        text += "\n\n" + call.t(
+            "announce.held_quiet_preview", when=call.services.catalog.datetime(*held)
+        )
     await call.reply(
         text,
         keyboard(

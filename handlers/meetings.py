@@ -193,22 +193,20 @@ CALENDAR_DAYS = 28
 
 
 def _calendar(call: Call, tz: str) -> InlineKeyboardMarkup:
-    """The coming four weeks as day buttons, four to a row, in the group's zone."""
+    """The coming four weeks as day buttons, four to a row, in the group's zone; public
+    holidays and district days off are marked."""
     days = calendar_days(call.now, tz, CALENDAR_DAYS)
+    days_off = _meetings(call).days_off
+
+    def label(d: date) -> str:
+        text = call.t(
+            "meeting.day_button", weekday=WEEKDAYS_ID[d.weekday()][:3], day=d.day, month=d.month
+        )
+        return call.t("meeting.day_button_off", label=text) if days_off.is_off(d) else text
+
     return keyboard(
         *(
-            [
-                (
-                    call.t(
-                        "meeting.day_button",
-                        weekday=WEEKDAYS_ID[d.weekday()][:3],
-                        day=d.day,
-                        month=d.month,
-                    ),
-                    choose_day.data(d.strftime("%Y%m%d")),
-                )
-                for d in days[week : week + 4]
-            ]
+            [(label(d), choose_day.data(d.strftime("%Y%m%d"))) for d in days[week : week + 4]]
             for week in range(0, len(days), 4)
         )
     )

@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import ConfigError
 from bot.daysoff import DaysOff
-from tests.harness import Harness, make_settings, running_bot
+from tests.harness import Harness, button_labels, make_settings, running_bot
 from tests.test_meetings import setup_group
 
 # The moving Islamic holidays as Indonesia observes them, each within a day or two (the
@@ -61,6 +61,11 @@ async def test_single_meeting_on_christmas_warns_and_moves(h: Harness) -> None:
     await h.send(fac, "/pertemuanbaru")
     await h.press(fac, "Lanjut")
     await h.press(fac, "Sekali")
+    # the date buttons mark the holidays
+    labels = button_labels(h.last_with_buttons(fac))
+    christmas = h.t("meeting.day_button", weekday="Jum", day=25, month=12)
+    assert h.t("meeting.day_button_off", label=christmas) in labels
+    assert h.t("meeting.day_button", weekday="Sab", day=5, month=12) in labels
     await h.send(fac, "25/12 09.00")
     await h.press(fac, "Tempat biasa")
     name = h.services.meetings.days_off.name(date(2026, 12, 25))

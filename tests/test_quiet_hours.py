@@ -143,8 +143,9 @@ async def test_announcement_at_night_is_held_and_the_sender_told(h: Harness) -> 
     before = len(h.texts(siti))
     await h.send(fac, "/umumkan")  # her only group
     await h.send(fac, "Besok bawa buku KIA")
-    await h.press(fac, "Kirim")
     when = h.services.catalog.datetime(datetime(2026, 12, 1, 23, 0, tzinfo=UTC), "Asia/Jakarta")
+    assert h.t("announce.held_quiet_preview", when=when) in h.last_text(fac)  # before sending
+    await h.press(fac, "Kirim")
     assert h.t("announce.held_quiet", when=when) in h.last_text(fac)
     await h.drain()
     assert len(h.texts(siti)) == before
