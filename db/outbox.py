@@ -12,6 +12,13 @@ outcome. A row's life::
                              '------mark_blocked_chat-> blocked (with every queued row of
                                                         that chat; participant unreachable)
 
+Quiet hours: every row for a participant passes one gate at :meth:`OutboxQueries.enqueue`
+(the rule is :attr:`OutboxQueries.quiet_rule`, ``bot.schedule.quiet_hold``): its
+``not_before`` is moved out of her group's quiet hours, the next quiet window is stored with
+it (``quiet_from``/``quiet_until``), and a row that would wait past its ``useful_until`` is
+not queued. At claim time a row whose quiet window has begun waits until its end, and a row
+past ``expires_at`` is dropped (``failed``, "stale").
+
 ``sending`` means "claimed by the sender": rows found in it at start-up were in flight when
 the process died and go back to the queue (:meth:`OutboxQueries.requeue_sending`), so at most
 the message that was on the wire is repeated.
