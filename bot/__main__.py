@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import IO
 
@@ -62,7 +63,18 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--port", type=int, default=8080, help="(default: %(default)s)")
     simulate.add_argument("--workdir", type=Path, help="keep the demo files here")
     simulate.add_argument("--open", action="store_true", help="open the page in a browser")
+    simulate.add_argument(
+        "--start", type=start_date, help="the demo's first day, YYYY-MM-DD (default: today)"
+    )
     return parser
+
+
+def start_date(text: str) -> date:
+    """``simulate --start``: a calendar day written YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-07") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,7 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "simulate":
         from bot.simulator import run_simulator
 
-        return run_simulator(port=args.port, workdir=args.workdir, open_browser=args.open)
+        return run_simulator(
+            port=args.port, workdir=args.workdir, open_browser=args.open, start=args.start
+        )
     try:
         settings = load_settings(args.config)
         if args.command == "run":

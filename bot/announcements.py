@@ -365,6 +365,27 @@ class Announcements:
             and announcement.author_telegram_id == actor.telegram_id
         )
 
+    def quiet_now(self, groups: Sequence[Group], now: datetime) -> tuple[datetime, str] | None:
+        """When members would get it if sent now, if the quiet hours hold it (the outbox's
+        own rule), with the zone to say it in; None when it would go out at once."""
+        rule = self._db.quiet_rule
+        if rule is None or not groups:
+            return None
+        tz = groups[0].timezone
+        hold = rule(now, tz)
+        return (hold.not_before, tz) if hold.not_before > now else None
+
+    async def held_until(
+        self, announcement: Announcement, now: datetime
+    ) -> tuple[datetime, str] | None:
+        """When its messages to members go out, with the zone to say it in, if the quiet
+        hours hold them (the outbox gate decides); None when they go out now."""
+        first = await self._db.first_queued_at(delivery_prefix(announcement.id))
+        if first is None or first <= now or not announcement.group_ids:
+            return None
+        group = await self._db.group(announcement.group_ids[0])
+        return first, group.timezone if group is not None else "Asia/Jakarta"
+
     async def delivery(self, actor: Actor, announcement_id: int) -> Delivery | None:
         announcement = await self._db.announcement(announcement_id)
         if announcement is None or not await self.may_see(actor, announcement):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -26,6 +27,7 @@ from bot.outbox import OutboxSender
 from bot.reachability import Reachability
 from bot.reports import Reports
 from bot.safety import HelpPhrases, Safety
+from bot.schedule import quiet_hold
 from bot.services import Services
 from db import Database
 from handlers import build_dispatcher, register
@@ -61,6 +63,11 @@ def build_application(
 
     async def post_init(app: AnyApplication) -> None:
         db = await Database.open(settings.database)
+        db.quiet_rule = functools.partial(
+            quiet_hold,
+            quiet_start=settings.schedule.quiet_start,
+            quiet_end=settings.schedule.quiet_end,
+        )
 
         async def unreachable(participant_ids: list[int]) -> None:
             await reachability.became_unreachable(participant_ids, the_clock.now())

@@ -34,7 +34,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -59,7 +59,7 @@ from db.attendance import (
     MarkRow,
     PastMark,
 )
-from db.meetings import Meeting
+from db.meetings import Meeting, RsvpAnswer
 from db.models import Group, Participant
 from db.outbox import NewMessage
 
@@ -91,7 +91,10 @@ MARKABLE_FOR = timedelta(days=62)
 # Callback data prefixes of buttons put in outbox messages (handled in handlers/attendance.py).
 CHECKIN_BUTTON = "kh"  # kh:<meeting>: a member's "Absen hadir"
 MARK_BUTTON = "kl"  # kl:<meeting>:<page>: the facilitator's marking screen
+MARK_OPEN_BUTTON = "kln"  # kln:<meeting>:<page>: the same, as a new message (record stays)
 FOLLOW_UP_BUTTON = "kf"  # kf:<alert>:<c|s|d>: a follow-up action on an alert
+ALERT_BUTTON = "kv"  # kv:<alert>: one follow-up, opened from the /tindaklanjut list
+ALERT_OPEN_BUTTON = "kvn"  # kvn:<alert>: the same from the close's digest, as a new message
 
 
 # ------------------------------------------------------------------------ pure rules
@@ -274,6 +277,8 @@ class MarkingView:
     group: Group
     window: Window
     rows: list[MarkRow]
+    excuses: dict[int, RsvpAnswer] = field(default_factory=dict)
+    """Members who answered "Tidak bisa hadir" before the meeting, by participant id."""
 
 
 class ToggleResult(StrEnum):
@@ -296,6 +301,8 @@ class AlertView:
     alert: Alert
     participant: Participant
     group: Group
+    done: tuple[str, ...] = ()
+    """Follow-up actions recorded so far (contacted, visit_scheduled, visit_done)."""
 
 
 @dataclass(frozen=True)
@@ -526,7 +533,12 @@ class Attendance:
             return None
         cm, group = found
         rows = await self._db.marking_table(cm.meeting.id, group.id)
-        return MarkingView(cm, group, self.window(cm.meeting), rows)
+        excuses = {
+            pid: answer
+            for pid, answer in (await self._db.rsvp_answers(cm.meeting.id)).items()
+            if answer.answer == "no"
+        }
+        return MarkingView(cm, group, self.window(cm.meeting), rows, excuses)
 
     async def mark(
         self, actor: Actor, meeting_id: int, participant_id: int, status: str, now: datetime
@@ -616,7 +628,7 @@ class Attendance:
                         [
                             (
                                 self._catalog.t("attendance.button_mark"),
-                                f"{MARK_BUTTON}:{meeting.id}:0",
+                                f"{MARK_OPEN_BUTTON}:{meeting.id}:0",
                             )
                         ]
                     ],
@@ -653,6 +665,7 @@ class Attendance:
                 [(self._catalog.t("attendance.button_checkin"), f"{CHECKIN_BUTTON}:{meeting.id}")]
             ],
             not_before=now,
+            useful_until=self.window(meeting).closes,
         )
 
     def _module_summary(
@@ -757,8 +770,10 @@ class Attendance:
                 meeting.id,
                 LATE_SUMMARY_LIMIT.days,
             )
+        digest: list[int] = []
         for participant, _ in marks:
-            queued += await self._review(participant, now, trigger=meeting.id)
+            queued += await self._review(participant, now, trigger=meeting.id, digest=digest)
+        queued += await self._digest(meeting, group, digest, now)
         await self._db.set_finalized(meeting.id, now)
         return queued
 
@@ -814,7 +829,9 @@ class Attendance:
                         absent_count=len(absent),
                         absent=", ".join(p.name for p, _ in absent) or nobody,
                     ),
-                    buttons=[[(t("attendance.button_correct"), f"{MARK_BUTTON}:{meeting.id}:0")]],
+                    buttons=[
+                        [(t("attendance.button_correct"), f"{MARK_OPEN_BUTTON}:{meeting.id}:0")]
+                    ],
                     not_before=not_before,
                 )
             )
@@ -880,10 +897,12 @@ class Attendance:
         *,
         trigger: int | None = None,
         corrected: bool = False,
+        digest: list[int] | None = None,
     ) -> int:
         """Apply the absence policy to her marks: raise, extend or close her alert.
         ``trigger``: the meeting being finalized (its alert message is queued again, which
-        is a no-op unless a crash lost it); ``corrected``: the facilitator changed a mark."""
+        is a no-op unless a crash lost it); ``corrected``: the facilitator changed a mark;
+        ``digest``: collect the alert to tell about here instead of sending it alone."""
         if not participant.active:
             return 0
         current = await self._db.open_alert(participant.id, ABSENCE)
@@ -896,6 +915,9 @@ class Attendance:
             if crossing.missed != current.missed:
                 await self._db.set_alert_missed(current.id, crossing.missed)
             if current.trigger_meeting_id == trigger:
+                if digest is not None:
+                    digest.append(current.id)
+                    return 0
                 return await self._notify_alert(current.id, now)
             return 0
         if crossing is None:
@@ -908,7 +930,60 @@ class Attendance:
             crossing.missed,
             now,
         )
+        if alert is not None and digest is not None:
+            digest.append(alert.id)
+            return 0
         return await self._notify_alert(alert.id, now) if alert is not None else 0
+
+    async def _digest(
+        self, meeting: Meeting, group: Group, alert_ids: Sequence[int], now: datetime
+    ) -> int:
+        """One message for the alerts raised at a meeting's close: one line per mother,
+        a button each to open her follow-up. Keyed by the meeting: a crash repeats nothing."""
+        chat = await self._facilitator_chat(group)
+        views = [v for v in [await self._view(a) for a in alert_ids] if v is not None]
+        if chat is None or not views:
+            return 0
+        t = self._catalog.t
+        lines = "\n".join(
+            t(
+                "attendance.digest_item",
+                name=v.participant.name,
+                count=len(v.alert.missed),
+                phone=v.participant.phone or t("attendance.digest_no_phone"),
+            )
+            for v in views
+        )
+        text = t(
+            "attendance.digest",
+            group=group.name,
+            when=self.when(meeting, group),
+            count=len(views),
+            items=Html(lines),
+        )
+        buttons = [
+            [
+                (
+                    t("attendance.digest_button", name=v.participant.name),
+                    f"{ALERT_OPEN_BUTTON}:{v.alert.id}",
+                )
+            ]
+            for v in views
+        ]
+        return await self._enqueue(
+            [
+                NewMessage(
+                    key=f"alert_digest:{meeting.id}",
+                    chat_id=chat,
+                    participant_id=None,
+                    kind="alert_digest",
+                    text=text,
+                    buttons=buttons,
+                    not_before=now,
+                )
+            ],
+            now,
+        )
 
     async def became_unreachable(self, participant_ids: Sequence[int], now: datetime) -> None:
         """A :class:`~bot.reachability.Reachability` listener: she blocked the bot, so her
@@ -1114,10 +1189,16 @@ class Attendance:
             return []
         groups = {s.group.id: s.group for s in await self._db.groups_of(actor.facilitator.id)}
         views = []
-        for alert in await self._db.open_alerts_of_groups(list(groups)):
+        alerts = await self._db.open_alerts_of_groups(list(groups))
+        done = await self._db.actions_done([a.id for a in alerts])
+        for alert in alerts:
             participant = await self._db.participant(alert.participant_id)
             if participant is not None:
-                views.append(AlertView(alert, participant, groups[alert.group_id]))
+                views.append(
+                    AlertView(
+                        alert, participant, groups[alert.group_id], tuple(done.get(alert.id, ()))
+                    )
+                )
         return views
 
     async def follow_up(

@@ -15,7 +15,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -85,6 +85,8 @@ class ScheduleSettings:
     quiet_start: time
     quiet_end: time
     stale_after: timedelta
+    days_off: tuple[tuple[date, str], ...] = ()
+    """The district's own days off on top of the national holidays: (day, name or "")."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,24 @@ def _duration(reader: _Reader, name: str, default: str) -> timedelta:
         ) from None
 
 
+def _days_off(reader: _Reader) -> tuple[tuple[date, str], ...]:
+    """``days_off = ["2026-12-24 Cuti bersama Natal", "2027-04-10"]``: a date, then an
+    optional name."""
+    raw = reader._get("days_off", [])
+    example = 'must be a list like ["2026-12-24 Cuti bersama", "2027-04-10"]'
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise reader.fail("days_off", example)
+    found: list[tuple[date, str]] = []
+    for item in raw:
+        head, _, name = item.strip().partition(" ")
+        try:
+            day = date.fromisoformat(head)
+        except ValueError:
+            raise reader.fail("days_off", f"{item!r}: {example}") from None
+        found.append((day, name.strip()))
+    return tuple(sorted(found))
+
+
 def _parse_hhmm(reader: _Reader, name: str, default: str) -> time:
     text = reader.str_(name, default)
     match = _HHMM_RE.match(text)
@@ -294,6 +314,7 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
     quiet_start = _parse_hhmm(s, "quiet_start", "21:00")
     quiet_end = _parse_hhmm(s, "quiet_end", "06:00")
     stale_after = _duration(s, "stale_after", "12h")
+    days_off = _days_off(s)
     s.finish()
 
     o = root.table("outbox")
@@ -358,6 +379,7 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
             quiet_start=quiet_start,
             quiet_end=quiet_end,
             stale_after=stale_after,
+            days_off=days_off,
         ),
         outbox=outbox,
         attendance=attendance,

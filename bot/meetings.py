@@ -17,8 +17,16 @@ from enum import StrEnum
 from bot.auth import Actor, owns_group
 from bot.config import Settings
 from bot.content import Library, Session
+from bot.daysoff import DaysOff
 from bot.i18n import Catalog, Html
-from bot.schedule import MonthlyPattern, decide, local_to_utc, next_due, reminder_slots
+from bot.schedule import (
+    MonthlyPattern,
+    decide,
+    local_to_utc,
+    next_due,
+    reminder_slots,
+    shift_out_of_quiet,
+)
 from db import Database
 from db.meetings import Meeting, NewMeeting
 from db.models import Group, Participant
@@ -31,6 +39,8 @@ RSVP_YES = "ry"
 RSVP_NO = "rn"
 RSVP_REASON = "rr"
 REASONS = ("sakit", "keluarga", "bekerja", "lainnya")
+REASON_NOTE_LIMIT = 100
+"""Characters of the reason a mother may type for "Lainnya"."""
 MONTHLY_COUNT = 6  # meetings generated ahead by a monthly pattern
 SERIES_AHEAD = timedelta(days=150)  # a series always has meetings this far ahead
 SERIES_CHECK_EVERY = timedelta(hours=1)
@@ -64,6 +74,7 @@ class Meetings:
         self._settings = settings
         self._on_enqueued = on_enqueued
         self._series_checked: datetime | None = None
+        self.days_off = DaysOff(settings.schedule.days_off)
 
     # -- reading --------------------------------------------------------------
 
@@ -161,7 +172,7 @@ class Meetings:
             series_id = await self._db.create_series(group.id, pattern.encode(), now)
             done = set(await self._db.planned_sessions(group.id))
             items = []
-            for start in pattern.occurrences(group.timezone, now, count):
+            for start in self.series_dates(pattern, group.timezone, now, count):
                 session = self._content.next_session(done) or self._content.sessions[-1]
                 done.add(session.id)
                 items.append(
@@ -186,7 +197,8 @@ class Meetings:
                 continue
             done = await self._db.planned_sessions(group.id)
             items = []
-            for start in pattern.occurrences(group.timezone, max(latest, now), MONTHLY_COUNT):
+            after = max(latest, now)
+            for start in self.series_dates(pattern, group.timezone, after, MONTHLY_COUNT):
                 session = self._content.next_session(done)
                 if start >= until + timedelta(days=31) or session is None:
                     break  # far enough; or every session is planned: she schedules anew
@@ -198,6 +210,13 @@ class Meetings:
                 await self._db.create_meetings(items, now)
                 added += len(items)
         return added
+
+    def series_dates(
+        self, pattern: MonthlyPattern, tz: str, after: datetime, count: int
+    ) -> list[datetime]:
+        """The next ``count`` meetings of a monthly series after ``after``; one that falls
+        on a public holiday or a district day off moves to the next working day."""
+        return [self.days_off.avoid(s, tz) for s in pattern.occurrences(tz, after, count)]
 
     async def _proposed_id(self, group_id: int) -> str:
         session = await self.propose_session(group_id)
@@ -227,19 +246,33 @@ class Meetings:
         recipients = await self._db.reminder_recipients(group.id)
 
         def notices(meeting: Meeting) -> list[NewMessage]:
+            # The answers for the old time are cleared with the move: the notice asks again.
             return self._notices(
                 recipients,
                 f"moved:{meeting.id}:v{meeting.version}",
-                lambda p: self._catalog.t(
-                    "meeting.moved_notice",
-                    name=p.name,
-                    sapaan=self._catalog.address(p.address),
-                    old=self.when(old, group),
-                    new=self.when(meeting, group),
-                    place=meeting.place,
-                    topic=self.topic(meeting.session_id),
+                lambda p: (
+                    self._catalog.t(
+                        "meeting.moved_notice",
+                        name=p.name,
+                        sapaan=self._catalog.address(p.address),
+                        old=self.when(old, group),
+                        new=self.when(meeting, group),
+                        place=meeting.place,
+                        topic=self.topic(meeting.session_id),
+                    )
+                    + "\n\n"
+                    + self._catalog.t(
+                        "meeting.moved_ask_again", sapaan=self._catalog.address(p.address)
+                    )
                 ),
                 now,
+                useful_until=meeting.starts_at,
+                buttons=[
+                    [
+                        (self._catalog.t("reminder.button_yes"), f"{RSVP_YES}:{meeting.id}"),
+                        (self._catalog.t("reminder.button_no"), f"{RSVP_NO}:{meeting.id}"),
+                    ]
+                ],
             )
 
         meeting = await self._db.move_meeting(
@@ -265,6 +298,7 @@ class Meetings:
                 sapaan=self._catalog.address(p.address),
             ),
             now,
+            useful_until=meeting.starts_at,
         )
         if not await self._db.cancel_meeting(meeting_id, now, notices):
             return None
@@ -277,6 +311,9 @@ class Meetings:
         key_prefix: str,
         render: Callable[[Participant], str],
         now: datetime,
+        *,
+        useful_until: datetime | None = None,
+        buttons: Sequence[Sequence[tuple[str, str]]] | None = None,
     ) -> list[NewMessage]:
         return [
             NewMessage(
@@ -285,8 +322,9 @@ class Meetings:
                 participant_id=p.id,
                 kind=key_prefix.split(":", 1)[0],
                 text=render(p),
-                buttons=None,
+                buttons=buttons,
                 not_before=now,
+                useful_until=useful_until,
             )
             for p in recipients
         ]
@@ -317,6 +355,19 @@ class Meetings:
         await self._db.set_rsvp(meeting.id, participant.id, answer, reason, now)
         return RsvpOutcome.RECORDED, meeting
 
+    async def rsvp_note(
+        self, participant: Participant, meeting_id: int, note: str, now: datetime
+    ) -> RsvpOutcome:
+        """Her own words for the excuse "Lainnya" she just gave (see :func:`clean_reason`)."""
+        meeting = await self._db.meeting(meeting_id)
+        if meeting is None or meeting.group_id != participant.group_id or not participant.active:
+            return RsvpOutcome.NOT_YOURS
+        if not meeting.scheduled or meeting.starts_at <= now:
+            return RsvpOutcome.CLOSED
+        if not await self._db.set_rsvp_note(meeting.id, participant.id, note):
+            return RsvpOutcome.NOT_YOURS
+        return RsvpOutcome.RECORDED
+
     # -- the clock tick -------------------------------------------------------
 
     async def tick(self, now: datetime) -> TickReport:
@@ -342,10 +393,25 @@ class Meetings:
             handled = {timedelta(minutes=m) for m in candidate.handled_minutes}
             decision = decide(slots, handled, meeting.starts_at, now, schedule.stale_after)
             outcomes = [(_minutes(s.offset), "skipped") for s in decision.skip]
-            if decision.send is not None:
-                queued += await self._enqueue_reminders(meeting, group, decision.send.offset, now)
-                outcomes.append((_minutes(decision.send.offset), "sent"))
+            send = decision.send
+            # Due late, in quiet hours (after downtime, or scheduled in the evening): the
+            # outbox holds it to the morning; it is not sent when a later reminder or the
+            # meeting itself comes first by then.
+            send_at = shift_out_of_quiet(now, group.timezone, *self._quiet)
+            if send is not None and any(
+                s.due <= send_at
+                for s in slots
+                if s.due > now and s.offset not in handled and s is not send
+            ):
+                outcomes.append((_minutes(send.offset), "skipped"))
+                skipped += 1
+            elif send is not None and send_at < meeting.starts_at:
+                queued += await self._enqueue_reminders(meeting, group, send.offset, now, send_at)
+                outcomes.append((_minutes(send.offset), "sent"))
                 sent += 1
+            elif send is not None:
+                outcomes.append((_minutes(send.offset), "skipped"))
+                skipped += 1
             skipped += len(decision.skip)
             handled |= {timedelta(minutes=m) for m, _ in outcomes}
             upcoming = next_due(slots, handled, now)
@@ -354,43 +420,70 @@ class Meetings:
             await self._enqueued()
         return TickReport(queued, sent, skipped)
 
+    @property
+    def _quiet(self) -> tuple[time, time]:
+        return self._settings.schedule.quiet_start, self._settings.schedule.quiet_end
+
     async def _enqueue_reminders(
-        self, meeting: Meeting, group: Group, offset: timedelta, now: datetime
+        self, meeting: Meeting, group: Group, offset: timedelta, now: datetime, send_at: datetime
     ) -> int:
+        """The reminder for ``offset`` to every member; ``send_at``: when it goes out (now,
+        or the end of the quiet hours), which the "N jam lagi" counts from."""
         recipients = await self._db.reminder_recipients(group.id)
+        answers = await self._db.rsvp_answers(meeting.id)
         when = self.when(meeting, group)
         topic = self.topic(meeting.session_id)
-        buttons = [
+        t = self._catalog.t
+        ask = [
             [
-                (self._catalog.t("reminder.button_yes"), f"{RSVP_YES}:{meeting.id}"),
-                (self._catalog.t("reminder.button_no"), f"{RSVP_NO}:{meeting.id}"),
+                (t("reminder.button_yes"), f"{RSVP_YES}:{meeting.id}"),
+                (t("reminder.button_no"), f"{RSVP_NO}:{meeting.id}"),
             ]
         ]
         minutes = _minutes(offset)
-        return await self._db.enqueue(
-            (
-                NewMessage(
-                    key=f"reminder:{meeting.id}:v{meeting.version}:{p.id}:{minutes}",
-                    chat_id=p.telegram_id or 0,
-                    participant_id=p.id,
-                    kind="reminder",
-                    text=self._catalog.t(
-                        "reminder.text",
-                        name=p.name,
-                        sapaan=self._catalog.address(p.address),
-                        lead=Html(self._lead(meeting.starts_at - now)),
-                        when=when,
-                        place=meeting.place,
-                        topic=topic,
-                        group=group.name,
-                    ),
-                    buttons=buttons,
-                    not_before=now,
-                )
-                for p in recipients
-            ),
-            now,
-        )
+        lead = Html(self._lead(meeting.starts_at - send_at))
+        base = f"reminder:{meeting.id}:v{meeting.version}"
+
+        def message(p: Participant) -> NewMessage:
+            answer = answers.get(p.id)
+            values = {
+                "name": p.name,
+                "sapaan": self._catalog.address(p.address),
+                "lead": lead,
+                "when": when,
+                "place": meeting.place,
+                "topic": topic,
+                "group": group.name,
+            }
+            key, text, buttons = f"{base}:{p.id}:{minutes}", t("reminder.text", **values), ask
+            if answer is not None and answer.answer == "no":
+                # She answered: no question again. Her excuse is acknowledged, and she is
+                # offered once (one key per meeting time) to say she can come after all.
+                key = f"{base}:{p.id}:excused"
+                reason = self.reason_text(answer.reason, answer.note)
+                text = t("reminder.text_excused", reason=reason, **values)
+                buttons = [[(t("reminder.button_can_come"), f"{RSVP_YES}:{meeting.id}")]]
+            elif answer is not None:
+                text = t("reminder.text_coming", **values)
+                buttons = [[(t("reminder.button_cannot_come"), f"{RSVP_NO}:{meeting.id}")]]
+            return NewMessage(
+                key=key,
+                chat_id=p.telegram_id or 0,
+                participant_id=p.id,
+                kind="reminder",
+                text=text,
+                buttons=buttons,
+                not_before=now,
+                useful_until=meeting.starts_at,
+            )
+
+        return await self._db.enqueue((message(p) for p in recipients), now)
+
+    def reason_text(self, reason: str | None, note: str | None) -> str:
+        """How an excuse reads: "Sakit", or her own words for "Lainnya"."""
+        if reason == "lainnya" and note:
+            return note
+        return self._catalog.t(f"reason.{reason or 'lainnya'}")
 
     def _lead(self, remaining: timedelta) -> str:
         """How long until the meeting, e.g. "3 hari lagi": the time actually left."""
@@ -400,6 +493,15 @@ class Meetings:
         if hours >= 1:
             return self._catalog.t("reminder.lead_hours", hours=hours)
         return self._catalog.t("reminder.lead_soon")
+
+
+def clean_reason(text: str) -> str | None:
+    """A short reason in her words: trimmed, spaces folded, 1..REASON_NOTE_LIMIT characters,
+    not a command; None otherwise."""
+    cleaned = " ".join(text.split())
+    if not cleaned or len(cleaned) > REASON_NOTE_LIMIT or cleaned.startswith("/"):
+        return None
+    return cleaned
 
 
 def _minutes(offset: timedelta) -> int:

@@ -33,6 +33,7 @@ __all__ = [
     "ORDINALS_ID",
     "WEEKDAYS_ID",
     "MonthlyPattern",
+    "QuietHold",
     "ReminderDecision",
     "ReminderSlot",
     "WhenError",
@@ -44,6 +45,7 @@ __all__ = [
     "parse_date",
     "parse_time",
     "parse_when",
+    "quiet_hold",
     "reminder_slots",
     "shift_out_of_quiet",
     "to_local",
@@ -431,6 +433,34 @@ def shift_out_of_quiet(moment: datetime, tz: str, quiet_start: time, quiet_end: 
     if quiet_start > quiet_end and clock >= quiet_start:
         end_day += timedelta(days=1)
     return local_to_utc(end_day, quiet_end, tz)
+
+
+@dataclass(frozen=True)
+class QuietHold:
+    """When a bulk message to a mother may go out: ``not_before`` (the moment asked for, or
+    the end of the quiet window it falls in), and the next quiet window after it
+    (``quiet_from`` to ``quiet_until``, both None when there are no quiet hours): a message
+    not sent by ``quiet_from`` waits until ``quiet_until``."""
+
+    not_before: datetime
+    quiet_from: datetime | None
+    quiet_until: datetime | None
+
+
+def quiet_hold(moment: datetime, tz: str, quiet_start: time, quiet_end: time) -> QuietHold:
+    """The one rule for every bulk message to a mother, whatever made it due: never in the
+    quiet hours of her group's zone ``tz``. See :class:`QuietHold`."""
+    not_before = shift_out_of_quiet(moment, tz, quiet_start, quiet_end)
+    if quiet_start == quiet_end:
+        return QuietHold(not_before, None, None)
+    local = to_local(not_before, tz)
+    day = local.date()
+    if local.time().replace(tzinfo=None) >= quiet_start:  # only for a window within one day
+        day += timedelta(days=1)
+    end_day = day + timedelta(days=1) if quiet_start > quiet_end else day
+    return QuietHold(
+        not_before, local_to_utc(day, quiet_start, tz), local_to_utc(end_day, quiet_end, tz)
+    )
 
 
 def reminder_slots(

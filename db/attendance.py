@@ -621,10 +621,13 @@ class AttendanceQueries(DatabaseBase):
         return [alert_from(r) for r in rows]
 
     async def alerts_to_remind(self, opened_before: datetime) -> list[Alert]:
-        """Open alerts opened at or before ``opened_before`` and not brought back yet."""
+        """Open alerts opened at or before ``opened_before``, not brought back yet, and with
+        no follow-up recorded since (she has already acted on them)."""
         rows = await self.read_all(
             "SELECT * FROM alerts WHERE status = 'open' AND opened_at <= ?"
-            " AND reminded_at IS NULL ORDER BY opened_at, id",
+            " AND reminded_at IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM alert_actions a WHERE a.alert_id = alerts.id)"
+            " ORDER BY opened_at, id",
             (to_db(opened_before),),
         )
         return [alert_from(r) for r in rows]
@@ -694,6 +697,22 @@ class AttendanceQueries(DatabaseBase):
                 "UPDATE alert_actions SET note = ? WHERE id = ?", (note, action_id)
             )
         return changed == 1
+
+    async def actions_done(self, alert_ids: Sequence[int]) -> dict[int, list[str]]:
+        """The follow-up actions recorded on each alert, first done first, each once."""
+        ids = list(alert_ids)
+        if not ids:
+            return {}
+        rows = await self.read_all(
+            "SELECT alert_id, action, MIN(id) AS first FROM alert_actions"
+            f" WHERE alert_id IN ({placeholders(len(ids))})"
+            " GROUP BY alert_id, action ORDER BY alert_id, first",
+            ids,
+        )
+        done: dict[int, list[str]] = {}
+        for r in rows:
+            done.setdefault(r["alert_id"], []).append(r["action"])
+        return done
 
     async def alert_actions(self, alert_id: int) -> list[AlertAction]:
         rows = await self.read_all(

@@ -12,11 +12,14 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
 from db.connection import to_db
+
+if TYPE_CHECKING:
+    from db.outbox import QuietRule
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -60,6 +63,10 @@ class Tx:
 
 
 class DatabaseBase:
+    quiet_rule: QuietRule | None = None
+    """Quiet hours for messages to participants (``db.outbox.QuietRule``), set by the
+    application; every enqueue passes it, inside any transaction. None: nothing is held."""
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()

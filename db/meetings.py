@@ -52,10 +52,18 @@ class ReminderCandidate:
 
 
 @dataclass(frozen=True)
+class RsvpAnswer:
+    answer: str  # yes, no
+    reason: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
 class RsvpRow:
     participant: Participant
     answer: str | None  # None: no answer yet
     reason: str | None
+    note: str | None = None  # "Lainnya": the reason in her own words, if she typed one
 
 
 def meeting_from(row: aiosqlite.Row) -> Meeting:
@@ -190,10 +198,12 @@ class MeetingQueries(DatabaseBase):
                     " WHERE id = ? AND status = 'scheduled'",
                     (to_db(starts_at), to_db(now), to_db(now), meeting_id),
                 )
+                # Answers were given for the old time: at the new one each mother answers again.
+                await tx.execute("DELETE FROM rsvps WHERE meeting_id = ?", (meeting_id,))
                 moved = await _meeting(tx, meeting_id)
                 assert moved is not None
                 if notices is not None:
-                    await enqueue_in(tx, notices(moved), now)
+                    await enqueue_in(tx, notices(moved), now, rule=self.quiet_rule)
                 await record_applied(tx, update_id, f"move:{meeting_id}", [], now)
             meeting = await _meeting(tx, meeting_id)
         assert meeting is not None
@@ -218,7 +228,7 @@ class MeetingQueries(DatabaseBase):
                 (to_db(now), meeting_id),
             )
             if changed == 1:
-                await enqueue_in(tx, notices, now)
+                await enqueue_in(tx, notices, now, rule=self.quiet_rule)
         return changed == 1
 
     async def reminder_candidates(self, now: datetime) -> list[ReminderCandidate]:
@@ -287,9 +297,27 @@ class MeetingQueries(DatabaseBase):
                 "INSERT INTO rsvps (meeting_id, participant_id, answer, reason, answered_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (meeting_id, participant_id) DO UPDATE SET"
                 " answer = excluded.answer, reason = excluded.reason,"
-                " answered_at = excluded.answered_at",
+                " answered_at = excluded.answered_at, note = NULL",
                 (meeting_id, participant_id, answer, reason, to_db(now)),
             )
+
+    async def set_rsvp_note(self, meeting_id: int, participant_id: int, note: str) -> bool:
+        """Her own words for an excuse "Lainnya"; False when she has no such excuse (any
+        more) for that meeting."""
+        changed = await self.write_one(
+            "UPDATE rsvps SET note = ? WHERE meeting_id = ? AND participant_id = ?"
+            " AND answer = 'no' AND reason = 'lainnya'",
+            (note, meeting_id, participant_id),
+        )
+        return changed == 1
+
+    async def rsvp_answers(self, meeting_id: int) -> dict[int, RsvpAnswer]:
+        """The answers given for a meeting so far, by participant id."""
+        rows = await self.read_all(
+            "SELECT participant_id, answer, reason, note FROM rsvps WHERE meeting_id = ?",
+            (meeting_id,),
+        )
+        return {r["participant_id"]: RsvpAnswer(r["answer"], r["reason"], r["note"]) for r in rows}
 
     async def rsvp_of(self, meeting_id: int, participant_id: int) -> tuple[str, str | None] | None:
         row = await self.read_one(
@@ -301,10 +329,13 @@ class MeetingQueries(DatabaseBase):
     async def rsvp_table(self, meeting_id: int, group_id: int) -> list[RsvpRow]:
         """Every active member of the group with her answer (or none)."""
         rows = await self.read_all(
-            "SELECT p.*, r.answer AS r_answer, r.reason AS r_reason FROM participants p"
+            "SELECT p.*, r.answer AS r_answer, r.reason AS r_reason, r.note AS r_note"
+            " FROM participants p"
             " LEFT JOIN rsvps r ON r.participant_id = p.id AND r.meeting_id = ?"
             " WHERE p.group_id = ? AND p.status = 'active'"
             " ORDER BY p.name COLLATE NOCASE, p.id",
             (meeting_id, group_id),
         )
-        return [RsvpRow(participant_from(r), r["r_answer"], r["r_reason"]) for r in rows]
+        return [
+            RsvpRow(participant_from(r), r["r_answer"], r["r_reason"], r["r_note"]) for r in rows
+        ]

@@ -12,6 +12,13 @@ outcome. A row's life::
                              '------mark_blocked_chat-> blocked (with every queued row of
                                                         that chat; participant unreachable)
 
+Quiet hours: every row for a participant passes one gate at :meth:`OutboxQueries.enqueue`
+(the rule is :attr:`OutboxQueries.quiet_rule`, ``bot.schedule.quiet_hold``): its
+``not_before`` is moved out of her group's quiet hours, the next quiet window is stored with
+it (``quiet_from``/``quiet_until``), and a row that would wait past its ``useful_until`` is
+not queued. At claim time a row whose quiet window has begun waits until its end, and a row
+past ``expires_at`` is dropped (``failed``, "stale").
+
 ``sending`` means "claimed by the sender": rows found in it at start-up were in flight when
 the process died and go back to the queue (:meth:`OutboxQueries.requeue_sending`), so at most
 the message that was on the wire is repeated.
@@ -22,11 +29,11 @@ Every method is one short transaction; none awaits the network while holding the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -64,6 +71,24 @@ class NewMessage:
     buttons: Sequence[Sequence[tuple[str, str]]] | None
     not_before: datetime
     photo: str | None = None
+    useful_until: datetime | None = None
+    """A row not sent by then is dropped, never sent late (e.g. a reminder once the meeting
+    has begun). A row that quiet hours would hold past it is not queued at all."""
+
+
+class QuietWindow(Protocol):
+    @property
+    def not_before(self) -> datetime: ...
+    @property
+    def quiet_from(self) -> datetime | None: ...
+    @property
+    def quiet_until(self) -> datetime | None: ...
+
+
+QuietRule = Callable[[datetime, str], QuietWindow]
+"""``(moment, time zone) -> when a bulk message to a mother may go out``: the one quiet-hours
+rule (``bot.schedule.quiet_hold`` with the configured window), set on the database by the
+application so that every enqueue of a message to a participant passes it."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +179,7 @@ def prefix_upper_bound(prefix: str) -> str:
 # messages on the wire and, in the normal course, gets them in order. Both NOT EXISTS probe
 # the index outbox_chat (0003). The LEFT JOIN tells rows of unreachable participants apart.
 _CLAIM_SQL = """
-SELECT o.id, p.reachable
+SELECT o.id, p.reachable, o.quiet_from, o.quiet_until, o.expires_at
 FROM outbox o LEFT JOIN participants p ON p.id = o.participant_id
 WHERE o.status = 'queued' AND o.not_before <= :now
   AND NOT EXISTS (
@@ -168,63 +193,112 @@ LIMIT :limit
 """
 
 
+async def _held(
+    tx: Tx, chunk: list[NewMessage], rule: QuietRule | None
+) -> list[tuple[NewMessage, str | None, str | None]]:
+    """The gate every row passes: a message to a participant is held out of the quiet
+    hours of her group's zone and gets its next quiet window; one that would be held
+    past its ``useful_until`` is left out. Other rows pass unchanged."""
+    ids = sorted({m.participant_id for m in chunk if m.participant_id is not None})
+    zones: dict[int, str] = {}
+    if rule is not None and ids:
+        rows = await tx.all(
+            "SELECT p.id, g.timezone FROM participants p JOIN groups g ON g.id = p.group_id"
+            f" WHERE p.id IN ({placeholders(len(ids))})",
+            ids,
+        )
+        zones = {r["id"]: r["timezone"] for r in rows}
+    seen: dict[tuple[datetime, str], QuietWindow] = {}
+    kept: list[tuple[NewMessage, str | None, str | None]] = []
+    for m in chunk:
+        zone = zones.get(m.participant_id) if m.participant_id is not None else None
+        quiet_from = quiet_until = None
+        if rule is not None and zone is not None:
+            hold = seen.get((m.not_before, zone))
+            if hold is None:
+                hold = seen[(m.not_before, zone)] = rule(m.not_before, zone)
+            if m.useful_until is not None and hold.not_before >= m.useful_until:
+                continue  # by the end of the quiet hours it is no longer useful
+            if hold.not_before != m.not_before:
+                m = replace(m, not_before=hold.not_before)
+            quiet_from, quiet_until = hold.quiet_from, hold.quiet_until
+        kept.append(
+            (
+                m,
+                to_db(quiet_from) if quiet_from else None,
+                to_db(quiet_until) if quiet_until else None,
+            )
+        )
+    return kept
+
+
+def _row_params(
+    m: NewMessage, created: str, quiet_from: str | None, quiet_until: str | None
+) -> tuple[Any, ...]:
+    return (
+        m.key,
+        m.chat_id,
+        m.participant_id,
+        m.kind,
+        encode_payload(m.text, m.buttons, m.photo),
+        to_db(m.not_before),
+        created,
+        quiet_from,
+        quiet_until,
+        to_db(m.useful_until) if m.useful_until else None,
+    )
+
+
+_INSERT = (
+    "INSERT{verb} INTO outbox"
+    " (key, chat_id, participant_id, kind, payload, not_before, created_at,"
+    "  quiet_from, quiet_until, expires_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 async def enqueue_in(
-    tx: Tx, rows: Iterable[NewMessage], now: datetime, *, chunk_size: int = ENQUEUE_CHUNK
+    tx: Tx,
+    rows: Iterable[NewMessage],
+    now: datetime,
+    *,
+    rule: QuietRule | None,
+    chunk_size: int = ENQUEUE_CHUNK,
 ) -> int:
     """Queue ``rows`` inside the caller's transaction ``tx`` (see :meth:`OutboxQueries.enqueue`),
-    so that a change and the messages it causes commit together. Returns the new rows."""
+    so that a change and the messages it causes commit together. Every row passes the
+    quiet-hours gate ``rule`` (the database's ``quiet_rule``). Returns the new rows."""
     created = to_db(now)
-    params: Iterator[tuple[Any, ...]] = (
-        (
-            m.key,
-            m.chat_id,
-            m.participant_id,
-            m.kind,
-            encode_payload(m.text, m.buttons, m.photo),
-            to_db(m.not_before),
-            created,
-        )
-        for m in rows
-    )
+    messages: Iterator[NewMessage] = iter(rows)
     before = await tx.one("SELECT total_changes()")
-    while chunk := list(islice(params, chunk_size)):
+    while chunk := list(islice(messages, chunk_size)):
         await tx.executemany(
-            "INSERT OR IGNORE INTO outbox"
-            " (key, chat_id, participant_id, kind, payload, not_before, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            chunk,
+            _INSERT.format(verb=" OR IGNORE"),
+            [_row_params(m, created, qf, qu) for m, qf, qu in await _held(tx, chunk, rule)],
         )
     after = await tx.one("SELECT total_changes()")
     assert before is not None and after is not None
     return int(after[0]) - int(before[0])
 
 
-async def enqueue_again_in(tx: Tx, rows: Sequence[NewMessage], now: datetime) -> int:
+async def enqueue_again_in(
+    tx: Tx, rows: Sequence[NewMessage], now: datetime, *, rule: QuietRule | None
+) -> int:
     """Queue ``rows`` inside ``tx``, and also those whose key is ``blocked`` (she could not
     be reached then, and can be now): such a row goes back to the queue with the payload
     given here (a blocked row's text was dropped). A row already sent, failed or waiting is
-    left alone, so offering the same messages again is a no-op. Returns the rows queued."""
+    left alone, so offering the same messages again is a no-op. Every row passes the
+    quiet-hours gate. Returns the rows queued."""
     created = to_db(now)
     before = await tx.one("SELECT total_changes()")
     await tx.executemany(
-        "INSERT INTO outbox"
-        " (key, chat_id, participant_id, kind, payload, not_before, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (key) DO UPDATE SET status = 'queued', chat_id = excluded.chat_id,"
+        _INSERT.format(verb="")
+        + " ON CONFLICT (key) DO UPDATE SET status = 'queued', chat_id = excluded.chat_id,"
         " payload = excluded.payload, not_before = excluded.not_before, attempts = 0,"
-        " last_error = NULL WHERE outbox.status = 'blocked'",
-        [
-            (
-                m.key,
-                m.chat_id,
-                m.participant_id,
-                m.kind,
-                encode_payload(m.text, m.buttons, m.photo),
-                to_db(m.not_before),
-                created,
-            )
-            for m in rows
-        ],
+        " quiet_from = excluded.quiet_from, quiet_until = excluded.quiet_until,"
+        " expires_at = excluded.expires_at, last_error = NULL"
+        " WHERE outbox.status = 'blocked'",
+        [_row_params(m, created, qf, qu) for m, qf, qu in await _held(tx, list(rows), rule)],
     )
     after = await tx.one("SELECT total_changes()")
     assert before is not None and after is not None
@@ -244,7 +318,7 @@ class OutboxQueries(DatabaseBase):
         were new. All or nothing: a failure half-way leaves the outbox as it was.
         """
         async with self.tx() as tx:
-            return await enqueue_in(tx, rows, now, chunk_size=chunk_size)
+            return await enqueue_in(tx, rows, now, rule=self.quiet_rule, chunk_size=chunk_size)
 
     # -- the sender's side --------------------------------------------------------
 
@@ -253,18 +327,58 @@ class OutboxQueries(DatabaseBase):
 
         Only the head of each chat's queue is claimed (see ``_CLAIM_SQL``). A claimed row of
         a participant who is already unreachable is not returned but marked ``blocked`` at
-        once, so nothing is sent to someone who blocked the bot.
+        once, so nothing is sent to someone who blocked the bot. A row past its
+        ``expires_at`` is dropped (``failed``, "stale"); a row whose quiet window has begun
+        waits until its end (and gets the next day's window).
         """
         if limit <= 0:
             return []
         claimed: list[int] = []
+        stamp = to_db(now)
         async with self.tx() as tx:
             while len(claimed) < limit:
                 wanted = limit - len(claimed)
-                candidates = await tx.all(_CLAIM_SQL, {"now": to_db(now), "limit": wanted})
+                candidates = await tx.all(_CLAIM_SQL, {"now": stamp, "limit": wanted})
+                quiet_now = {
+                    r["id"]
+                    for r in candidates
+                    if r["quiet_from"] and r["quiet_from"] <= stamp < r["quiet_until"]
+                }
+                # too late now, or by the end of the quiet hours it would have to wait for
+                stale = [
+                    r["id"]
+                    for r in candidates
+                    if r["expires_at"]
+                    and (
+                        r["expires_at"] <= stamp
+                        or (r["id"] in quiet_now and r["expires_at"] <= r["quiet_until"])
+                    )
+                ]
+                quiet = [r for r in candidates if r["id"] in quiet_now and r["id"] not in stale]
+                held = {*stale, *(r["id"] for r in quiet)}
                 # reachable is NULL for rows without a participant (facilitators, leaders)
-                gone = [r["id"] for r in candidates if r["reachable"] == 0]
-                claim = [r["id"] for r in candidates if r["reachable"] != 0]
+                gone = [r["id"] for r in candidates if r["reachable"] == 0 and r["id"] not in held]
+                claim = [
+                    r["id"] for r in candidates if r["reachable"] != 0 and r["id"] not in held
+                ]
+                if stale:
+                    await tx.execute(
+                        "UPDATE outbox SET status = 'failed', last_error = 'stale', payload = ?"
+                        f" WHERE id IN ({placeholders(len(stale))})",
+                        (SPENT, *stale),
+                    )
+                for r in quiet:
+                    day = timedelta(days=1)
+                    await tx.execute(
+                        "UPDATE outbox SET not_before = ?, quiet_from = ?, quiet_until = ?"
+                        " WHERE id = ?",
+                        (
+                            r["quiet_until"],
+                            to_db(from_db(r["quiet_from"]) + day),
+                            to_db(from_db(r["quiet_until"]) + day),
+                            r["id"],
+                        ),
+                    )
                 if gone:
                     await tx.execute(
                         "UPDATE outbox SET status = 'blocked',"
@@ -279,8 +393,8 @@ class OutboxQueries(DatabaseBase):
                         claim,
                     )
                     claimed.extend(claim)
-                # look again only when unreachable rows took places in a full batch
-                if len(candidates) < wanted or not gone:
+                # look again only when rows not claimed took places in a full batch
+                if len(candidates) < wanted or not (gone or held):
                     break
             if not claimed:
                 return []
@@ -392,7 +506,7 @@ class OutboxQueries(DatabaseBase):
         """Queue ``rows`` like :meth:`enqueue`, and also those whose key is ``blocked``
         (she could not be reached then, and can be now): see :func:`enqueue_again_in`."""
         async with self.tx() as tx:
-            return await enqueue_again_in(tx, rows, now)
+            return await enqueue_again_in(tx, rows, now, rule=self.quiet_rule)
 
     async def requeue_sending(self) -> int:
         """At start-up: rows left ``sending`` by a crash go back to the queue. Returns how many.
@@ -409,6 +523,15 @@ class OutboxQueries(DatabaseBase):
         """When the earliest queued row becomes due (may be in the past), or None."""
         async with self.tx(write=False) as tx:
             row = await tx.one("SELECT MIN(not_before) FROM outbox WHERE status = 'queued'")
+        return from_db(row[0]) if row is not None and row[0] is not None else None
+
+    async def first_queued_at(self, key_prefix: str) -> datetime | None:
+        """When the first still queued row among keys starting with ``key_prefix`` is due
+        (e.g. an announcement held by the quiet hours), or None."""
+        row = await self.read_one(
+            "SELECT MIN(not_before) FROM outbox WHERE key >= ? AND key < ? AND status = 'queued'",
+            (key_prefix, prefix_upper_bound(key_prefix)),
+        )
         return from_db(row[0]) if row is not None and row[0] is not None else None
 
     async def counts(self, key_prefix: str = "") -> dict[str, int]:

@@ -61,7 +61,7 @@ class PrivacyQueries(DatabaseBase):
             )
             for sql in (
                 "UPDATE groups SET leader_id = NULL WHERE leader_id = ?",
-                "UPDATE rsvps SET reason = NULL WHERE participant_id = ?",
+                "UPDATE rsvps SET reason = NULL, note = NULL WHERE participant_id = ?",
                 "UPDATE attendance SET reason = NULL, checked_in_at = NULL"
                 " WHERE participant_id = ?",
                 "DELETE FROM quiz_answers WHERE participant_id = ?",

@@ -158,6 +158,11 @@ async def _show_preview(
     text = call.t(key, count=reachable, groups=_names(groups), group_count=len(groups))
     if skipped:
         text += "\n" + call.t("announce.confirm_skipped", count=skipped)
+    held = service.quiet_now(groups, call.now)
+    if held is not None:
+        text += "\n\n" + call.t(
+            "announce.held_quiet_preview", when=call.services.catalog.datetime(*held)
+        )
     await call.reply(
         text,
         keyboard(
@@ -197,8 +202,12 @@ async def confirm(call: Call) -> None:
         return
     announcement = outcome.announcement
     count = outcome.queued if outcome.fresh else announcement.recipients
+    text = call.t("announce.sent", count=count)
+    held = await service.held_until(announcement, call.now)
+    if held is not None:
+        text += "\n\n" + call.t("announce.held_quiet", when=call.services.catalog.datetime(*held))
     await call.show(
-        call.t("announce.sent", count=count),
+        text,
         keyboard([(call.t("announce.button_result"), result.data(announcement.id))]),
     )
 

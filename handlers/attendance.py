@@ -5,10 +5,12 @@ Commands: ``/hadir`` and ``/kehadiranku`` (members), ``/kehadiran`` and ``/tinda
 
 * ``kh:<meeting>``: a member's "Absen hadir" (only for her own group's meeting);
 * ``kl:<meeting>:<page>``: the facilitator's marking screen (only her groups' meetings);
+* ``kln:<meeting>:<page>``: the same, opened as a new message below a record message;
 * ``kt:<meeting>:<participant>:<p|e|a>:<page>``: set one member's mark (the button carries
   the mark it sets, the next one of hadir → izin → tidak hadir, so a press delivered twice
   sets it twice, harmlessly);
-* ``kk``: her open follow-ups; ``kv:<alert>``: one of them;
+* ``kk``: her open follow-ups; ``kv:<alert>``: one of them; ``kvn:<alert>``: the same
+  from the digest of a meeting's close, as a new message;
 * ``kf:<alert>:<c|s|d>``: contacted / home visit scheduled / home visit done;
 * ``kn:<action>``: no note for that action ("Lewati").
 
@@ -21,9 +23,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.attendance import (
+    ALERT_BUTTON,
+    ALERT_OPEN_BUTTON,
     CHECKIN_BUTTON,
     FOLLOW_UP_BUTTON,
     MARK_BUTTON,
+    MARK_OPEN_BUTTON,
     STATUS_CODES,
     UNREACHABLE,
     AlertView,
@@ -207,6 +212,12 @@ async def markable_meetings(call: Call, args: list[str]) -> None:
 
 @router.action(MARK_BUTTON, FACILITATORS, int, int)
 async def mark_screen(call: Call, meeting_id: int, page: int) -> None:
+    await _mark_screen(call, meeting_id, page)
+
+
+async def _mark_screen(
+    call: Call, meeting_id: int, page: int, *, new_message: bool = False
+) -> None:
     service = _service(call)
     view = await service.marking(call.actor, meeting_id)
     if view is None:
@@ -224,8 +235,12 @@ async def mark_screen(call: Call, meeting_id: int, page: int) -> None:
     buttons = []
     for row in rows_all[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
         p = row.participant
+        excuse = view.excuses.get(p.id)
         if row.status == PRESENT and row.source == SELF:
             label = call.t("attendance.mark_item_self", name=p.name)
+        elif row.status is None and excuse is not None:  # "Tidak bisa hadir" in advance
+            reason = call.services.meetings.reason_text(excuse.reason, excuse.note)
+            label = call.t("attendance.mark_item_rsvp_excused", name=p.name, reason=reason)
         else:
             label = call.t(f"attendance.mark_item_{row.status or 'none'}", name=p.name)
         if p.telegram_id is None:
@@ -257,7 +272,18 @@ async def mark_screen(call: Call, meeting_id: int, page: int) -> None:
         text += "\n\n" + call.t("attendance.mark_code", code=view.meeting.checkin_code)
     elif state is WindowState.CLOSED:
         text += "\n\n" + call.t("attendance.mark_final")
-    await call.show(text, keyboard(*buttons))
+    if new_message:
+        await call.toast()
+        await call.reply(text, keyboard(*buttons))
+    else:
+        await call.show(text, keyboard(*buttons))
+
+
+@router.action(MARK_OPEN_BUTTON, FACILITATORS, int, int)
+async def open_mark_screen(call: Call, meeting_id: int, page: int) -> None:
+    """The marking screen from a record message (the check-in code, the meeting summary):
+    it opens as a new message below it, and the record stays as it was."""
+    await _mark_screen(call, meeting_id, page, new_message=True)
 
 
 @router.action("kt", FACILITATORS, int, int, str, int)
@@ -301,23 +327,46 @@ async def follow_ups(call: Call) -> None:
     await call.show(call.t("attendance.followups_title", count=len(views)), keyboard(*rows))
 
 
+DONE_KEYS = {
+    "contacted": "attendance.done_contacted",
+    "visit_scheduled": "attendance.done_visit_scheduled",
+    "visit_done": "attendance.done_visit_done",
+}
+"""How each recorded follow-up action reads in the /tindaklanjut list."""
+
+
 def _alert_label(call: Call, view: AlertView) -> str:
     if view.alert.kind == UNREACHABLE:
-        return call.t(
+        label = call.t(
             "attendance.followup_item_unreachable",
             name=view.participant.name,
             group=view.group.name,
         )
-    return call.t(
-        "attendance.followup_item_absence",
-        name=view.participant.name,
-        group=view.group.name,
-        count=len(view.alert.missed),
-    )
+    else:
+        label = call.t(
+            "attendance.followup_item_absence",
+            name=view.participant.name,
+            group=view.group.name,
+            count=len(view.alert.missed),
+        )
+    if view.done:  # what has been done, readable in the list without opening each one
+        done = ", ".join(call.t(DONE_KEYS[action]) for action in view.done if action in DONE_KEYS)
+        label = call.t("attendance.followup_item_done", label=label, done=done)
+    return label
 
 
-@router.action("kv", FACILITATORS, int)
+@router.action(ALERT_BUTTON, FACILITATORS, int)
 async def alert_detail(call: Call, alert_id: int) -> None:
+    await _alert_detail(call, alert_id)
+
+
+@router.action(ALERT_OPEN_BUTTON, FACILITATORS, int)
+async def open_alert_detail(call: Call, alert_id: int) -> None:
+    """One follow-up from the digest of a close: below it, so the digest stays a list."""
+    await _alert_detail(call, alert_id, new_message=True)
+
+
+async def _alert_detail(call: Call, alert_id: int, *, new_message: bool = False) -> None:
     service = _service(call)
     view = await service.owned_alert(call.actor, alert_id)
     if view is None:
@@ -326,7 +375,11 @@ async def alert_detail(call: Call, alert_id: int) -> None:
     text = await service.alert_text(view, with_actions=True)
     rows = service.follow_up_buttons(alert_id) if view.alert.open else []
     rows.append([(call.t("common.button_back"), follow_ups.data())])
-    await call.show(text, keyboard(*rows))
+    if new_message:
+        await call.toast()
+        await call.reply(text, keyboard(*rows))
+    else:
+        await call.show(text, keyboard(*rows))
 
 
 @router.action(FOLLOW_UP_BUTTON, FACILITATORS, int, str)

@@ -8,13 +8,23 @@ unreadable date gets a short correction with an example and schedules nothing.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
 from bot.auth import FACILITATORS, MEMBERS, REGISTERED
-from bot.meetings import REASONS, RSVP_NO, RSVP_REASON, RSVP_YES, Meetings, RsvpOutcome
+from bot.meetings import (
+    MONTHLY_COUNT,
+    REASON_NOTE_LIMIT,
+    REASONS,
+    RSVP_NO,
+    RSVP_REASON,
+    RSVP_YES,
+    Meetings,
+    RsvpOutcome,
+    clean_reason,
+)
 from bot.onboarding import clean_place
 from bot.schedule import (
     COMMON_TIMES,
@@ -184,22 +194,20 @@ CALENDAR_DAYS = 28
 
 
 def _calendar(call: Call, tz: str) -> InlineKeyboardMarkup:
-    """The coming four weeks as day buttons, four to a row, in the group's zone."""
+    """The coming four weeks as day buttons, four to a row, in the group's zone; public
+    holidays and district days off are marked."""
     days = calendar_days(call.now, tz, CALENDAR_DAYS)
+    days_off = _meetings(call).days_off
+
+    def label(d: date) -> str:
+        text = call.t(
+            "meeting.day_button", weekday=WEEKDAYS_ID[d.weekday()][:3], day=d.day, month=d.month
+        )
+        return call.t("meeting.day_button_off", label=text) if days_off.is_off(d) else text
+
     return keyboard(
         *(
-            [
-                (
-                    call.t(
-                        "meeting.day_button",
-                        weekday=WEEKDAYS_ID[d.weekday()][:3],
-                        day=d.day,
-                        month=d.month,
-                    ),
-                    choose_day.data(d.strftime("%Y%m%d")),
-                )
-                for d in days[week : week + 4]
-            ]
+            [(label(d), choose_day.data(d.strftime("%Y%m%d"))) for d in days[week : week + 4]]
             for week in range(0, len(days), 4)
         )
     )
@@ -355,10 +363,39 @@ def _pattern(data: dict[str, Any]) -> MonthlyPattern:
     return MonthlyPattern(int(data["weekday"]), int(data["nth"]), time(hour, minute))
 
 
+def _holiday_name(call: Call, day: date) -> str | None:
+    name = _meetings(call).days_off.name(day)
+    if name is None:
+        return None
+    return name or call.t("meeting.holiday_district")
+
+
+def _series_moves(call: Call, pattern: MonthlyPattern, group: Group) -> list[str]:
+    """The dates of the coming series that fall on a day off, and where each moves."""
+    meetings, catalog = _meetings(call), call.services.catalog
+    plain = pattern.occurrences(group.timezone, call.now, MONTHLY_COUNT)
+    moves = []
+    for start in plain:
+        day = to_local(start, group.timezone).date()
+        name = _holiday_name(call, day)
+        if name is not None:
+            moved = meetings.days_off.avoid(start, group.timezone)
+            moves.append(
+                call.t(
+                    "meeting.holiday_series_item",
+                    name=name,
+                    old=catalog.date(start, group.timezone),
+                    new=catalog.date(moved, group.timezone),
+                )
+            )
+    return moves
+
+
 async def _confirm(call: Call, data: dict[str, Any]) -> None:
     await call.set_state("meet_confirm", **data)
     meetings = _meetings(call)
     lines = []
+    moved_lines: list[str] = []
     for group_id in data["groups"]:
         group = await call.services.db.group(int(group_id))
         assert group is not None
@@ -380,7 +417,7 @@ async def _confirm(call: Call, data: dict[str, Any]) -> None:
             )
         else:
             pattern = _pattern(data)
-            first = pattern.occurrences(group.timezone, call.now, 1)[0]
+            first = meetings.series_dates(pattern, group.timezone, call.now, 1)[0]
             lines.append(
                 call.t(
                     "meeting.confirm_monthly_line",
@@ -389,6 +426,8 @@ async def _confirm(call: Call, data: dict[str, Any]) -> None:
                     place=place,
                 )
             )
+            if not moved_lines:
+                moved_lines = _series_moves(call, pattern, group)
     if data["mode"] == "once":
         head = call.t("meeting.confirm_once")
     else:
@@ -401,9 +440,56 @@ async def _confirm(call: Call, data: dict[str, Any]) -> None:
         )
     rows = [[(call.t("meeting.button_confirm"), confirm.data())]]
     if data["mode"] == "once":
+        day = date.fromisoformat(str(data["day"]))
+        name = _holiday_name(call, day)
+        if name is not None:  # a public holiday: warn, and offer the next working day
+            next_day = meetings.days_off.next_working_day(day)
+            lines.append(
+                call.t(
+                    "meeting.holiday_warning",
+                    name=name,
+                    day=_long_date(call, day),
+                    proposed=_long_date(call, next_day),
+                )
+            )
+            rows.insert(
+                0,
+                [
+                    (
+                        call.t("meeting.button_holiday_move", day=_long_date(call, next_day)),
+                        holiday_move.data(),
+                    )
+                ],
+            )
         rows.append([(call.t("meeting.button_other_topic"), topics.data())])
+    elif moved_lines:
+        lines.append(call.t("meeting.holiday_series", items="\n".join(moved_lines)))
     rows.append([(call.t("meeting.button_cancel_dialog"), abort.data())])
     await call.reply("\n\n".join([head, *lines]), keyboard(*rows))
+
+
+def _long_date(call: Call, day: date) -> str:
+    # 05.00 UTC is midday on the same calendar day in every Indonesian zone
+    return call.services.catalog.date(datetime.combine(day, time(5, 0), tzinfo=UTC), "UTC")
+
+
+@router.action("mhd", FACILITATORS)
+async def holiday_move(call: Call) -> None:
+    """Take the proposed working day instead of the holiday."""
+    state = await _state(call, "meet_confirm")
+    if state is None:
+        return
+    data = _data(state)
+    if data.get("mode") != "once":
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return
+    day = date.fromisoformat(str(data["day"]))
+    if _meetings(call).days_off.name(day) is None:  # pressed twice: already moved
+        await call.toast()
+        return
+    proposed = _meetings(call).days_off.next_working_day(day)
+    await call.toast()
+    await _confirm(call, {**data, "day": proposed.isoformat()})
 
 
 @router.action("ms", FACILITATORS)
@@ -471,7 +557,7 @@ async def confirm(call: Call) -> None:
         await call.show(call.t("meeting.when_past"))
         return
     await call.show(call.t("meeting.scheduled", count=len(created)))
-    await list_meetings(call)
+    await _list(call, new_message=True)  # the confirmation stays as it is
 
 
 # -- listing, detail, RSVP table, move, cancel ------------------------------------------
@@ -487,6 +573,10 @@ async def meetings_command(call: Call, args: list[str]) -> None:
 
 @router.action("ml", FACILITATORS)
 async def list_meetings(call: Call) -> None:
+    await _list(call)
+
+
+async def _list(call: Call, *, new_message: bool = False) -> None:
     groups = {g.id: g for g in await _my_groups(call)}
     upcoming = await call.services.db.upcoming_meetings(groups, call.now, LIST_LIMIT)
     if not upcoming:
@@ -507,7 +597,10 @@ async def list_meetings(call: Call) -> None:
         ]
         for m in upcoming
     ]
-    await call.show(call.t("meeting.list_title"), keyboard(*rows))
+    if new_message:
+        await call.reply(call.t("meeting.list_title"), keyboard(*rows))
+    else:
+        await call.show(call.t("meeting.list_title"), keyboard(*rows))
 
 
 async def _owned_meeting(call: Call, meeting_id: int) -> tuple[Meeting, Group] | None:
@@ -568,7 +661,7 @@ async def answers(call: Call, meeting_id: int) -> None:
         call.t(
             "meeting.excused_item",
             name=r.participant.name,
-            reason=call.t(f"reason.{r.reason or 'lainnya'}"),
+            reason=_meetings(call).reason_text(r.reason, r.note),
         )
         for r in table
         if r.answer == "no"
@@ -682,25 +775,32 @@ async def my_meetings(call: Call) -> None:
         await call.reply(call.t("meeting.mine_empty"))
         return
     meetings = _meetings(call)
-    lines = [
-        call.t(
+    await call.reply(call.t("meeting.mine_title"))
+    # One message per meeting with its own buttons, so she knows which one she answers.
+    for m in upcoming:
+        text = call.t(
             "meeting.mine_item",
             when=meetings.when(m, group),
             place=m.place,
             topic=meetings.topic(m.session_id),
         )
-        for m in upcoming
-    ]
-    first = upcoming[0]
-    await call.reply(
-        "\n\n".join([call.t("meeting.mine_title"), *lines]),
-        keyboard(
-            [
-                (call.t("reminder.button_yes"), rsvp_yes.data(first.id)),
-                (call.t("reminder.button_no"), rsvp_no.data(first.id)),
+        answer = await call.services.db.rsvp_of(m.id, participant.id)
+        if answer is not None and answer[0] == "no":
+            reason = meetings.reason_text(answer[1], None)
+            text += "\n\n" + call.t("meeting.mine_excused", reason=reason)
+            rows = [[(call.t("reminder.button_can_come"), rsvp_yes.data(m.id))]]
+        elif answer is not None:
+            text += "\n\n" + call.t("meeting.mine_coming")
+            rows = [[(call.t("reminder.button_cannot_come"), rsvp_no.data(m.id))]]
+        else:
+            text += "\n\n" + call.t("meeting.mine_ask")
+            rows = [
+                [
+                    (call.t("reminder.button_yes"), rsvp_yes.data(m.id)),
+                    (call.t("reminder.button_no"), rsvp_no.data(m.id)),
+                ]
             ]
-        ),
-    )
+        await call.reply(text, keyboard(*rows))
 
 
 async def _record(call: Call, meeting_id: int, answer: str, reason: str | None) -> bool:
@@ -744,4 +844,40 @@ async def rsvp_reason(call: Call, meeting_id: int, reason: str) -> None:
         return
     if await _record(call, meeting_id, "no", reason):
         assert call.actor.participant is not None
+        if reason == "lainnya":  # recorded; her words are welcome, not required
+            await call.set_state("rsvp_note", meeting=meeting_id)
+            await call.show(
+                call.t("reminder.ask_note", limit=REASON_NOTE_LIMIT),
+                keyboard([(call.t("reminder.button_skip_note"), skip_reason.data(meeting_id))]),
+            )
+            return
         await call.show(call.t("reminder.thanks_no", name=call.actor.participant.name))
+
+
+@router.input("rsvp_note", MEMBERS)
+async def typed_reason(call: Call, state: ChatState) -> None:
+    participant = call.actor.participant
+    assert participant is not None
+    note = clean_reason(call.message.text or "") if call.message else None
+    if note is None:
+        await call.reply(call.t("reminder.note_invalid", limit=REASON_NOTE_LIMIT))
+        return
+    meeting_id = int(state.data["meeting"])
+    outcome = await _meetings(call).rsvp_note(participant, meeting_id, note, call.now)
+    await call.clear_state()
+    if outcome is RsvpOutcome.RECORDED:
+        await call.reply(call.t("reminder.thanks_no", name=participant.name))
+    else:
+        key = "reminder.closed" if outcome is RsvpOutcome.CLOSED else "common.stale_button"
+        await call.reply(call.t(key))
+
+
+@router.action("rrs", MEMBERS, int)
+async def skip_reason(call: Call, meeting_id: int) -> None:
+    state = await call.services.db.chat_state(call.actor.telegram_id)
+    if state is None or state.kind != "rsvp_note" or state.data.get("meeting") != meeting_id:
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return
+    assert call.actor.participant is not None
+    await call.clear_state()
+    await call.show(call.t("reminder.thanks_no", name=call.actor.participant.name))

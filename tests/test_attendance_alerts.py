@@ -106,6 +106,14 @@ async def run_meeting(h: Harness, meeting: Meeting, script: list[tuple[FakeUser,
     await h.tick()
 
 
+async def open_from_digest(h: Harness, fac: FakeUser, name: str) -> dict[str, Any]:
+    """Her follow-up, opened with her button on the latest digest of a close."""
+    digest = [m for m in h.fake.sent_by_bot(fac) if "kvn:" in str(m)]
+    detail = await h.press(fac, name, digest[-1])
+    assert detail is not None and f"Ibu {name}" in detail["text"]
+    return detail
+
+
 async def test_a_year_of_meetings(h: Harness) -> None:
     fac, (siti, ani, dewi) = await setup(h)
     meetings = await yearly(h, fac)
@@ -155,18 +163,30 @@ async def test_a_year_of_meetings(h: Harness) -> None:
     siti_id = (await h.participant(siti)).id
     assert all(a["participant_id"] == siti_id for a in rows)
     assert [a["closed_reason"] for a in rows] == ["attended", "attended"]
-    # Exactly one alert message per crossing, one "good news" per return.
-    assert [r["key"] for r in await h.outbox("alert")] == [f"alert:{a['id']}" for a in rows]
+    # Exactly one digest per crossing (one close each), one "good news" per return; the
+    # full alert comes back once with its 7-day reminder.
+    assert await h.outbox("alert") == []
+    digests = [r["key"] for r in await h.outbox("alert_digest")]
+    assert digests == [f"alert_digest:{a['trigger_meeting_id']}" for a in rows]
     assert len(await h.outbox("alert_closed")) == 2
-    alert_texts = [t for t in h.texts(fac) if t.startswith("🔔 Perlu perhatian")]
-    assert len(alert_texts) == 2
+    digest_messages = [m for m in h.fake.sent_by_bot(fac) if "kvn:" in str(m)]
+    assert len(digest_messages) == 2
+    alert_texts = []
+    for digest in digest_messages:
+        assert "Siti" in digest["text"]
+        detail = await h.press(fac, "Siti", digest)
+        assert detail is not None
+        alert_texts.append(str(detail["text"]))
     first = alert_texts[0]
     assert "Ibu Siti" in first and "Kelompok Mawar" in first
-    assert "2 Jan 2027" in first and "6 Feb 2027" in first  # the missed meetings
-    assert "Terakhir hadir: 5 Des 2026" in first
+    # the missed meetings (the series moved Saturday 6 Feb 2027, Imlek, to Monday 8 Feb)
+    assert "2 Jan 2027" in first and "8 Feb 2027" in first
+    assert "Terakhir hadir:" in first  # opened at the end of the year: her latest meeting
     assert "Nomor HP tidak dibagikan" in first
     assert "Kabar baik: Ibu Siti (Mawar) hadir lagi" in "\n".join(h.texts(fac))
-    second = alert_texts[1]
+    assert "Ibu Siti" in alert_texts[1]
+    # as it read when it was brought back, 7 days after it was raised (before her excuse)
+    second = [t for t in h.texts(fac) if t.startswith("⏰")][1]
     assert "Izin yang pernah disampaikan: tidak ada" in second
     # The second alert got one reminder too (brought back at a later tick), never more.
     keys = [r["key"] for r in await h.outbox("alert_remind")]
@@ -181,7 +201,8 @@ async def test_excuses_and_phone_are_shown(h: Harness) -> None:
     meetings = await yearly(h, fac, 3)
     for meeting, status in zip(meetings, "AEA", strict=True):
         await run_meeting(h, meeting, [(siti, status)])
-    text = [t for t in h.texts(fac) if t.startswith("🔔")][-1]
+    detail = await open_from_digest(h, fac, "Siti")
+    text = detail["text"]
     reason = h.t("reason.keluarga")
     assert f"Izin yang pernah disampaikan: 2 Jan 2027 ({reason})" in text
     assert "HP: +6281234567890" in text
@@ -197,9 +218,11 @@ async def test_correction_closes_or_raises(h: Harness) -> None:
     # She was there after all: the facilitator corrects the second meeting.
     h.clock.set(h.clock.now() + timedelta(hours=1))
     summary = [m for m in h.fake.sent_by_bot(fac) if "Ubah kehadiran" in str(m)][-1]
-    await h.press(fac, "Ubah kehadiran", summary)  # on the latest meeting's summary
-    edited = next(m for m in h.fake.sent_by_bot(fac) if m["message_id"] == summary["message_id"])
-    await h.press(fac, "Siti", edited)
+    screen = await h.press(fac, "Ubah kehadiran", summary)  # on the latest meeting's summary
+    kept = next(m for m in h.fake.sent_by_bot(fac) if m["message_id"] == summary["message_id"])
+    assert kept["text"] == summary["text"]  # the summary stays; the screen is a new message
+    assert screen is not None and screen["message_id"] > summary["message_id"]
+    await h.press(fac, "Siti", screen)
     rows = await alerts(h)
     assert [(a["status"], a["closed_reason"]) for a in rows] == [("closed", "attended")]
     await h.drain()
@@ -215,11 +238,7 @@ async def test_follow_up_buttons_with_notes(h: Harness) -> None:
     assert len(rows) == 2
     siti_id = (await h.participant(siti)).id
     siti_alert = next(a for a in rows if a["participant_id"] == siti_id)
-    alert_message = next(
-        m
-        for m in h.fake.sent_by_bot(fac)
-        if m.get("text", "").startswith("🔔") and "Ibu Siti" in m["text"]
-    )
+    alert_message = await open_from_digest(h, fac, "Siti")
     # Contacted, with a note.
     await h.press(fac, "Sudah dihubungi", alert_message)
     assert h.last_text(fac).endswith("Catatan singkat? (atau tekan Lewati)")

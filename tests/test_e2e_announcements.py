@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from bot.fakeapi import FakeUser
-from tests.e2e import E2EBot, run_cli, running_e2e_bot
+from tests.e2e import Config, E2EBot, run_cli, running_e2e_bot
 
 TEXT = "Besok kerja bakti jam 7 <b>pagi</b> & bawa sapu"
 
@@ -50,7 +50,10 @@ def announcements(e: E2EBot, user: FakeUser) -> list[str]:
 
 
 async def test_leader_announcement_reaches_her_group_only(tmp_path: Path) -> None:
-    async with running_e2e_bot(tmp_path) as e:
+    # No quiet hours, so the announcement goes out at once at any hour of the test run
+    # (tests/test_quiet_hours.py holds one at night).
+    no_quiet: Config = {"schedule": {"quiet_start": "00:00", "quiet_end": "00:00"}}
+    async with running_e2e_bot(tmp_path, overrides=no_quiet) as e:
         result = await run_cli(e.config, "invite-facilitator", "--name", "Rina Wati")
         assert result.returncode == 0, result.stderr
         invite = re.search(r"start=(f_[A-Za-z0-9_-]+)", result.stdout)

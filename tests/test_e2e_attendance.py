@@ -120,7 +120,14 @@ async def test_attendance_alert_and_follow_up(tmp_path: Path) -> None:
         code, code_message = await opened(e, rina, e.last_id(rina))
         # Rukmini has no phone: her pendamping adds her from the marking screen.
         await e.press(rina, e.t("attendance.button_mark"), code_message)
-        screen = await e.wait_text(code_message, f"Kode hadir: {code}")
+        # The screen opens below the message with the code, which stays as it was.
+        screen = await e.wait_message(
+            rina, f"Kode hadir: {code}", after=int(str(code_message["message_id"]))
+        )
+        kept = [
+            m for m in e.fake.sent_by_bot(rina) if m["message_id"] == code_message["message_id"]
+        ]
+        assert kept[0]["text"] == code_message["text"]
         await e.press(rina, e.t("attendance.button_add_offline"), screen)
         await e.wait_message(rina, "Siapa namanya?")
         await e.send(rina, "Rukmini", expect="Rukmini sudah ditambahkan")
@@ -149,7 +156,14 @@ async def test_attendance_alert_and_follow_up(tmp_path: Path) -> None:
         await mark(e, rina, "Rukmini")
         before = e.last_id(rina)
         end_meeting(e, meeting2)
-        alert = await e.wait_message(rina, "Perlu perhatian: Ibu Lina", after=before)
+        # One digest for the close, a line and a button per mother; her button opens the
+        # follow-up below it.
+        digest = await e.wait_message(rina, "Perlu ditindaklanjuti: Mawar 1", after=before)
+        assert "Lina" in str(digest["text"]) and "+6285700001111" in str(digest["text"])
+        await e.press(rina, "Lina", digest)
+        alert = await e.wait_message(
+            rina, "Perlu perhatian: Ibu Lina", after=int(str(digest["message_id"]))
+        )
         text = str(alert["text"])
         assert "HP: +6285700001111" in text and "Kelompok Mawar 1" in text
         await e.wait_message(rina, "Hadir: 4 dari 5", after=before)
@@ -159,6 +173,8 @@ async def test_attendance_alert_and_follow_up(tmp_path: Path) -> None:
         await e.send(rina, "Anaknya sakit", expect=e.t("attendance.note_saved"))
         listing = await e.send(rina, "/tindaklanjut", expect="masih terbuka: 1")
         assert "Lina" in str(listing["reply_markup"])
+        # what was done shows in the list itself
+        assert e.t("attendance.done_contacted") in str(listing["reply_markup"])
 
         # -- meeting 3: Lina comes back ----------------------------------------------------
         meeting3 = add_meeting(e, group_id, "sesi-03")

@@ -90,3 +90,40 @@ async def test_connection_pragmas(tmp_path: Path) -> None:
             assert row is not None and row[0] == expected, pragma
     finally:
         await conn.close()
+
+
+async def test_mothers_month_migration_keeps_existing_rows(tmp_path: Path) -> None:
+    """The issue-13 step (quiet-hours columns on the outbox, a reason note on RSVPs) on a
+    database with data: rows stay, the new columns are empty. Found by name, not number."""
+    migrations = load_migrations()
+    step = next(m.version for m in migrations if m.name.endswith("_mothers_month.sql"))
+    conn = await connect(tmp_path / "data.db")
+    try:
+        await migrate(conn, target=step - 1)
+        now = "2026-12-01T01:00:00+00:00"
+        await conn.executescript(
+            f"""
+            INSERT INTO facilitators (id, telegram_id, name, created_at)
+                VALUES (1, 10, 'R', '{now}');
+            INSERT INTO groups (id, facilitator_id, name, timezone, place, join_code, created_at)
+                VALUES (1, 1, 'Mawar', 'Asia/Jakarta', 'Balai', 'abc', '{now}');
+            INSERT INTO participants (id, group_id, telegram_id, name, joined_at)
+                VALUES (1, 1, 20, 'Siti', '{now}');
+            INSERT INTO meetings (id, group_id, starts_at, place, session_id, created_at,
+                updated_at) VALUES (1, 1, '{now}', 'Balai', 'sesi-01', '{now}', '{now}');
+            INSERT INTO rsvps (meeting_id, participant_id, answer, reason, answered_at)
+                VALUES (1, 1, 'no', 'lainnya', '{now}');
+            INSERT INTO outbox (key, chat_id, participant_id, kind, payload, not_before,
+                created_at) VALUES ('k', 20, 1, 'reminder', '{{"text":"x"}}', '{now}', '{now}');
+            """
+        )
+        await conn.commit()
+        await migrate(conn)
+        async with conn.execute(
+            "SELECT key, status, quiet_from, quiet_until, expires_at FROM outbox"
+        ) as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [("k", "queued", None, None, None)]
+        async with conn.execute("SELECT answer, reason, note FROM rsvps") as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [("no", "lainnya", None)]
+    finally:
+        await conn.close()

@@ -23,7 +23,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
@@ -92,8 +92,12 @@ FIXED_STEPS = {
 
 def default_start(now: datetime | None = None) -> datetime:
     """Today (in WIB) at 08.00 WIB: a calm morning to begin the demo."""
-    today = (now or datetime.now(UTC)).astimezone(ZoneInfo(WIB)).date()
-    return datetime.combine(today, time(8, 0), tzinfo=ZoneInfo(WIB)).astimezone(UTC)
+    return start_on((now or datetime.now(UTC)).astimezone(ZoneInfo(WIB)).date())
+
+
+def start_on(day: date) -> datetime:
+    """``day`` at 08.00 WIB, as UTC: the simulated clock's first moment."""
+    return datetime.combine(day, time(8, 0), tzinfo=ZoneInfo(WIB)).astimezone(UTC)
 
 
 def write_config(folder: Path, content_dir: Path, tick_seconds: float) -> Path:
@@ -209,6 +213,11 @@ class Simulator:
             raise
 
     async def _start(self) -> None:
+        if self._serve:  # take the page's port first: a port in use fails before anything
+            from bot.simulator.server import WebServer
+
+            self._web = WebServer(self, self.host, self._requested_port)
+            self._web.bind()
         if self._workdir_arg is None:
             self._tempdir = tempfile.TemporaryDirectory(prefix="p2k2-simulator-")
             self.workdir = Path(self._tempdir.name)
@@ -240,10 +249,7 @@ class Simulator:
         await app.start()
         self._app_started = True
         await self._greet(self.world.featured)
-        if self._serve:
-            from bot.simulator.server import WebServer
-
-            self._web = WebServer(self, self.host, self._requested_port)
+        if self._web is not None:
             await self._web.start()
         log.info(
             "simulator ready: %s (workdir %s)", self.url if self._serve else "-", self.workdir

@@ -15,6 +15,7 @@ from telegram import BotCommandScopeChat
 
 from bot.app import AnyApplication
 from bot.auth import Actor, Role
+from bot.daysoff import WORKING_DAYS, DaysOff
 from bot.fakeapi import FakeBotAPI, FakeUser
 from bot.schedule import MonthlyPattern, to_local
 from bot.services import Services
@@ -25,6 +26,7 @@ __all__ = [
     "GROUPS",
     "DemoGroup",
     "DemoWorld",
+    "first_meeting_day",
     "monthly_pattern_for",
     "phone_for",
     "seed_demo",
@@ -102,6 +104,14 @@ def phone_for(user_id: int) -> str:
     return f"+62812{user_id % 10**8:08d}"
 
 
+def first_meeting_day(day: date, days_off: DaysOff) -> date:
+    """``day``, or the next working day (Monday to Friday, not a holiday): the demo's
+    meetings never fall on a weekend or a public holiday."""
+    if day.weekday() in WORKING_DAYS and not days_off.is_off(day):
+        return day
+    return days_off.next_working_day(day)
+
+
 def monthly_pattern_for(day: date, at: time) -> MonthlyPattern:
     """The "nth weekday of the month" pattern that falls on ``day``."""
     nth = (day.day - 1) // 7 + 1
@@ -140,7 +150,10 @@ async def seed_demo(services: Services, fake: FakeBotAPI, now: datetime) -> Demo
             await onboarding.appoint_leader(actor, group.id, leader_pid)
         if world is None and leader_user is not None:
             world = DemoWorld(fac_user, facilitator.id, leader_user)
-        day = to_local(now, spec.timezone).date() + timedelta(days=spec.days_ahead)
+        day = first_meeting_day(
+            to_local(now, spec.timezone).date() + timedelta(days=spec.days_ahead),
+            services.meetings.days_off,
+        )
         pattern = monthly_pattern_for(day, spec.at)
         await services.meetings.schedule_monthly(actor, [group.id], pattern, None, now)
         refreshed = await services.db.group(group.id)

@@ -229,6 +229,7 @@ class WebServer:
         self.host = "127.0.0.1" if host == "localhost" else host
         self._requested_port = port
         self._server: HTTPServer | None = None
+        self._sockets: list[socket.socket] | None = None
         self.port = 0
 
     def application(self) -> Application:
@@ -245,15 +246,25 @@ class WebServer:
             log_function=lambda handler: None,
         )
 
+    def bind(self) -> None:
+        """Take the port (before the bot starts, so a port in use fails at once)."""
+        if self._sockets is None:
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            self._sockets = bind_sockets(self._requested_port, self.host, family=family)
+
     async def start(self) -> None:
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sockets = bind_sockets(self._requested_port, self.host, family=family)
+        self.bind()
+        assert self._sockets is not None
+        sockets, self._sockets = self._sockets, []
         server = HTTPServer(self.application())
         server.add_sockets(sockets)
         self._server = server
         self.port = int(sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
+        for unused in self._sockets or []:  # bound, but the start failed before serving
+            unused.close()
+        self._sockets = None
         server, self._server = self._server, None
         if server is None:
             return
