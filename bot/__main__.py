@@ -201,10 +201,20 @@ async def report_command(settings: Settings, month_text: str, out_dir: Path, out
 
 
 class InstanceLock:
-    """One running bot per database: a second ``run`` would fight over the token."""
+    """One running bot per database: a second ``run`` would fight over the token.
+
+    The lock is an OS lock (``flock``) on the database file itself, not on a file named
+    after the path as written: the same database reached through a symlink, a relative
+    path, another spelling or a hard link is the same open file for the kernel, so a
+    second ``run`` on it is refused. ``flock`` locks do not interact with SQLite's own
+    POSIX (``fcntl``) locks; the descriptor stays open, untouched, until the bot has
+    closed the database (closing a descriptor only drops POSIX locks held on the file,
+    and SQLite's connections are closed by then). The file is created empty if it does
+    not exist yet (SQLite reads an empty file as an empty database).
+    """
 
     def __init__(self, database: Path) -> None:
-        self.path = database.with_name(database.name + ".lock")
+        self.path = database
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -215,10 +225,8 @@ class InstanceLock:
         except BlockingIOError:
             os.close(fd)
             raise CliError(
-                f"another bot is already running on {self.path.with_suffix('')}; stop it first"
+                f"another bot is already running on {self.path.resolve()}; stop it first"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
 
     def release(self) -> None:
