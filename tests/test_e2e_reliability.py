@@ -10,9 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-
 from tests.e2e import run_cli, running_e2e_bot, write_config
-
 
 
 async def test_second_instance_is_refused_through_any_spelling_of_the_path(
