@@ -14,7 +14,7 @@ from typing import IO
 
 from bot.clock import SystemClock
 from bot.codes import FACILITATOR_PREFIX, deep_link
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.content import ContentError, load_library
 from bot.i18n import Catalog, CatalogError
 from bot.logs import setup_logging
@@ -237,6 +237,8 @@ class InstanceLock:
 
 
 def run(settings: Settings) -> int:
+    from telegram.error import InvalidToken
+
     from bot.app import ALLOWED_UPDATES, build_application
 
     token = settings.require_token()
@@ -248,6 +250,7 @@ def run(settings: Settings) -> int:
         app = build_application(settings)
         log.info("starting in %s mode", settings.telegram.mode)
         if settings.telegram.mode == "webhook":
+            asyncio.run(_reach_telegram(settings))
             hook = settings.telegram.webhook
             app.run_webhook(
                 listen=hook.listen,
@@ -263,9 +266,29 @@ def run(settings: Settings) -> int:
             asyncio.run(
                 poll(app, timeout=settings.telegram.poll_timeout, allowed_updates=ALLOWED_UPDATES)
             )
+    except InvalidToken:
+        # Never the exception's text: PTB puts the token in it.
+        raise CliError(
+            f"Telegram refused the token in {TOKEN_ENV}; check it with @BotFather"
+        ) from None
     finally:
         lock.release()
     return 0
+
+
+async def _reach_telegram(settings: Settings) -> None:
+    """Webhook mode: wait (with backoff) until Telegram answers before the server starts,
+    as polling does in :func:`bot.polling.connect`."""
+    from telegram import Bot
+
+    from bot.polling import connect
+
+    token = settings.require_token()
+    bot = Bot(token.get(), base_url=settings.telegram.base_url)
+    try:
+        await connect(bot)
+    finally:
+        await bot.shutdown()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import logging
 import signal
 from typing import Any
 
+from telegram import Bot
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
@@ -25,6 +26,9 @@ from bot.outbox import retry_after_seconds
 log = logging.getLogger(__name__)
 
 RETRY_PAUSE = 5.0
+CONNECT_BACKOFF_FIRST = 0.5
+CONNECT_BACKOFF_CAP = 60.0
+"""Start-up without Telegram: wait 0.5 s, 1 s, 2 s, ... at most a minute between tries."""
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
@@ -42,6 +46,8 @@ async def poll(
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    if not await connect(app.bot, stop):
+        return
     await app.initialize()
     try:
         if app.post_init is not None:
@@ -101,6 +107,42 @@ async def _fetch_and_handle(
                 offset = update.update_id + 1
     finally:
         stopping.cancel()
+
+
+def connect_backoff(failed_tries: int) -> float:
+    """Seconds to wait after ``failed_tries`` failed tries to reach Telegram at start-up."""
+    return min(CONNECT_BACKOFF_CAP, CONNECT_BACKOFF_FIRST * 2 ** min(failed_tries - 1, 32))
+
+
+async def connect(bot: Bot, stop: asyncio.Event | None = None) -> bool:
+    """Initialize ``bot`` (its ``getMe``), trying again with backoff while Telegram cannot
+    be reached (network down, DNS, timeouts, 5xx, 429), one log line per try, no traceback.
+    Returns False if ``stop`` was set meanwhile. A refused token raises ``InvalidToken`` at
+    once: trying again cannot help."""
+    stop = stop or asyncio.Event()
+    failed = 0
+    while not stop.is_set():
+        try:
+            await bot.initialize()
+        except InvalidToken:
+            raise
+        except (RetryAfter, NetworkError) as exc:  # TimedOut and 5xx are NetworkErrors
+            failed += 1
+            pause = connect_backoff(failed)
+            if isinstance(exc, RetryAfter):
+                pause = max(pause, retry_after_seconds(exc))
+            log.warning(
+                "Telegram cannot be reached (%s: %s); trying again in %.1f s",
+                type(exc).__name__,
+                exc,
+                pause,
+            )
+        else:
+            if failed:
+                log.info("Telegram answers again after %d failed tries", failed)
+            return True
+        await _pause(stop, pause)
+    return False
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
