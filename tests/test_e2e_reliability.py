@@ -3,6 +3,9 @@ real ``python -m bot run`` and the HTTP fake Bot API.
 
 * One instance per database, whichever way the path to it is spelled (symlink to the
   file, a relative path through a symlinked folder, a hard link).
+* A 429 on an interactive reply: the reply arrives once the pause is over, and nobody
+  sends meanwhile (the outbox in the middle of a fan-out included); a kill -9 during a
+  pause and a restart: the new process sends nothing before the stored end of the pause.
 * Start-up without Telegram: connection refused, then a 502, then Telegram answers: one
   log line per failed try, growing pauses, no traceback, and then the bot works; a token
   Telegram refuses: one line and exit status 2.
@@ -11,16 +14,23 @@ real ``python -m bot run`` and the HTTP fake Bot API.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.fakeapi import FakeBotAPI, FakeBotAPIServer
+from bot.fakeapi import CallRecord, FakeBotAPI, FakeBotAPIServer, FakeUser
 from bot.polling import connect_backoff
+from db import Database
+from db.connection import from_db
+from db.outbox import NewMessage
 from tests.e2e import (
     TOKEN,
     USERNAME,
     WAIT,
+    Config,
     E2EBot,
     run_cli,
     running_e2e_bot,
@@ -30,6 +40,57 @@ from tests.e2e import (
 )
 
 UNREACHABLE = "Telegram cannot be reached"
+SENDS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
+)
+IN_FLIGHT = timedelta(seconds=0.2)
+"""Requests already on their way when the 429 was answered may still arrive this late."""
+QUIET: Config = {
+    "schedule": {"reminder_offsets": [], "quiet_start": "00:00", "quiet_end": "00:00"},
+    "outbox": {"rate_per_second": 10},
+}
+
+
+async def wait_for_condition(predicate: Callable[[], bool], what: str) -> None:
+    """Until ``predicate()``, polled (for facts no Bot API call signals, such as a row in
+    the bot's database or a line in its log), up to ``WAIT``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def enqueue_bulk(database: Path, users: list[FakeUser]) -> None:
+    """One queued announcement per user, written before the bot starts."""
+    now = datetime.now(UTC)
+    db = await Database.open(database)
+    try:
+        await db.enqueue(
+            [
+                NewMessage(f"flood:{u.id}", u.id, None, "announcement", "Halo Ibu", None, now)
+                for u in users
+            ],
+            now,
+        )
+    finally:
+        await db.close()
+
+
+def bulk_sent(fake: FakeBotAPI, users: list[FakeUser]) -> int:
+    return sum(1 for u in users if fake.sent_by_chat[u.id] > 0)
+
+
+def sends(calls: Iterable[CallRecord]) -> list[CallRecord]:
+    return [c for c in calls if c.method in SENDS and c.status == 200]
+
+
+def stored_flood_until(database: Path) -> datetime | None:
+    uri = f"{database.as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=WAIT)) as conn:
+        row = conn.execute("SELECT value FROM bot_state WHERE key = 'flood_until'").fetchone()
+    return from_db(row[0]) if row else None
 
 
 async def wait_for_log(log_path: Path, predicate: Callable[[str], bool], what: str) -> str:
@@ -124,3 +185,69 @@ async def test_a_refused_token_is_one_line_and_exit_status_2(tmp_path: Path) -> 
     assert errors == [result.stderr.splitlines()[-1]], result.stderr
     assert errors[0].startswith("error: Telegram refused the token"), result.stderr
     assert fake.method_counts["getUpdates"] == 0
+
+
+async def test_a_429_on_a_reply_pauses_every_send_and_the_reply_arrives(tmp_path: Path) -> None:
+    fake = FakeBotAPI(token=TOKEN, username=USERNAME)
+    members = [fake.add_user(f"Ibu{i}") for i in range(40)]
+    async with FakeBotAPIServer(fake) as server:
+        config, database = write_config(tmp_path, server, QUIET)
+        await enqueue_bulk(database, members)
+        process = await start_bot(config, tmp_path / "bot.log")
+        e = E2EBot(fake, server, process, config, database, tmp_path / "bot.log")
+        try:
+            await e.wait_ready()
+            await e.wait_until(lambda: bulk_sent(fake, members) >= 5, "the fan-out going")
+            ani = fake.add_user("Ani")
+            fake.fail_next("sendMessage", status=429, retry_after=3, chat_id=ani)
+            await e.send(ani, "/start", expect=e.t("start.stranger"))
+            await e.wait_until(lambda: bulk_sent(fake, members) == 40, "the whole fan-out")
+        finally:
+            await stop_process(process)
+        log = e.log_text()
+    assert process.returncode == 0 and "Traceback" not in log
+    [refused] = [c for c in fake.calls if c.status == 429]
+    resume = refused.time + timedelta(seconds=3)
+    sent = sends(fake.calls)
+    assert not [c for c in sent if refused.time + IN_FLIGHT < c.time < resume]
+    [reply] = [c for c in sent if c.params.get("chat_id") == ani.id]
+    assert reply.time >= resume  # she got her answer, once the pause was over
+    assert [m.get("text") for m in fake.sent_by_bot(ani)] == [e.t("start.stranger")]
+    assert any(c.time < refused.time for c in sent) and any(c.time > resume for c in sent)
+
+
+async def test_a_restart_during_a_flood_wait_honours_it(tmp_path: Path) -> None:
+    fake = FakeBotAPI(token=TOKEN, username=USERNAME)
+    members = [fake.add_user(f"Ibu{i}") for i in range(30)]
+    pause = 8
+    async with FakeBotAPIServer(fake) as server:
+        config, database = write_config(tmp_path, server, QUIET)
+        await enqueue_bulk(database, members)
+        first = await start_bot(config, tmp_path / "bot1.log")
+        e = E2EBot(fake, server, first, config, database, tmp_path / "bot1.log")
+        try:
+            await e.wait_ready()
+            await e.wait_until(lambda: bulk_sent(fake, members) >= 3, "the fan-out going")
+            fake.fail_next("sendMessage", status=429, retry_after=pause)
+            await e.wait_until(lambda: any(c.status == 429 for c in fake.calls), "the 429")
+            await wait_for_condition(
+                lambda: stored_flood_until(database) is not None, "the pause stored"
+            )
+        finally:
+            first.kill()
+            await first.wait()
+        until = stored_flood_until(database)
+        assert until is not None
+        [refused] = [c for c in fake.calls if c.status == 429]
+        assert until >= refused.time + timedelta(seconds=pause)
+        restart = len(fake.calls)
+        second = await start_bot(config, tmp_path / "bot2.log")
+        e = E2EBot(fake, server, second, config, database, tmp_path / "bot2.log")
+        try:
+            await e.wait_until(lambda: bulk_sent(fake, members) == 30, "the rest of the fan-out")
+        finally:
+            await stop_process(second)
+    after = list(fake.calls)[restart:]
+    assert after[0].time < until, "the restart came too late to show anything"
+    assert sends(after) and all(c.time >= until for c in sends(after))
+    assert "pause of the last run holds" in e.log_text()
