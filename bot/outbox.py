@@ -12,8 +12,9 @@ limits (DESIGN.md, principle 3):
 * ``RetryAfter`` pauses the whole sender, and the interactive replies with it: the pause is
   the process's one :class:`bot.flood.FloodGate`, stored so that a restart honours it;
   network errors and 5xx are retried with backoff up to ``max_attempts``; 403 and "chat not
-  found" mark the participant unreachable, block her queued rows and call the ``on_unreachable`` hook once per spell (the app's
-  :class:`bot.reachability.Reachability`, which raises a follow-up for her facilitator).
+  found" mark the participant unreachable, block her queued rows and call the
+  ``on_unreachable`` hook once per spell (the app's :class:`bot.reachability.Reachability`,
+  which raises a follow-up for her facilitator).
 
 The rules are small pure functions (:func:`classify`, :func:`backoff`,
 :func:`retry_after_seconds`, :class:`TokenBucket`, :func:`chat_ready_at`) tested without a
