@@ -1,9 +1,12 @@
 """The connection wrapper every query module builds on.
 
-One aiosqlite connection serves the whole process. Coroutines share it, so a
-transaction must not interleave with another coroutine's statements: every
-unit of work runs under one asyncio lock (``async with db.tx()``). Units are
-short, single-purpose and never await the network while holding the lock.
+Two aiosqlite connections serve the whole process, each in its own thread: one for
+writes, one for reads (WAL lets a reader work while a writer writes), so a read never
+waits behind a long write (a district's reminders being enqueued, a write waiting out
+``busy_timeout``). Coroutines share each connection, so a unit of work must not
+interleave with another coroutine's statements: writes run under the write lock
+(``async with db.tx()``), reads under the read lock (``db.tx(write=False)``). Units are
+short, single-purpose and never await the network while holding a lock.
 """
 
 from __future__ import annotations
@@ -57,11 +60,17 @@ class Tx:
 
 
 class DatabaseBase:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, reader: aiosqlite.Connection | None = None
+    ) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        self._reader = reader or conn
+        self._read_lock = asyncio.Lock() if reader is not None else self._lock
 
     async def close(self) -> None:
+        if self._reader is not self._conn:
+            await self._reader.close()
         await self._conn.close()
 
     @property
@@ -72,15 +81,22 @@ class DatabaseBase:
     async def tx(self, *, write: bool = True) -> AsyncIterator[Tx]:
         """A transaction: ``BEGIN IMMEDIATE`` for writes (takes the write lock at once).
 
-        Reads (``write=False``) run without BEGIN/COMMIT: the lock keeps every other
-        coroutine's statements out while they run, and this process is the database's
-        only writer (one instance per database), so they see one consistent state and
-        save two trips to the database thread each.
+        Reads (``write=False``) run on the read connection in a read transaction, so
+        their statements see one consistent snapshot while writes go on beside them
+        (without a separate reader, as for ``:memory:``, the one lock does that).
         """
+        if not write:
+            async with self._read_lock:
+                if self._reader is self._conn:
+                    yield Tx(self._conn)
+                    return
+                await self._reader.execute("BEGIN")
+                try:
+                    yield Tx(self._reader)
+                finally:
+                    await self._reader.execute("COMMIT")
+            return
         async with self._lock:
-            if not write:
-                yield Tx(self._conn)
-                return
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Tx(self._conn)
@@ -96,13 +112,15 @@ class DatabaseBase:
                     raise
 
     async def read_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        """One read statement (see :meth:`tx`: reads need no transaction)."""
-        async with self.tx(write=False) as tx:
-            return await tx.all(sql, params)
+        """One read statement on the read connection (one statement is one snapshot on
+        its own: no BEGIN/COMMIT round trips)."""
+        async with self._read_lock:
+            return list(await self._reader.execute_fetchall(sql, params))
 
     async def read_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self.tx(write=False) as tx:
-            return await tx.one(sql, params)
+        async with self._read_lock:
+            rows = await self._reader.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def write_one(self, sql: str, params: Params = ()) -> int:
         """One write statement, which SQLite applies atomically on its own: no

@@ -487,13 +487,16 @@ async def test_checkin_burst_survives_kill(tmp_path: Path) -> None:
             missing = acked_at_kill - recorded_at_kill
             assert not missing, f"acknowledged but not in the database: {sorted(missing)}"
 
-            # Restart; the facilitator's /bantuan goes after everything still pending, and
-            # updates are handled one at a time: its answer means all before it were handled.
+            # Restart; the facilitator's /bantuan goes after everything still pending.
+            # Updates of different chats are handled concurrently, so its answer alone says
+            # nothing of the others; but an update is confirmed only once it is handled and
+            # recorded, so nothing pending at the fake means every update was handled.
             help_after = len(fake.sent_by_bot(rina))
             fake.send_text(rina, "/bantuan")
             await runs.start()
             await runs.wait(
-                lambda: len(fake.sent_by_bot(rina)) > help_after, "the answer to /bantuan"
+                lambda: len(fake.sent_by_bot(rina)) > help_after and not fake.pending_updates,
+                "the answer to /bantuan and every update confirmed",
             )
             acked_after_restart = acknowledged()
             lost = [m for m in members if m.participant_id not in acked_after_restart]

@@ -6,6 +6,10 @@ real ``python -m bot run`` and the HTTP fake Bot API.
 * A 429 on an interactive reply: the reply arrives once the pause is over, and nobody
   sends meanwhile (the outbox in the middle of a fan-out included); a kill -9 during a
   pause and a restart: the new process sends nothing before the stored end of the pause.
+* Concurrent updates: a reply held by a slow Telegram answer in one chat does not hold up
+  another chat; the chat's next update waits for it (order kept); neither is confirmed to
+  Telegram until handled and recorded, so a kill -9 meanwhile loses nothing and handles
+  nothing twice.
 * Start-up without Telegram: connection refused, then a 502, then Telegram answers: one
   log line per failed try, growing pauses, no traceback, and then the bot works; a token
   Telegram refuses: one line and exit status 2.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -251,3 +256,88 @@ async def test_a_restart_during_a_flood_wait_honours_it(tmp_path: Path) -> None:
     assert after[0].time < until, "the restart came too late to show anything"
     assert sends(after) and all(c.time >= until for c in sends(after))
     assert "pause of the last run holds" in e.log_text()
+
+
+def handled_above(database: Path) -> set[int]:
+    uri = f"{database.as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=WAIT)) as conn:
+        row = conn.execute("SELECT value FROM bot_state WHERE key = 'handled_above'").fetchone()
+    return set(json.loads(row[0])) if row else set()
+
+
+def update_ids(fake: FakeBotAPI, *users: FakeUser) -> set[int]:
+    """The ids of the updates from ``users`` that the fake still holds (unconfirmed)."""
+    ids = {u.id for u in users}
+    return {
+        int(u["update_id"])
+        for u in fake.pending_updates
+        if u.get("message", {}).get("from", {}).get("id") in ids
+    }
+
+
+def pending_ids(fake: FakeBotAPI) -> set[int]:
+    """Updates Telegram (the fake) still holds: not yet confirmed by the bot."""
+    return {int(u["update_id"]) for u in fake.pending_updates}
+
+
+async def test_a_slow_reply_in_one_chat_does_not_hold_up_another(tmp_path: Path) -> None:
+    async with running_e2e_bot(tmp_path) as e:
+        rina, ani = e.fake.add_user("Rina"), e.fake.add_user("Ani")
+        hold = e.fake.hold_next("sendMessage", chat_id=rina)
+        first = int(e.fake.send_text(rina, "/start")["update_id"])
+        await e.wait_until(hold.arrived.is_set, "Rina's reply on the wire, held")
+        second = int(e.fake.send_text(rina, "/bantuan")["update_id"])
+        # Ani is answered while Rina's reply hangs ...
+        await e.send(ani, "/start", expect=e.t("start.stranger"))
+        # ... and by then the bot has fetched Rina's second update (it came before Ani's),
+        # but does not answer it before her first: one chat, one order.
+        assert e.fake.sent_by_bot(rina) == []
+        # Nothing from Rina's first update on is confirmed: it is not handled to the end.
+        assert {first, second} <= pending_ids(e.fake)
+        hold.release()
+        await e.wait_until(lambda: len(e.fake.sent_by_bot(rina)) == 2, "Rina's two replies")
+        texts = [m["text"] for m in e.fake.sent_by_bot(rina)]
+        assert texts[0] == e.t("start.stranger") and e.t("help.stranger") in texts[1]
+        # Once all are handled and recorded they are confirmed, and the bot long-polls.
+        await e.wait_until(lambda: not e.fake.pending_updates, "every update confirmed")
+        assert len(e.fake.sent_by_bot(ani)) == 1
+    assert e.returncode == 0 and "Traceback" not in e.log_text()
+
+
+async def test_a_kill_while_one_chat_hangs_loses_nothing_and_repeats_nothing(
+    tmp_path: Path,
+) -> None:
+    fake = FakeBotAPI(token=TOKEN, username=USERNAME)
+    async with FakeBotAPIServer(fake) as server:
+        config, database = write_config(tmp_path, server)
+        process = await start_bot(config, tmp_path / "bot1.log")
+        e = E2EBot(fake, server, process, config, database, tmp_path / "bot1.log")
+        rina, ani, budi = fake.add_user("Rina"), fake.add_user("Ani"), fake.add_user("Budi")
+        try:
+            await e.wait_ready()
+            hold = fake.hold_next("sendMessage", chat_id=rina)
+            fake.send_text(rina, "/start")
+            await e.wait_until(hold.arrived.is_set, "Rina's reply on the wire, held")
+            await e.send(ani, "/start", expect=e.t("start.stranger"))
+            await e.send(budi, "/bantuan", expect=e.t("help.stranger").split("\n")[0])
+            later = update_ids(fake, ani, budi)
+            assert len(later) == 2
+            # Their replies are out; once they are also recorded as handled (a kill between
+            # the two would repeat the reply, as it must: at least once), kill.
+            await wait_for_condition(
+                lambda: later <= handled_above(database), "Ani's and Budi's updates recorded"
+            )
+        finally:
+            process.kill()  # kill -9 while Rina's update is still being handled
+            await process.wait()
+        process = await start_bot(config, tmp_path / "bot2.log")
+        e = E2EBot(fake, server, process, config, database, tmp_path / "bot2.log")
+        try:
+            await e.wait_message(rina, e.t("start.stranger"))  # handled after all
+            await e.wait_until(lambda: not fake.pending_updates, "every update confirmed")
+        finally:
+            await stop_process(process)
+    # Ani's and Budi's updates, handled before the kill but not confirmed (Rina's came
+    # first), were sent again by Telegram and skipped: recorded as handled.
+    assert len(fake.sent_by_bot(ani)) == 1 and len(fake.sent_by_bot(budi)) == 1
+    assert len(fake.sent_by_bot(rina)) == 1
