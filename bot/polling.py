@@ -173,6 +173,11 @@ class Inflow:
         return self._recorded + 1 if self._recorded is not None else None
 
     @property
+    def unfinished(self) -> int:
+        """Updates dispatched whose handling and recording have not finished."""
+        return len(self._tasks)
+
+    @property
     def unconfirmed(self) -> bool:
         """Fetched updates that the next offset does not confirm yet."""
         if self._running or self._dirty:

@@ -1,14 +1,18 @@
-"""Issue 12, point 8, at the database: reads do not wait behind a long write. (Updates of
-different chats handled concurrently, in order within a chat, against the running bot:
-``tests/test_e2e_reliability.py``.)"""
+"""Issue 12, point 8, in process: reads do not wait behind a long write; the polling offset
+(what is confirmed to Telegram) never passes an update still running or not yet seen. (The
+same against the running bot: ``tests/test_e2e_reliability.py``.)"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
+from telegram import Update
+
+from bot.polling import Inflow
 from db import Database
 
 
@@ -30,4 +34,111 @@ async def test_a_read_does_not_wait_behind_a_write_stuck_on_the_lock(tmp_path: P
         await write
         assert await db.last_update_id() == 5
     finally:
+        await db.close()
+
+
+class Handlers:
+    """Stands in for the application (``process_update`` only): each update waits until
+    the test lets it finish."""
+
+    def __init__(self) -> None:
+        self.started: list[int] = []
+        self.go: dict[int, asyncio.Event] = {}
+        self.changed = asyncio.Event()
+
+    async def process_update(self, update: Update) -> None:
+        self.started.append(update.update_id)
+        self.changed.set()
+        await self.go.setdefault(update.update_id, asyncio.Event()).wait()
+
+    def finish(self, *update_ids: int) -> None:
+        for update_id in update_ids:
+            self.go.setdefault(update_id, asyncio.Event()).set()
+
+
+async def until(handlers: Handlers, inflow: Inflow, predicate: Callable[[], bool]) -> None:
+    """Until ``predicate()``, re-checked whenever an update starts or finishes (1 s each
+    at most, 5 s in all)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5.0
+    while not predicate():
+        assert loop.time() < deadline, "timed out"
+        handlers.changed.clear()
+        inflow.watch()
+        waiters = {
+            asyncio.ensure_future(handlers.changed.wait()),
+            asyncio.ensure_future(inflow.wait_for_change(asyncio.Event(), 1.0)),
+        }
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+
+
+def private(update_id: int, chat: int) -> Update:
+    return Update.de_json(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 0,
+                "chat": {"id": chat, "type": "private"},
+                "from": {"id": chat, "is_bot": False, "first_name": "Ibu"},
+                "text": "/start",
+            },
+        },
+        None,
+    )
+
+
+async def test_the_offset_never_passes_an_update_still_running(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    handlers = Handlers()
+    try:
+        inflow = Inflow(handlers, db, None, [])  # type: ignore[arg-type]
+        for update_id, chat in ((1, 100), (2, 200), (3, 100), (4, 300)):
+            assert inflow.dispatch(private(update_id, chat))
+        await until(handlers, inflow, lambda: len(handlers.started) == 3)
+        assert handlers.started == [1, 2, 4]  # chat 100's second waits for its first
+        handlers.finish(2, 4)
+        await until(handlers, inflow, lambda: inflow.unfinished == 2)
+        assert inflow.offset is None and inflow.unconfirmed  # 1 still runs: nothing confirmed
+        assert await db.handled_above() == [2, 4]  # but 2 and 4 are recorded as handled
+        assert not inflow.dispatch(private(2, 200))  # sent again: skipped
+        handlers.finish(1)
+        await until(
+            handlers, inflow, lambda: inflow.unfinished == 1 and len(handlers.started) == 4
+        )
+        assert handlers.started == [1, 2, 4, 3] and inflow.offset == 3  # up to 2 confirmed
+        handlers.finish(3)
+        await until(handlers, inflow, lambda: inflow.unfinished == 0)
+        assert inflow.offset == 5 and not inflow.unconfirmed
+        assert await db.last_update_id() == 4 and await db.handled_above() == []
+    finally:
+        handlers.finish(*range(1, 10))
+        await db.close()
+
+
+async def test_after_a_restart_the_offset_waits_for_updates_not_seen_again(
+    tmp_path: Path,
+) -> None:
+    """Before the crash 11 was running and 15 was handled; after it, Telegram sends 11 to
+    15 again. Once 11 to 13 are handled, the offset must not jump over 14, which this
+    process has not fetched yet, although 15 is known as handled."""
+    db = await Database.open(tmp_path / "bot.db")
+    handlers = Handlers()
+    try:
+        inflow = Inflow(handlers, db, 10, [15])  # type: ignore[arg-type]
+        assert inflow.offset == 11
+        for update_id in (11, 12, 13):
+            assert inflow.dispatch(private(update_id, update_id))
+        handlers.finish(11, 12, 13)
+        await until(handlers, inflow, lambda: inflow.unfinished == 0)
+        assert inflow.offset == 14 and await db.handled_above() == [15]
+        assert inflow.dispatch(private(14, 14)) and not inflow.dispatch(private(15, 15))
+        handlers.finish(14)
+        await until(handlers, inflow, lambda: inflow.unfinished == 0)
+        await inflow.settle()
+        assert inflow.offset == 16 and not inflow.unconfirmed
+    finally:
+        handlers.finish(*range(10, 20))
         await db.close()
