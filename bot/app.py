@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -203,12 +203,15 @@ async def tick(services: Services) -> None:
 async def on_error(update: object, context: BotContext) -> None:
     """Log the traceback (never the message text) and say sorry in private chats."""
     update_id = update.update_id if isinstance(update, Update) else None
-    if isinstance(context.error, FloodWaitTooLong):
-        # Given up on purpose (bot.flood): one line, and no apology, which would wait too.
+    if isinstance(context.error, RetryAfter):
+        # Given up on purpose (bot.flood: the wait is longer than a reply may wait, or the
+        # tries are used up): one line, and no apology, which would wait too.
         log.warning(
-            "flood: the reply to update %s is dropped; Telegram asks to wait longer than "
-            "a reply may",
+            "flood: the reply to update %s is dropped (%s)",
             update_id,
+            "Telegram asks to wait longer than a reply may"
+            if isinstance(context.error, FloodWaitTooLong)
+            else "Telegram refused it again after waiting",
         )
         return
     log.error("error while handling update %s", update_id, exc_info=context.error)

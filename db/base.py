@@ -1,12 +1,12 @@
 """The connection wrapper every query module builds on.
 
-Two aiosqlite connections serve the whole process, each in its own thread: one for
-writes, one for reads (WAL lets a reader work while a writer writes), so a read never
-waits behind a long write (a district's reminders being enqueued, a write waiting out
-``busy_timeout``). Coroutines share each connection, so a unit of work must not
-interleave with another coroutine's statements: writes run under the write lock
-(``async with db.tx()``), reads under the read lock (``db.tx(write=False)``). Units are
-short, single-purpose and never await the network while holding a lock.
+Two aiosqlite connections serve the whole process, each in its own thread: the main one,
+and one for reads while a write holds the main one (WAL lets a reader work while a writer
+writes), so a read never waits behind a long write (a district's reminders being
+enqueued, a write waiting out ``busy_timeout``). Coroutines share each connection, so a
+unit of work must not interleave with another coroutine's statements: every unit runs
+under its connection's asyncio lock (``async with db.tx()``, ``db.tx(write=False)``).
+Units are short, single-purpose and never await the network while holding a lock.
 """
 
 from __future__ import annotations
@@ -81,15 +81,18 @@ class DatabaseBase:
     async def tx(self, *, write: bool = True) -> AsyncIterator[Tx]:
         """A transaction: ``BEGIN IMMEDIATE`` for writes (takes the write lock at once).
 
-        Reads (``write=False``) run on the read connection in a read transaction, so
-        their statements see one consistent snapshot while writes go on beside them
-        (without a separate reader, as for ``:memory:``, the one lock does that).
+        Reads (``write=False``): when the write connection is free, on it, without
+        BEGIN/COMMIT (the lock keeps other coroutines' statements out, and this process is
+        the only writer, so they see one consistent state, in the fewest trips to the
+        database thread); when a write holds it, on the read connection in a read
+        transaction (one snapshot, while the write goes on beside it).
         """
         if not write:
-            async with self._read_lock:
-                if self._reader is self._conn:
+            if not self._diverted():
+                async with self._lock:
                     yield Tx(self._conn)
-                    return
+                return
+            async with self._read_lock:
                 await self._reader.execute("BEGIN")
                 try:
                     yield Tx(self._reader)
@@ -111,16 +114,21 @@ class DatabaseBase:
                         await self._conn.execute("ROLLBACK")
                     raise
 
+    def _diverted(self) -> bool:
+        """Whether a read goes to the read connection: a write holds the write one."""
+        return self._reader is not self._conn and self._lock.locked()
+
     async def read_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        """One read statement on the read connection (one statement is one snapshot on
-        its own: no BEGIN/COMMIT round trips)."""
-        async with self._read_lock:
-            return list(await self._reader.execute_fetchall(sql, params))
+        """One read statement (see :meth:`tx`; one statement is one snapshot on its own,
+        so no BEGIN/COMMIT round trips on either connection)."""
+        lock, conn = (
+            (self._read_lock, self._reader) if self._diverted() else (self._lock, self._conn)
+        )
+        async with lock:
+            return list(await conn.execute_fetchall(sql, params))
 
     async def read_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._read_lock:
-            rows = await self._reader.execute_fetchall(sql, params)
-        return next(iter(rows), None)
+        return next(iter(await self.read_all(sql, params)), None)
 
     async def write_one(self, sql: str, params: Params = ()) -> int:
         """One write statement, which SQLite applies atomically on its own: no

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.flood import REPLY_MAX_WAIT
+from bot.flood import MAX_TRIES, REPLY_MAX_WAIT
 from db.outbox import NewMessage
 from tests.harness import Harness
 
@@ -55,3 +55,19 @@ async def test_a_pause_longer_than_a_reply_may_wait_drops_it_and_holds_the_outbo
     assert h.clock.now() >= start + timedelta(seconds=wait)
     await h.send(ani, "/start")  # and replies go again
     assert h.texts(ani) == [h.t("start.stranger")]
+
+
+async def test_a_reply_refused_at_every_try_is_dropped_with_one_line(
+    h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    ani = h.fake.add_user("Ani")
+    h.fake.fail_next("sendMessage", status=429, retry_after=2, chat_id=ani, count=MAX_TRIES)
+    start = h.clock.now()
+    with caplog.at_level(logging.WARNING):
+        await h.send(ani, "/start")
+    assert h.texts(ani) == []
+    tries = [c.status for c in h.fake.calls if c.method == "sendMessage"]
+    assert tries == [429] * MAX_TRIES  # and no apology after them
+    assert h.clock.now() >= start + timedelta(seconds=2 * (MAX_TRIES - 1))
+    assert len([r for r in caplog.records if "is dropped" in r.getMessage()]) == 1
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
