@@ -120,7 +120,7 @@ async def _fetch_and_handle(
             fresh = sum(updates_in.dispatch(update) for update in updates)
             await updates_in.settle()
             if updates_in.unconfirmed and not fresh:
-                await updates_in.wait_for_change(stop, BUSY_POLL)
+                await updates_in.wait_for_idle(stop, BUSY_POLL)
     finally:
         stopping.cancel()
         await updates_in.finish(STOP_WAIT)
@@ -145,7 +145,7 @@ class Inflow:
     too (``handled_above``), so that after a crash, when Telegram sends them again with
     the unfinished ones, they are skipped. While some fetched update is unconfirmed
     Telegram answers ``getUpdates`` at once (it has updates to give), so the poller looks
-    again every ``BUSY_POLL`` seconds, or as soon as one finishes, instead of long
+    again every ``BUSY_POLL`` seconds, or as soon as none runs, instead of long
     polling. Only ``getUpdates``' window of 100 updates is visible: if 100 updates behind
     one that is still running are waiting, newer ones wait for it too.
     """
@@ -166,7 +166,7 @@ class Inflow:
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(MAX_CONCURRENT)
         self._lock = asyncio.Lock()
-        self._changed = asyncio.Event()
+        self._idle = asyncio.Event()
 
     @property
     def offset(self) -> int | None:
@@ -226,7 +226,8 @@ class Inflow:
             self._running.discard(update.update_id)
             self._above.add(update.update_id)
             await self._record()
-        self._changed.set()
+        if not self._running:
+            self._idle.set()
 
     async def settle(self) -> None:
         """Record the state if a fetch moved it (updates skipped as handled already)."""
@@ -262,14 +263,17 @@ class Inflow:
         self._written = state
 
     def watch(self) -> None:
-        """From now on, :meth:`wait_for_change` returns at once when an update finishes."""
-        self._changed.clear()
+        """From now on, :meth:`wait_for_idle` returns at once when the last running update
+        finishes."""
+        self._idle.clear()
 
-    async def wait_for_change(self, stop: asyncio.Event, seconds: float) -> None:
-        """Until an update finishes (since :meth:`watch`), ``stop`` is set, or ``seconds``
-        pass."""
+    async def wait_for_idle(self, stop: asyncio.Event, seconds: float) -> None:
+        """Until no update runs any more (since :meth:`watch`; then the next ``getUpdates``
+        confirms them all and long-polls again), ``stop`` is set, or ``seconds`` pass.
+        Not at every finished update: in a burst that would be one ``getUpdates`` (with up
+        to 100 updates seen already) per update."""
         waiters = {
-            asyncio.ensure_future(self._changed.wait()),
+            asyncio.ensure_future(self._idle.wait()),
             asyncio.ensure_future(stop.wait()),
         }
         try:
