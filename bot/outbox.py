@@ -107,6 +107,8 @@ class Verdict:
     error: str
     pause: float = 0.0
     """Seconds the whole sender waits (``Action.PAUSE`` only)."""
+    flood: bool = False
+    """The pause is Telegram's flood control (429): the replies wait too (``bot.flood``)."""
 
 
 def _describe(exc: BaseException) -> str:
@@ -124,7 +126,7 @@ def classify(exc: BaseException) -> Verdict:
     """
     error = _describe(exc)
     if isinstance(exc, RetryAfter):
-        return Verdict(Action.PAUSE, error, max(retry_after_seconds(exc), 0.0))
+        return Verdict(Action.PAUSE, error, max(retry_after_seconds(exc), 0.0), flood=True)
     if isinstance(exc, InvalidToken):
         return Verdict(Action.PAUSE, error, TOKEN_PAUSE)
     if isinstance(exc, Forbidden):
@@ -274,6 +276,7 @@ class OutboxSender:
         self._chat_interval = timedelta(seconds=settings.per_chat_interval)
         self._last_sent: dict[int, datetime] = {}
         self._flood = flood or FloodGate(clock, sleep=sleep)
+        self._paused_until: datetime | None = None  # the sender's own pauses (a bad token)
         self._delivered: list[tuple[int, int | None, datetime]] = []
         self._delivered_since = 0.0
         self._flushing = asyncio.Lock()
@@ -442,8 +445,9 @@ class OutboxSender:
             if not held:
                 return None  # a worker that finishes a send looks again (run.exhausted)
             ready = max(held[0][0], self._bucket.ready_at(now))
-            if self._flood.paused_until is not None:
-                ready = max(ready, self._flood.paused_until)
+            for paused_until in (self._flood.paused_until, self._paused_until):
+                if paused_until is not None:
+                    ready = max(ready, paused_until)
             if ready > now:
                 if self._delivered:
                     await self._flush()
@@ -520,7 +524,12 @@ class OutboxSender:
     async def _settle(self, row: OutboxRow, verdict: Verdict) -> None:
         now = self._clock.now()
         if verdict.action is Action.PAUSE:
-            await self._flood.close_for(verdict.pause)
+            if verdict.flood:
+                await self._flood.close_for(verdict.pause)
+            else:
+                until = now + timedelta(seconds=verdict.pause)
+                if self._paused_until is None or until > self._paused_until:
+                    self._paused_until = until
             self.stats.pauses += 1
             log.warning("outbox: %s; pausing all sends for %.0f s", verdict.error, verdict.pause)
             await self._db.release([row.id])

@@ -10,8 +10,10 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from telegram import Update
 
+from bot.fakeapi import FakeBotAPI, SimulatedDisconnect
 from bot.polling import Inflow
 from db import Database
 
@@ -130,3 +132,23 @@ async def test_after_a_restart_the_offset_waits_for_updates_not_seen_again(
     finally:
         handlers.finish(*range(10, 20))
         await db.close()
+
+
+async def test_the_fake_holds_a_call_until_released_or_dropped() -> None:
+    """The fake Bot API's ``hold_next``, which the end-to-end tests use for a stuck reply."""
+    fake = FakeBotAPI()
+    ani = fake.add_user("Ani")
+    hold = fake.hold_next("sendMessage", chat_id=ani)
+    call = asyncio.ensure_future(fake.handle("sendMessage", {"chat_id": ani.id, "text": "1"}))
+    await hold.arrived.wait()
+    assert not call.done() and fake.sent_by_bot(ani) == []
+    hold.release()
+    status, _ = await call
+    assert status == 200 and len(fake.sent_by_bot(ani)) == 1
+    dropped = fake.hold_next("sendMessage")
+    call = asyncio.ensure_future(fake.handle("sendMessage", {"chat_id": ani.id, "text": "2"}))
+    await dropped.arrived.wait()
+    dropped.drop()
+    with pytest.raises(SimulatedDisconnect):
+        await call
+    assert len(fake.sent_by_bot(ani)) == 1  # dropped: not applied
