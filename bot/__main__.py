@@ -15,7 +15,7 @@ from typing import IO
 
 from bot.clock import SystemClock
 from bot.codes import FACILITATOR_PREFIX, deep_link
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.content import ContentError, load_library
 from bot.i18n import Catalog, CatalogError
 from bot.logs import setup_logging
@@ -224,10 +224,20 @@ async def report_command(settings: Settings, month_text: str, out_dir: Path, out
 
 
 class InstanceLock:
-    """One running bot per database: a second ``run`` would fight over the token."""
+    """One running bot per database: a second ``run`` would fight over the token.
+
+    The lock is an OS lock (``flock``) on the database file itself, not on a file named
+    after the path as written: the same database reached through a symlink, a relative
+    path, another spelling or a hard link is the same open file for the kernel, so a
+    second ``run`` on it is refused. ``flock`` locks do not interact with SQLite's own
+    POSIX (``fcntl``) locks; the descriptor stays open, untouched, until the bot has
+    closed the database (closing a descriptor only drops POSIX locks held on the file,
+    and SQLite's connections are closed by then). The file is created empty if it does
+    not exist yet (SQLite reads an empty file as an empty database).
+    """
 
     def __init__(self, database: Path) -> None:
-        self.path = database.with_name(database.name + ".lock")
+        self.path = database
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -238,10 +248,8 @@ class InstanceLock:
         except BlockingIOError:
             os.close(fd)
             raise CliError(
-                f"another bot is already running on {self.path.with_suffix('')}; stop it first"
+                f"another bot is already running on {self.path.resolve()}; stop it first"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
 
     def release(self) -> None:
@@ -252,6 +260,8 @@ class InstanceLock:
 
 
 def run(settings: Settings) -> int:
+    from telegram.error import InvalidToken
+
     from bot.app import ALLOWED_UPDATES, build_application
 
     token = settings.require_token()
@@ -263,6 +273,7 @@ def run(settings: Settings) -> int:
         app = build_application(settings)
         log.info("starting in %s mode", settings.telegram.mode)
         if settings.telegram.mode == "webhook":
+            asyncio.run(_reach_telegram(settings))
             hook = settings.telegram.webhook
             app.run_webhook(
                 listen=hook.listen,
@@ -278,9 +289,29 @@ def run(settings: Settings) -> int:
             asyncio.run(
                 poll(app, timeout=settings.telegram.poll_timeout, allowed_updates=ALLOWED_UPDATES)
             )
+    except InvalidToken:
+        # Never the exception's text: PTB puts the token in it.
+        raise CliError(
+            f"Telegram refused the token in {TOKEN_ENV}; check it with @BotFather"
+        ) from None
     finally:
         lock.release()
     return 0
+
+
+async def _reach_telegram(settings: Settings) -> None:
+    """Webhook mode: wait (with backoff) until Telegram answers before the server starts,
+    as polling does in :func:`bot.polling.connect`."""
+    from telegram import Bot
+
+    from bot.polling import connect
+
+    token = settings.require_token()
+    bot = Bot(token.get(), base_url=settings.telegram.base_url)
+    try:
+        await connect(bot)
+    finally:
+        await bot.shutdown()
 
 
 if __name__ == "__main__":

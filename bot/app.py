@@ -6,11 +6,12 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -20,6 +21,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import load_library
 from bot.context import BotContext, attach_menus, attach_services, services_of
+from bot.flood import FloodControl, FloodGate, FloodWaitTooLong
 from bot.i18n import Catalog
 from bot.meetings import Meetings
 from bot.onboarding import Onboarding
@@ -61,6 +63,16 @@ def build_application(
     the_clock = clock or SystemClock()
     token = settings.require_token()
 
+    # When Telegram says "wait", nobody sends: replies and the outbox share one gate,
+    # stored in the database so that a restart during a flood wait honours it.
+    store: list[Database] = []
+
+    async def persist_flood(until: datetime) -> None:
+        if store:
+            await store[0].set_flood_until(until)
+
+    flood = FloodGate(the_clock, sleep=sleep, persist=persist_flood)
+
     async def post_init(app: AnyApplication) -> None:
         db = await Database.open(settings.database)
         db.quiet_rule = functools.partial(
@@ -68,12 +80,22 @@ def build_application(
             quiet_start=settings.schedule.quiet_start,
             quiet_end=settings.schedule.quiet_end,
         )
+        store[:] = [db]
+        flood.restore(await db.flood_until())
+        if flood.remaining() > 0:
+            log.warning("flood: a pause of the last run holds for %.0f s more", flood.remaining())
 
         async def unreachable(participant_ids: list[int]) -> None:
             await reachability.became_unreachable(participant_ids, the_clock.now())
 
         sender = OutboxSender(
-            db, app.bot, settings.outbox, the_clock, sleep=sleep, on_unreachable=unreachable
+            db,
+            app.bot,
+            settings.outbox,
+            the_clock,
+            sleep=sleep,
+            on_unreachable=unreachable,
+            flood=flood,
         )
         reachability = Reachability(db, sender.wake)
         services = Services(
@@ -147,6 +169,7 @@ def build_application(
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
+        .rate_limiter(FloodControl(flood))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -191,6 +214,17 @@ async def tick(services: Services) -> None:
 async def on_error(update: object, context: BotContext) -> None:
     """Log the traceback (never the message text) and say sorry in private chats."""
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(context.error, RetryAfter):
+        # Given up on purpose (bot.flood: the wait is longer than a reply may wait, or the
+        # tries are used up): one line, and no apology, which would wait too.
+        log.warning(
+            "flood: the reply to update %s is dropped (%s)",
+            update_id,
+            "Telegram asks to wait longer than a reply may"
+            if isinstance(context.error, FloodWaitTooLong)
+            else "Telegram refused it again after waiting",
+        )
+        return
     log.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update):
         return

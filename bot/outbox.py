@@ -9,10 +9,12 @@ limits (DESIGN.md, principle 3):
 * at most one message per ``per_chat_interval`` to one chat, without holding up other chats;
 * several requests on the wire at once, so a slow network does not cap the rate, but never
   two for the same chat, so a chat gets its messages in order;
-* ``RetryAfter`` pauses the whole sender; network errors and 5xx are retried with backoff up
-  to ``max_attempts``; 403 and "chat not found" mark the participant unreachable, block her
-  queued rows and call the ``on_unreachable`` hook once per spell (the app's
-  :class:`bot.reachability.Reachability`, which raises a follow-up for her facilitator).
+* ``RetryAfter`` pauses the whole sender, and the interactive replies with it: the pause is
+  the process's one :class:`bot.flood.FloodGate`, stored so that a restart honours it;
+  network errors and 5xx are retried with backoff up to ``max_attempts``; 403 and "chat not
+  found" mark the participant unreachable, block her queued rows and call the
+  ``on_unreachable`` hook once per spell (the app's :class:`bot.reachability.Reachability`,
+  which raises a follow-up for her facilitator).
 
 The rules are small pure functions (:func:`classify`, :func:`backoff`,
 :func:`retry_after_seconds`, :class:`TokenBucket`, :func:`chat_ready_at`) tested without a
@@ -30,7 +32,6 @@ import contextlib
 import heapq
 import itertools
 import logging
-import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -48,10 +49,10 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import Clock
 from bot.config import OutboxSettings
+from bot.flood import BULK, FloodGate, retry_after_seconds
 from db import Database
 from db.outbox import Buttons, OutboxRow
 
@@ -106,21 +107,8 @@ class Verdict:
     error: str
     pause: float = 0.0
     """Seconds the whole sender waits (``Action.PAUSE`` only)."""
-
-
-def retry_after_seconds(exc: RetryAfter) -> float:
-    """``exc.retry_after`` in seconds, whichever type PTB gives.
-
-    PTB 22 returns an int with a deprecation warning, or a timedelta when the environment
-    has ``PTB_TIMEDELTA=1``. We accept both and silence only that warning, so the sender
-    works the same before and after PTB's switch.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(value)
+    flood: bool = False
+    """The pause is Telegram's flood control (429): the replies wait too (``bot.flood``)."""
 
 
 def _describe(exc: BaseException) -> str:
@@ -138,7 +126,7 @@ def classify(exc: BaseException) -> Verdict:
     """
     error = _describe(exc)
     if isinstance(exc, RetryAfter):
-        return Verdict(Action.PAUSE, error, max(retry_after_seconds(exc), 0.0))
+        return Verdict(Action.PAUSE, error, max(retry_after_seconds(exc), 0.0), flood=True)
     if isinstance(exc, InvalidToken):
         return Verdict(Action.PAUSE, error, TOKEN_PAUSE)
     if isinstance(exc, Forbidden):
@@ -261,6 +249,8 @@ class OutboxSender:
         on_unreachable: called with the ids of participants who just became unreachable,
             once per spell (see ``db.mark_blocked_chat``); the app tells their facilitators.
         concurrency: requests on the wire at once (never two for one chat).
+        flood: the process's flood state, shared with the interactive replies (the app's);
+            by default the sender has its own.
     """
 
     def __init__(
@@ -273,6 +263,7 @@ class OutboxSender:
         sleep: SleepFn = asyncio.sleep,
         on_unreachable: UnreachableHook | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
+        flood: FloodGate | None = None,
     ) -> None:
         self._db = db
         self._bot = bot
@@ -284,7 +275,8 @@ class OutboxSender:
         self._bucket = TokenBucket(settings.rate_per_second)
         self._chat_interval = timedelta(seconds=settings.per_chat_interval)
         self._last_sent: dict[int, datetime] = {}
-        self._paused_until: datetime | None = None
+        self._flood = flood or FloodGate(clock, sleep=sleep)
+        self._paused_until: datetime | None = None  # the sender's own pauses (a bad token)
         self._delivered: list[tuple[int, int | None, datetime]] = []
         self._delivered_since = 0.0
         self._flushing = asyncio.Lock()
@@ -453,8 +445,9 @@ class OutboxSender:
             if not held:
                 return None  # a worker that finishes a send looks again (run.exhausted)
             ready = max(held[0][0], self._bucket.ready_at(now))
-            if self._paused_until is not None:
-                ready = max(ready, self._paused_until)
+            for paused_until in (self._flood.paused_until, self._paused_until):
+                if paused_until is not None:
+                    ready = max(ready, paused_until)
             if ready > now:
                 if self._delivered:
                     await self._flush()
@@ -482,6 +475,7 @@ class OutboxSender:
 
     async def _deliver(self, row: OutboxRow) -> bool:
         """Send one row and record the outcome; True if delivered."""
+        bulk = BULK.set(True)  # FloodControl leaves a 429 of ours to _settle
         try:
             if row.photo:
                 message = await self._bot.send_photo(
@@ -501,6 +495,8 @@ class OutboxSender:
         except Exception as exc:  # every failure is classified; one row must not stop all
             await self._settle(row, classify(exc))
             return False
+        finally:
+            BULK.reset(bulk)
         if not self._delivered:
             self._delivered_since = asyncio.get_running_loop().time()
         self._delivered.append((row.id, message.message_id, self._clock.now()))
@@ -528,9 +524,12 @@ class OutboxSender:
     async def _settle(self, row: OutboxRow, verdict: Verdict) -> None:
         now = self._clock.now()
         if verdict.action is Action.PAUSE:
-            until = now + timedelta(seconds=verdict.pause)
-            if self._paused_until is None or until > self._paused_until:
-                self._paused_until = until
+            if verdict.flood:
+                await self._flood.close_for(verdict.pause)
+            else:
+                until = now + timedelta(seconds=verdict.pause)
+                if self._paused_until is None or until > self._paused_until:
+                    self._paused_until = until
             self.stats.pauses += 1
             log.warning("outbox: %s; pausing all sends for %.0f s", verdict.error, verdict.pause)
             await self._db.release([row.id])

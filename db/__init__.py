@@ -30,7 +30,7 @@ class Database(
     ReportQueries,
     PrivacyQueries,
 ):
-    """All queries of the bot, over one connection."""
+    """All queries of the bot, over a write and a read connection (``db.base``)."""
 
     @classmethod
     async def open(cls, path: Path | str, *, apply_migrations: bool = True) -> Database:
@@ -38,10 +38,11 @@ class Database(
         try:
             if apply_migrations:
                 await migrate(conn)
+            reader = None if str(path) == ":memory:" else await connect(path, read_only=True)
         except BaseException:
             await conn.close()
             raise
-        return cls(conn)
+        return cls(conn, reader)
 
 
 __all__ = ["Database", "DatabaseTooNew", "MigrationError", "connect", "migrate"]

@@ -1,9 +1,12 @@
 """The connection wrapper every query module builds on.
 
-One aiosqlite connection serves the whole process. Coroutines share it, so a
-transaction must not interleave with another coroutine's statements: every
-unit of work runs under one asyncio lock (``async with db.tx()``). Units are
-short, single-purpose and never await the network while holding the lock.
+Two aiosqlite connections serve the whole process, each in its own thread: the main one,
+and one for reads while a write holds the main one (WAL lets a reader work while a writer
+writes), so a read never waits behind a long write (a district's reminders being
+enqueued, a write waiting out ``busy_timeout``). Coroutines share each connection, so a
+unit of work must not interleave with another coroutine's statements: every unit runs
+under its connection's asyncio lock (``async with db.tx()``, ``db.tx(write=False)``).
+Units are short, single-purpose and never await the network while holding a lock.
 """
 
 from __future__ import annotations
@@ -67,11 +70,17 @@ class DatabaseBase:
     """Quiet hours for messages to participants (``db.outbox.QuietRule``), set by the
     application; every enqueue passes it, inside any transaction. None: nothing is held."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, reader: aiosqlite.Connection | None = None
+    ) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        self._reader = reader or conn
+        self._read_lock = asyncio.Lock() if reader is not None else self._lock
 
     async def close(self) -> None:
+        if self._reader is not self._conn:
+            await self._reader.close()
         await self._conn.close()
 
     @property
@@ -82,15 +91,25 @@ class DatabaseBase:
     async def tx(self, *, write: bool = True) -> AsyncIterator[Tx]:
         """A transaction: ``BEGIN IMMEDIATE`` for writes (takes the write lock at once).
 
-        Reads (``write=False``) run without BEGIN/COMMIT: the lock keeps every other
-        coroutine's statements out while they run, and this process is the database's
-        only writer (one instance per database), so they see one consistent state and
-        save two trips to the database thread each.
+        Reads (``write=False``): when the write connection is free, on it, without
+        BEGIN/COMMIT (the lock keeps other coroutines' statements out, and this process is
+        the only writer, so they see one consistent state, in the fewest trips to the
+        database thread); when a write holds it, on the read connection in a read
+        transaction (one snapshot, while the write goes on beside it).
         """
-        async with self._lock:
-            if not write:
-                yield Tx(self._conn)
+        if not write:
+            if not self._diverted():
+                async with self._lock:
+                    yield Tx(self._conn)
                 return
+            async with self._read_lock:
+                await self._reader.execute("BEGIN")
+                try:
+                    yield Tx(self._reader)
+                finally:
+                    await self._reader.execute("COMMIT")
+            return
+        async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Tx(self._conn)
@@ -105,14 +124,21 @@ class DatabaseBase:
                         await self._conn.execute("ROLLBACK")
                     raise
 
+    def _diverted(self) -> bool:
+        """Whether a read goes to the read connection: a write holds the write one."""
+        return self._reader is not self._conn and self._lock.locked()
+
     async def read_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        """One read statement (see :meth:`tx`: reads need no transaction)."""
-        async with self.tx(write=False) as tx:
-            return await tx.all(sql, params)
+        """One read statement (see :meth:`tx`; one statement is one snapshot on its own,
+        so no BEGIN/COMMIT round trips on either connection)."""
+        lock, conn = (
+            (self._read_lock, self._reader) if self._diverted() else (self._lock, self._conn)
+        )
+        async with lock:
+            return list(await conn.execute_fetchall(sql, params))
 
     async def read_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self.tx(write=False) as tx:
-            return await tx.one(sql, params)
+        return next(iter(await self.read_all(sql, params)), None)
 
     async def write_one(self, sql: str, params: Params = ()) -> int:
         """One write statement, which SQLite applies atomically on its own: no

@@ -10,7 +10,7 @@ import aiosqlite
 BUSY_TIMEOUT_MS = 5000
 
 
-async def connect(path: Path | str) -> aiosqlite.Connection:
+async def connect(path: Path | str, *, read_only: bool = False) -> aiosqlite.Connection:
     """Open ``path`` (creating its folder) in autocommit mode with our pragmas.
 
     journal_mode=WAL lets readers work while the bot writes. synchronous=NORMAL:
@@ -20,7 +20,8 @@ async def connect(path: Path | str) -> aiosqlite.Connection:
     per commit, which caps a burst of check-ins at a few hundred a second on
     ordinary disks (see README, "Capacity").
     Transactions are explicit (``BEGIN IMMEDIATE`` ... ``COMMIT``), see
-    :class:`db.Database`.
+    :class:`db.Database`. ``read_only``: the process's read connection (``query_only``, so
+    a write through it is refused rather than racing the write connection).
     """
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -30,6 +31,8 @@ async def connect(path: Path | str) -> aiosqlite.Connection:
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     await conn.execute("PRAGMA journal_mode = WAL")
     await conn.execute("PRAGMA synchronous = NORMAL")
+    if read_only:
+        await conn.execute("PRAGMA query_only = 1")
     return conn
 
 

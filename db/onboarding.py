@@ -408,3 +408,24 @@ class OnboardingQueries(DatabaseBase):
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (str(update_id),),
         )
+
+    async def handled_above(self) -> list[int]:
+        """Updates handled out of order, above ``last_update_id`` (concurrent polling)."""
+        row = await self.read_one("SELECT value FROM bot_state WHERE key = 'handled_above'")
+        return [int(v) for v in json.loads(row[0])] if row is not None else []
+
+    async def set_polling_state(self, last_update_id: int | None, above: list[int]) -> None:
+        """Every update up to ``last_update_id`` is handled, and so are those in ``above``
+        (one statement, so the two never disagree). ``None``: none in order yet."""
+        if last_update_id is None:
+            await self.write_one(
+                "INSERT INTO bot_state (key, value) VALUES ('handled_above', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (json.dumps(above),),
+            )
+            return
+        await self.write_one(
+            "INSERT INTO bot_state (key, value) VALUES ('last_update_id', ?),"
+            " ('handled_above', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(last_update_id), json.dumps(above)),
+        )

@@ -566,3 +566,15 @@ class OutboxQueries(DatabaseBase):
             (participant_id,),
         )
         return from_db(row[0]) if row is not None and row[0] is not None else None
+
+    async def flood_until(self) -> datetime | None:
+        """Until when Telegram asked the bot to send nothing (``bot.flood``), if stored."""
+        row = await self.read_one("SELECT value FROM bot_state WHERE key = 'flood_until'")
+        return from_db(row[0]) if row is not None else None
+
+    async def set_flood_until(self, until: datetime) -> None:
+        await self.write_one(
+            "INSERT INTO bot_state (key, value) VALUES ('flood_until', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (to_db(until),),
+        )

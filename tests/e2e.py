@@ -105,7 +105,9 @@ class CliResult:
     stderr: str
 
 
-async def run_cli(config: Path, *args: str, timeout: float = WAIT) -> CliResult:
+async def run_cli(
+    config: Path, *args: str, timeout: float = WAIT, token: str = TOKEN
+) -> CliResult:
     """Run ``python -m bot <args> --config <config>`` to the end (the fake keeps serving
     meanwhile, since this only awaits)."""
     process = await asyncio.create_subprocess_exec(
@@ -116,7 +118,7 @@ async def run_cli(config: Path, *args: str, timeout: float = WAIT) -> CliResult:
         "--config",
         str(config),
         cwd=REPO,
-        env=bot_env(),
+        env=bot_env(token),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -32,8 +32,16 @@ fake's counters, then started again on the same database.
    reply). After the restart the bot gets again the updates it had fetched but not
    confirmed (like Telegram): the bot confirms an update only once it is handled and its
    id is in the database (``bot/polling.py``), so no update was confirmed unhandled, none
-   is lost, the ones already handled are not handled twice, and nobody has to check in
-   again; everyone is present, exactly once, and no right code was counted as wrong.
+   is lost, the ones already handled are not handled twice; everyone is present, exactly
+   once, and no right code was counted as wrong. Updates of different chats are handled
+   concurrently (up to ``MAX_CONCURRENT``), so several may be half-way at the kill: one whose
+   check-in was written but whose confirmation was still on the wire is handled again after
+   the restart (at least once), and if it was the code of a two-step ``/hadir`` her dialogue
+   is already finished, so she is not told "recorded" again and checks in once more (the
+   bot then says she is already present). Asserted: each such member was recorded
+   ``present`` at the kill without the confirmation, and there are at most
+   ``MAX_CONCURRENT`` of them (recording the update with its effect, issue 12 point 2,
+   makes this exactly once).
    (python-telegram-bot's own ``Updater`` confirms a batch as soon as it is queued in
    memory; with it, this kill lost about 60 % of the burst.)
 
@@ -57,6 +65,7 @@ from typing import Any
 from bot.fakeapi import FakeBotAPI, FakeBotAPIServer, FakeUser, parse_text
 from bot.i18n import Catalog
 from bot.outbox import DEFAULT_CONCURRENCY, FLUSH_SIZE
+from bot.polling import MAX_CONCURRENT
 from db import Database
 from db.bulk import BulkLoader
 from db.connection import to_db
@@ -487,13 +496,16 @@ async def test_checkin_burst_survives_kill(tmp_path: Path) -> None:
             missing = acked_at_kill - recorded_at_kill
             assert not missing, f"acknowledged but not in the database: {sorted(missing)}"
 
-            # Restart; the facilitator's /bantuan goes after everything still pending, and
-            # updates are handled one at a time: its answer means all before it were handled.
+            # Restart; the facilitator's /bantuan goes after everything still pending.
+            # Updates of different chats are handled concurrently, so its answer alone says
+            # nothing of the others; but an update is confirmed only once it is handled and
+            # recorded, so nothing pending at the fake means every update was handled.
             help_after = len(fake.sent_by_bot(rina))
             fake.send_text(rina, "/bantuan")
             await runs.start()
             await runs.wait(
-                lambda: len(fake.sent_by_bot(rina)) > help_after, "the answer to /bantuan"
+                lambda: len(fake.sent_by_bot(rina)) > help_after and not fake.pending_updates,
+                "the answer to /bantuan and every update confirmed",
             )
             acked_after_restart = acknowledged()
             lost = [m for m in members if m.participant_id not in acked_after_restart]
@@ -531,9 +543,12 @@ async def test_checkin_burst_survives_kill(tmp_path: Path) -> None:
         "seconds": round(time.perf_counter() - started, 1),
     }
     print("\n" + summary("checkin", figures))
-    # Nothing was confirmed to Telegram before it was handled, so nothing was lost.
+    # Nothing was confirmed to Telegram before it was handled, so nothing was lost: those
+    # asked again had their check-in written at the kill, only its confirmation was lost.
     assert confirmed_unhandled <= 0, figures
-    assert not lost, figures
+    lost_ids = {m.participant_id for m in lost}
+    assert lost_ids <= recorded_at_kill - acked_at_kill, figures
+    assert len(lost) <= MAX_CONCURRENT, figures
 
 
 def test_zz_summary() -> None:

@@ -59,6 +59,7 @@ __all__ = [
     "FakeBotAPI",
     "FakeChat",
     "FakeUser",
+    "Hold",
     "SimulatedDisconnect",
     "SimulatedTimeout",
     "StoredFile",
@@ -314,16 +315,41 @@ class StoredFile:
         return f"{folder}/file_{self.file_unique_id}{suffix}"
 
 
+class Hold:
+    """A call held by :meth:`FakeBotAPI.hold_next`: it waits, unanswered, until the test
+    releases it (then it is answered as usual) or drops it (no answer, not applied)."""
+
+    def __init__(self) -> None:
+        self.arrived = asyncio.Event()
+        """Set once the held call has reached the fake."""
+        self._released = asyncio.Event()
+        self._drop = False
+
+    def release(self) -> None:
+        self._released.set()
+
+    def drop(self) -> None:
+        self._drop = True
+        self._released.set()
+
+    async def _wait(self) -> bool:
+        """Hold the call; True if it is to be answered."""
+        self.arrived.set()
+        await self._released.wait()
+        return not self._drop
+
+
 @dataclass
 class _Fault:
     method: str | None
-    kind: Literal["error", "timeout", "drop"]
+    kind: Literal["error", "timeout", "drop", "hold"]
     count: int
     chat_id: int | None = None
     status: int = 0
     description: str = ""
     retry_after: int | None = None
     applied: bool = False
+    hold: Hold | None = None
 
 
 class _Params:
@@ -577,6 +603,12 @@ class FakeBotAPI:
             fault = self._take_fault(name, p)
             if fault is not None and fault.kind == "error":
                 raise ApiError(fault.status, fault.description, retry_after=fault.retry_after)
+            if fault is not None and fault.hold is not None:
+                self._notify()  # a test may wait for the held call to arrive
+                held, fault = fault, None
+                assert held.hold is not None
+                if not await held.hold._wait():
+                    raise SimulatedDisconnect(name, applied=False)
             if fault is not None and not fault.applied:
                 raise self._transport_fault(fault, name, record)
             if self._flood is not None and name in _SENDING_METHODS:
@@ -661,6 +693,16 @@ class FakeBotAPI:
     def drop_next(self, method: str | None, count: int = 1, *, applied: bool = False) -> None:
         """Drop the connection (no answer) for the next ``count`` calls of ``method``."""
         self._faults.append(_Fault(self._canonical(method), "drop", count, applied=applied))
+
+    def hold_next(self, method: str | None, *, chat_id: ChatLike | None = None) -> Hold:
+        """Hold the next call of ``method`` (only one for ``chat_id`` if given) unanswered
+        until the returned :class:`Hold` is released or dropped: a slow or stuck Telegram
+        answer, under the test's control."""
+        hold = Hold()
+        self._faults.append(
+            _Fault(self._canonical(method), "hold", 1, self._chat_id_or_none(chat_id), hold=hold)
+        )
+        return hold
 
     def clear_faults(self) -> None:
         """Forget all injected faults that have not fired yet."""
