@@ -53,10 +53,10 @@ from bench.seed import NOW, seed
 from bot.app import AnyApplication, tick
 from bot.clock import ManualClock
 from bot.context import services_of
-from bot.fakeapi import FakeBotAPI, FakeRequest, FakeUser
 from db import Database
 from db.bulk import BulkLoader
 from db.connection import to_db
+from fakeapi import FakeBotAPI, FakeRequest, FakeUser
 
 START = NOW + timedelta(days=4)  # every group's next meeting, moved here
 MODES = ("sequential", "concurrent")

@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.app import AnyApplication, build_application
 from bot.clock import ManualClock
 from bot.config import TOKEN_ENV, load_settings
-from bot.fakeapi import FakeBotAPI, FakeRequest
+from fakeapi import FakeBotAPI, FakeRequest
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH_not_a_real_token_x"

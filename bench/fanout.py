@@ -63,7 +63,7 @@ TEXT = "Pengingat: pertemuan P2K2 <b>Selasa, 8 Desember 2026</b> pukul 09.00 WIB
 
 async def serve(users: int, flood_limit: bool) -> None:
     """Child process: serve a fake with ``users`` users until stdin closes."""
-    from bot.fakeapi import FakeBotAPI, FakeBotAPIServer
+    from fakeapi import FakeBotAPI, FakeBotAPIServer
 
     api = FakeBotAPI(keep_messages=False, recent_messages=1, flood_limit=flood_limit)
     for i in range(users):

@@ -51,7 +51,7 @@ async def measure(database: Path, seconds: float, folder: Path) -> dict[str, flo
     fake = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.fakeapi",
+        "fakeapi",
         "--port",
         "0",
         "--auto-users",

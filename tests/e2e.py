@@ -1,6 +1,6 @@
 """End-to-end helpers: the real ``python -m bot run`` process against the HTTP fake Bot API.
 
-:func:`running_e2e_bot` starts :class:`~bot.fakeapi.FakeBotAPIServer` on the test's own loop,
+:func:`running_e2e_bot` starts :class:`~fakeapi.FakeBotAPIServer` on the test's own loop,
 writes a config in ``tmp_path`` pointing the bot at it, launches the bot as a subprocess with
 a fake token, and waits until it polls (its first ``getUpdates``), never for a fixed time::
 
@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import TOKEN_ENV
-from bot.fakeapi import FakeBotAPI, FakeBotAPIServer, FakeUser, parse_text
 from bot.i18n import Catalog
+from fakeapi import FakeBotAPI, FakeBotAPIServer, FakeUser, parse_text
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "987654321:AAE2eOnlyFakeToken_NeverReal_0123456789xyz"

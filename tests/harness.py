@@ -17,10 +17,10 @@ from bot.app import AnyApplication, build_application, tick
 from bot.clock import ManualClock
 from bot.config import TOKEN_ENV, Settings, load_settings
 from bot.context import services_of
-from bot.fakeapi import FakeBotAPI, FakeRequest, FakeUser, parse_text
 from bot.services import Services
 from db import Database
 from db.models import Facilitator, Group, Participant
+from fakeapi import FakeBotAPI, FakeRequest, FakeUser, parse_text
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"

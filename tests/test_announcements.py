@@ -21,7 +21,7 @@ from bot.announcements import (
 )
 from bot.auth import Role, resolve_actor
 from bot.context import BotContext
-from bot.fakeapi import FakeUser
+from fakeapi import FakeUser
 from handlers import announcements as handler
 from handlers.registry import Call
 from tests.harness import (
@@ -184,7 +184,7 @@ def test_limits_keep_messages_under_telegram_limits() -> None:
 
 async def test_longest_announcement_fits_in_telegram(h: Harness) -> None:
     """Longest names, longest text, a copy header: under 4096 (text) and 1024 (caption)."""
-    from bot.fakeapi import parse_text
+    from fakeapi import parse_text
 
     w = await setup_world(h)
     actor = await resolve_actor(h.db, w.leader.id)

@@ -21,8 +21,8 @@ from bot.attendance import (
     window_state,
 )
 from bot.auth import resolve_actor
-from bot.fakeapi import FakeUser
 from db.meetings import Meeting, NewMeeting
+from fakeapi import FakeUser
 from tests.harness import Harness, create_group, join, register_facilitator
 
 START = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)

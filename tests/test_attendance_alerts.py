@@ -14,9 +14,9 @@ import pytest
 
 from bot.attendance import Crossing, Mark, Policy, evaluate
 from bot.auth import resolve_actor
-from bot.fakeapi import FakeUser
 from bot.schedule import MonthlyPattern
 from db.meetings import Meeting
+from fakeapi import FakeUser
 from tests.harness import Harness, register_facilitator
 from tests.test_attendance import check_in, code_of, group_id_of, setup
 

@@ -16,7 +16,7 @@ from datetime import date, time
 from typing import Any
 
 from bot.auth import Actor, allowed, resolve_actor
-from bot.fakeapi import FakeUser
+from fakeapi import FakeUser
 from handlers import build_dispatcher
 from handlers.registry import Action
 from tests.harness import Harness, create_group, join, register_facilitator

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from bot.fakeapi import FakeBotAPI, SimulatedDisconnect
 from bot.polling import Inflow
 from db import Database
+from fakeapi import FakeBotAPI, SimulatedDisconnect
 
 
 async def test_a_read_does_not_wait_behind_a_write_stuck_on_the_lock(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """Issue 7, point 4: ``kill -9`` the real bot process in the middle of the work, restart it.
 
 Both scenarios run the real ``python -m bot run`` process against the HTTP fake Bot API
-(:class:`~bot.fakeapi.FakeBotAPIServer` on the test's loop). The database is seeded directly
+(:class:`~fakeapi.FakeBotAPIServer` on the test's loop). The database is seeded directly
 (``db.bulk.BulkLoader`` and ``Database.enqueue``) before the first start, with the Telegram ids
 of users the fake knows. The process is killed with ``SIGKILL`` (no clean-up at all: no
 flush, no ``release``, no ``getUpdates`` confirmation) at a moment chosen by watching the
@@ -62,7 +62,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.fakeapi import FakeBotAPI, FakeBotAPIServer, FakeUser, parse_text
 from bot.i18n import Catalog
 from bot.outbox import DEFAULT_CONCURRENCY, FLUSH_SIZE
 from bot.polling import MAX_CONCURRENT
@@ -70,6 +69,7 @@ from db import Database
 from db.bulk import BulkLoader
 from db.connection import to_db
 from db.outbox import NewMessage
+from fakeapi import FakeBotAPI, FakeBotAPIServer, FakeUser, parse_text
 from tests.e2e import (
     TOKEN,
     USERNAME,

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.crashpoints import ENV, EXIT_STATUS
-from bot.fakeapi import FakeBotAPI, FakeBotAPIServer, FakeUser
 from db import Database
+from fakeapi import FakeBotAPI, FakeBotAPIServer, FakeUser
 from tests.e2e import (
     TOKEN,
     USERNAME,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.fakeapi import FakeUser
+from fakeapi import FakeUser
 from tests.e2e import Config, E2EBot, run_cli, running_e2e_bot
 
 TEXT = "Besok kerja bakti jam 7 <b>pagi</b> & bawa sapu"

@@ -21,7 +21,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.fakeapi import FakeUser
+from fakeapi import FakeUser
 from tests.e2e import WAIT, Config, E2EBot, run_cli, running_e2e_bot
 from tests.test_e2e_onboarding import GROUP, PLACE, first_line, join_group
 

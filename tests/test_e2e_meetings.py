@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.fakeapi import FakeUser
+from fakeapi import FakeUser
 from tests.e2e import Config, E2EBot, run_cli, running_e2e_bot
 from tests.test_e2e_onboarding import first_line, join_group
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.fakeapi import FakeUser
+from fakeapi import FakeUser
 from tests.e2e import TOKEN, E2EBot, button_labels, run_cli, running_e2e_bot
 
 GROUP = "Mawar 1"

@@ -15,10 +15,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.fakeapi import FakeBotAPI, FakeBotAPIServer
 from db import Database
 from db.bulk import BulkLoader
 from db.connection import to_db
+from fakeapi import FakeBotAPI, FakeBotAPIServer
 from tests.e2e import TOKEN, USERNAME, E2EBot
 from tests.test_crash import PLACE, query, seed
 from tests.test_crash_replay import Scenario, first_line

@@ -26,11 +26,11 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.fakeapi import CallRecord, FakeBotAPI, FakeBotAPIServer, FakeUser
 from bot.polling import connect_backoff
 from db import Database
 from db.connection import from_db
 from db.outbox import NewMessage
+from fakeapi import CallRecord, FakeBotAPI, FakeBotAPIServer, FakeUser
 from tests.e2e import (
     TOKEN,
     USERNAME,

@@ -1,4 +1,4 @@
-"""Tests for bot.fakeapi, driven through python-telegram-bot over both transports."""
+"""Tests for fakeapi, driven through python-telegram-bot over both transports."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ from telegram.error import (
 )
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot.fakeapi import FakeBotAPI, FakeBotAPIServer, FakeRequest, parse_text
-from bot.fakeapi.formatting import EntityParseError
+from fakeapi import FakeBotAPI, FakeBotAPIServer, FakeRequest, parse_text
+from fakeapi.formatting import EntityParseError
 
 TOKEN = "123456789:AAHfakefakefakefakefakefakefakefake1"
 

@@ -15,7 +15,7 @@ import pytest
 
 from bot.app import tick
 from bot.auth import resolve_actor
-from bot.fakeapi import FakeUser
+from fakeapi import FakeUser
 from tests.harness import Harness, create_group, join, register_facilitator
 
 

@@ -36,7 +36,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from bot.app import tick
-from bot.fakeapi import FakeChat, FakeUser
+from fakeapi import FakeChat, FakeUser
 from tests.fuzz_strategies import (
     DISPATCHER,
     START_OFFSETS,

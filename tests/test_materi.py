@@ -9,10 +9,10 @@ from typing import Any
 
 from bot import materi as render
 from bot.content import Session, default_content_dir, load_library, strip_tags
-from bot.fakeapi import FakeUser, parse_text
-from bot.fakeapi.core import MAX_MESSAGE_LENGTH
-from bot.fakeapi.formatting import utf16_len
 from bot.i18n import Catalog, Html
+from fakeapi import FakeUser, parse_text
+from fakeapi.core import MAX_MESSAGE_LENGTH
+from fakeapi.formatting import utf16_len
 from tests.harness import (
     Harness,
     button_labels,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.auth import resolve_actor
-from bot.fakeapi import FakeUser
 from db.meetings import Meeting
+from fakeapi import FakeUser
 from tests.harness import Harness, create_group, join, register_facilitator
 
 # START in tests/harness.py is Monday 30 November 2026, 08.00 WIB.

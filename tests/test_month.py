@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from bot.fakeapi import FakeUser
 from bot.meetings import REASON_NOTE_LIMIT
+from fakeapi import FakeUser
 from tests.harness import Harness, button_data, button_labels
 from tests.test_attendance_alerts import alerts, run_meeting, setup, yearly
 from tests.test_meetings import schedule, setup_group

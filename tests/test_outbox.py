@@ -31,7 +31,6 @@ from telegram.error import (
 
 from bot.clock import ManualClock
 from bot.config import OutboxSettings
-from bot.fakeapi import CallRecord, FakeBotAPI, FakeRequest, FakeUser
 from bot.i18n import Catalog
 from bot.outbox import (
     Action,
@@ -45,6 +44,7 @@ from bot.outbox import (
 from db import Database
 from db.models import Group, Participant
 from db.outbox import NewMessage
+from fakeapi import CallRecord, FakeBotAPI, FakeRequest, FakeUser
 
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
 START = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)

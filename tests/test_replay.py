@@ -14,11 +14,11 @@ from typing import Any
 
 from bot.attendance import LATE_SUMMARY_LIMIT
 from bot.auth import Actor, resolve_actor
-from bot.fakeapi import FakeUser
 from bot.meetings import MONTHLY_COUNT
 from bot.privacy import ERASE_CONFIRM_TTL
 from db import connect, migrate
 from db.migrate import load_migrations
+from fakeapi import FakeUser
 from tests.harness import Harness, button_data, create_group, register_facilitator
 from tests.test_announcements import announcements_to, setup_world
 from tests.test_attendance import (

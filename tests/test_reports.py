@@ -14,9 +14,9 @@ from typing import Any
 import openpyxl
 
 from bot.__main__ import report_command
-from bot.fakeapi import FakeUser
 from bot.reports import CHART_SIZE, below_policy, month_window, pack, percent, table_row
 from db.meetings import NewMeeting
+from fakeapi import FakeUser
 from tests.harness import Harness, create_group, join, register_facilitator
 
 # START (tests/harness.py) is Monday 30 November 2026, 08.00 WIB: the chooser offers

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.fakeapi.core import TINY_PNG
 from bot.simulator import Simulator
 from bot.simulator.seed import GROUPS
+from fakeapi.core import TINY_PNG
 
 START = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday 08.00 WIB
 MELATI_MEETING = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)  # Friday 09.00 WIB, 4 days ahead

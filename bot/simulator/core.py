@@ -1,7 +1,7 @@
 """The simulator: the real bot, the fake Bot API, a demo database and a simulated clock, in
 one asyncio loop, plus the web page that plays the people (see :mod:`bot.simulator.server`).
 
-Transport: the bot talks to the fake through the in-process :class:`~bot.fakeapi.FakeRequest`
+Transport: the bot talks to the fake through the in-process :class:`~fakeapi.FakeRequest`
 (no second socket, nothing but the page is listening). ``build_application`` is called
 exactly as ``python -m bot run`` calls it, only with ``request=`` and ``clock=``; the bot
 polls ``getUpdates`` with its normal Updater, its JobQueue runs the clock tick every
@@ -36,11 +36,11 @@ from bot.clock import ManualClock
 from bot.codes import JOIN_PREFIX, deep_link
 from bot.config import TIMEZONES, TOKEN_ENV, Settings, load_settings
 from bot.context import services_of
-from bot.fakeapi import FakeBotAPI, FakeRequest, FakeUser
 from bot.services import Services
 from bot.simulator.seed import DemoWorld, phone_for, seed_demo, set_menus
 from bot.simulator.timeline import AFTER_CLOSE, Kind, Moment, moments
 from db.models import Group
+from fakeapi import FakeBotAPI, FakeRequest, FakeUser
 
 __all__ = ["ClockAction", "ClockError", "Simulator", "SimulatorError"]
 

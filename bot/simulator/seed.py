@@ -16,10 +16,10 @@ from telegram import BotCommandScopeChat
 from bot.app import AnyApplication
 from bot.auth import Actor, Role
 from bot.daysoff import WORKING_DAYS, DaysOff
-from bot.fakeapi import FakeBotAPI, FakeUser
 from bot.schedule import MonthlyPattern, to_local
 from bot.services import Services
 from db.models import Group
+from fakeapi import FakeBotAPI, FakeUser
 from handlers import build_dispatcher
 
 __all__ = [

@@ -38,7 +38,7 @@ from urllib.parse import unquote, urlsplit
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.fakeapi.core import FakeBotAPI, SimulatedDisconnect, SimulatedTimeout
+from fakeapi.core import FakeBotAPI, SimulatedDisconnect, SimulatedTimeout
 
 __all__ = ["FakeRequest", "split_api_path"]
 

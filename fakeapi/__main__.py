@@ -1,6 +1,6 @@
 """Serve a fake Telegram Bot API standalone, for manual trials.
 
-    python -m bot.fakeapi --port 8081 [--token 123:ABC...] [--user Ani]
+    python -m fakeapi --port 8081 [--token 123:ABC...] [--user Ani]
 
 prints the ``base_url`` / ``base_file_url`` to give the bot, then serves until interrupted.
 Play users through the control API, e.g.::
@@ -17,12 +17,12 @@ import asyncio
 import contextlib
 import signal
 
-from bot.fakeapi.core import FakeBotAPI
-from bot.fakeapi.server import FakeBotAPIServer
+from fakeapi.core import FakeBotAPI
+from fakeapi.server import FakeBotAPIServer
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bot.fakeapi", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m fakeapi", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--token", default=None, help="accept only this bot token")

@@ -16,10 +16,10 @@
           app = (Application.builder().token(TOKEN).base_url(server.base_url)
                  .base_file_url(server.base_file_url).build())
 
-* ``python -m bot.fakeapi --port 8081`` serves one standalone for manual trials.
+* ``python -m fakeapi --port 8081`` serves one standalone for manual trials.
 """
 
-from bot.fakeapi.core import (
+from fakeapi.core import (
     ApiError,
     CallRecord,
     ChatLike,
@@ -33,9 +33,9 @@ from bot.fakeapi.core import (
     TransportFault,
     iter_update_kinds,
 )
-from bot.fakeapi.formatting import EntityParseError, detect_entities, parse_text
-from bot.fakeapi.inprocess import FakeRequest
-from bot.fakeapi.server import FakeBotAPIServer
+from fakeapi.formatting import EntityParseError, detect_entities, parse_text
+from fakeapi.inprocess import FakeRequest
+from fakeapi.server import FakeBotAPIServer
 
 __all__ = [
     "ApiError",

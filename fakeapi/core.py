@@ -5,8 +5,8 @@ files, pending updates, commands, webhook) and answers Bot API calls through
 :meth:`FakeBotAPI.handle` with the HTTP status and JSON body Telegram would send, worded as
 Telegram words them. Transports put it on the wire:
 
-* :class:`bot.fakeapi.FakeRequest` plugs it into python-telegram-bot in the same process;
-* :class:`bot.fakeapi.FakeBotAPIServer` serves it over HTTP on 127.0.0.1 so a separate
+* :class:`fakeapi.FakeRequest` plugs it into python-telegram-bot in the same process;
+* :class:`fakeapi.FakeBotAPIServer` serves it over HTTP on 127.0.0.1 so a separate
   ``python -m bot run`` process can talk to it through ``base_url``.
 
 Tests and simulators play the users through the *driving API* (:meth:`~FakeBotAPI.add_user`,
@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from bot.fakeapi.formatting import (
+from fakeapi.formatting import (
     EntityParseError,
     detect_entities,
     parse_text,

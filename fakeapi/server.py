@@ -15,7 +15,7 @@ uses):
   form-encoded, multipart (file uploads) or JSON body;
 * ``GET /file/bot<token>/<file_path>`` — file downloads (``getFile`` paths);
 * ``/_fake/<action>`` — a small JSON control API to play users from outside the process
-  (used by ``python -m bot.fakeapi`` for manual trials): ``GET state``, ``GET messages?chat_id=``,
+  (used by ``python -m fakeapi`` for manual trials): ``GET state``, ``GET messages?chat_id=``,
   ``POST add_user|send_text|send_contact|press_button|block_bot|unblock_bot|deactivate``.
 
 Injected faults: a timeout holds the answer back (until the client gives up and disconnects,
@@ -37,7 +37,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application, RequestHandler
 
-from bot.fakeapi.core import FakeBotAPI, SimulatedDisconnect, SimulatedTimeout
+from fakeapi.core import FakeBotAPI, SimulatedDisconnect, SimulatedTimeout
 
 __all__ = ["FakeBotAPIServer"]
 
