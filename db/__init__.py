@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from db.alerts import AlertQueries
 from db.announcements import AnnouncementQueries
 from db.attendance import AttendanceQueries
 from db.connection import connect
@@ -26,6 +27,7 @@ class Database(
     OutboxQueries,
     QuizQueries,
     AttendanceQueries,
+    AlertQueries,
     AnnouncementQueries,
     ReportQueries,
     PrivacyQueries,

@@ -17,10 +17,12 @@ from telegram.ext import (
 )
 
 from handlers import (
+    alerts,
     announcements,
-    attendance,
+    checkin,
     common,
     groups,
+    marking,
     materi,
     meetings,
     onboarding,
@@ -36,7 +38,9 @@ ROUTERS: tuple[Router, ...] = (
     groups.router,
     meetings.router,
     materi.router,
-    attendance.router,
+    checkin.router,
+    marking.router,
+    alerts.router,
     announcements.router,
     reports.router,
     privacy.router,

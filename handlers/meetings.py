@@ -41,7 +41,7 @@ from bot.schedule import (
 )
 from db.meetings import Meeting
 from db.models import ChatState, Group
-from handlers.attendance import mark_screen
+from handlers.marking import mark_screen
 from handlers.registry import Call, Router, keyboard
 
 router = Router()

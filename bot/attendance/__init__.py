@@ -1,0 +1,222 @@
+"""Attendance: check-in windows and codes, facilitator marks, finalizing a meeting,
+the module summary afterwards, and absence alerts with follow-up.
+
+No Telegram here (docs/DECISIONS.md, "Services never import telegram"). One feature, one
+module: ``checkin.py`` (the code, the window), ``marking.py`` (the facilitator's marks),
+``finalize.py`` (the close and the messages after it), ``alerts.py`` (absence alerts and
+follow-ups); each holds its pure rules at the top. :class:`Attendance` joins them; every
+message goes to the outbox with a unique key, so a repeated tick or a crash never sends
+anything twice.
+
+The life of a meeting, as seen from here::
+
+    scheduled --(tick at start - open_before: code made, sent to the facilitator)--> window open
+    window open --(tick at start + length + close_after: marks made final)--> held, finalized
+
+* Inside the window a member checks in with ``/hadir`` and the code. A check-in written in
+  the window but delivered late (weak signal) counts if it arrives within ``late_grace`` of
+  the close; the message's own date tells when it was written.
+* The facilitator marks anyone (also members without a phone) with one button per member,
+  during or after the meeting; each button carries the mark it sets (the next of hadir →
+  izin → tidak hadir), so a press delivered twice is harmless; her mark wins over a self
+  check-in; every change is logged.
+* At the close unmarked members become ``excused`` (she answered "Tidak bisa hadir") or
+  ``absent``; the facilitator gets the numbers, members the module summary, the leader the
+  counts (marked late if the bot was down past the close, up to ``LATE_SUMMARY_LIMIT``),
+  and each member's marks are checked against the absence policy.
+
+Absence policy (:func:`evaluate`): an alert is raised when unexcused misses reach
+``alert_in_a_row`` in a row (excused meetings neither count nor break the row; attending
+does) or ``alert_m`` among the last ``alert_k`` meetings. One alert per crossing: while it
+is open, new misses are added to it; it closes when she attends again (or after the home
+visit); after it closes only later meetings count towards a new crossing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from bot.attendance.alerts import (
+    ABSENCE,
+    ACTIONS,
+    NOTE_LIMIT,
+    UNREACHABLE,
+    AbsenceAlerts,
+    AlertView,
+    Crossing,
+    FollowUp,
+    Mark,
+    Policy,
+    clean_note,
+    evaluate,
+)
+from bot.attendance.base import (
+    ALERT_BUTTON,
+    ALERT_OPEN_BUTTON,
+    CHECKIN_BUTTON,
+    FOLLOW_UP_BUTTON,
+    MARK_BUTTON,
+    MARK_OPEN_BUTTON,
+    STATUS_CODES,
+    STATUSES,
+    Listeners,
+    Window,
+    WindowState,
+    window_for,
+    window_state,
+)
+from bot.attendance.checkin import (
+    CODE_DIGITS,
+    RECENTLY_CLOSED,
+    CheckIn,
+    Checkin,
+    CheckinResult,
+    checkin_state,
+    code_matches,
+    new_code,
+    normalise_code,
+)
+from bot.attendance.finalize import LATE_AFTER, LATE_SUMMARY_LIMIT, Finalizing
+from bot.attendance.marking import (
+    MARKABLE_FOR,
+    Marking,
+    MarkingView,
+    Toggle,
+    ToggleResult,
+    next_status,
+)
+from bot.config import Settings
+from bot.content import Library
+from bot.i18n import Catalog
+from db import Database
+from db.models import Participant
+from db.outbox import NewMessage
+
+__all__ = [
+    "ABSENCE",
+    "ACTIONS",
+    "ALERT_BUTTON",
+    "ALERT_OPEN_BUTTON",
+    "CHECKIN_BUTTON",
+    "CODE_DIGITS",
+    "FOLLOW_UP_BUTTON",
+    "LATE_AFTER",
+    "LATE_SUMMARY_LIMIT",
+    "MARKABLE_FOR",
+    "MARK_BUTTON",
+    "MARK_OPEN_BUTTON",
+    "NOTE_LIMIT",
+    "RECENTLY_CLOSED",
+    "STATUSES",
+    "STATUS_CODES",
+    "UNREACHABLE",
+    "AlertView",
+    "Attendance",
+    "Checkin",
+    "CheckinResult",
+    "Crossing",
+    "FollowUp",
+    "Mark",
+    "MarkingView",
+    "Policy",
+    "Toggle",
+    "ToggleResult",
+    "Window",
+    "WindowState",
+    "checkin_state",
+    "clean_note",
+    "code_matches",
+    "evaluate",
+    "new_code",
+    "next_status",
+    "normalise_code",
+    "window_for",
+    "window_state",
+]
+
+
+class Attendance(CheckIn, Marking, Finalizing, AbsenceAlerts):
+    """The attendance service: its features live in bot/attendance/{checkin, marking,
+    finalize, alerts}.py; this class joins them and runs the clock tick."""
+
+    def __init__(
+        self,
+        db: Database,
+        catalog: Catalog,
+        content: Library,
+        settings: Settings,
+        on_enqueued: Callable[[], Awaitable[None] | None] | None = None,
+        reachability: Listeners | None = None,
+    ) -> None:
+        super().__init__(db, catalog, content, settings, on_enqueued)
+        self._policy = Policy.of(settings.attendance)
+        if reachability is not None:
+            reachability.listeners.append(self.became_unreachable)
+            reachability.reachable_listeners.append(self.became_reachable)
+
+    async def tick(self, now: datetime) -> int:
+        """Open due check-in windows, finalize closed ones, raise and re-raise alerts.
+        Returns how many outbox rows were queued."""
+        rules = self._rules
+        queued = 0
+        for cm in await self._db.meetings_to_open(now + rules.open_before):
+            if window_state(self.window(cm.meeting), now) is WindowState.OPEN:
+                queued += await self._open(cm, await self._group(cm.meeting.group_id), now)
+        cutoff = now - rules.meeting_length - rules.close_after
+        for cm in await self._db.meetings_to_finalize(cutoff):
+            queued += await self._finalize(cm, await self._group(cm.meeting.group_id), now)
+        for alert, reason in await self._db.alerts_resolved():
+            queued += await self._close(alert, reason, now)
+        for alert in await self._db.alerts_to_remind(now - rules.alert_remind_after):
+            queued += await self._remind(alert, now)
+        return queued
+
+    async def became_reachable(self, participant: Participant, now: datetime) -> int:
+        """A :class:`~bot.reachability.Reachability` listener: an update came from her, so
+        the bot can reach her again. Her "cannot be reached" follow-up is closed (with a
+        note to her facilitator), and what she missed meanwhile and is still relevant is
+        offered again: the invitation of a check-in window open now, and the module summary
+        of her group's latest meeting if it closed at most :data:`LATE_SUMMARY_LIMIT` ago.
+        Reminders are not: their moment has passed, the next one reaches her as usual.
+        Offering what she already got is a no-op (``Database.enqueue_again``)."""
+        queued = 0
+        alert = await self._db.open_alert(participant.id, UNREACHABLE)
+        if alert is not None:
+            queued += await self._close(alert, "reachable", now)
+        chat = participant.telegram_id
+        if chat is None or not participant.active:
+            return queued
+        group = await self._group(participant.group_id)
+        rules = self._rules
+        messages: list[NewMessage] = []
+        for cm in await self._db.group_meetings_between(
+            group.id, now - rules.meeting_length - rules.close_after, now + rules.open_before
+        ):
+            opened = cm.checkin_code is not None
+            if opened and window_state(self.window(cm.meeting), now) is WindowState.OPEN:
+                messages.append(
+                    self._checkin_invitation(cm.meeting, group, participant, chat, now)
+                )
+        past = await self._db.past_marks(participant.id, limit=1)
+        if past:
+            mark = past[-1]
+            late = now - self.window(mark.meeting).closes
+            if late <= LATE_SUMMARY_LIMIT:
+                first = ""
+                if late > LATE_AFTER:
+                    when = self.when(mark.meeting, group)
+                    first = self._catalog.t("attendance.late_note", when=when) + "\n\n"
+                messages.append(
+                    self._module_summary(
+                        mark.meeting, group, participant, chat, mark.status, now, first=first
+                    )
+                )
+        if messages:
+            count = await self._db.enqueue_again(messages, now)
+            if count and self._on_enqueued is not None:
+                result = self._on_enqueued()
+                if result is not None:
+                    await result
+            queued += count
+        return queued

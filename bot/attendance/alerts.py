@@ -1,0 +1,493 @@
+"""Absence alerts and follow-ups.
+
+Absence policy (:func:`evaluate`): an alert is raised when unexcused misses reach
+``alert_in_a_row`` in a row (excused meetings neither count nor break the row; attending
+does) or ``alert_m`` among the last ``alert_k`` meetings. One alert per crossing: while it
+is open, new misses are added to it; it closes when she attends again (or after the home
+visit); after it closes only later meetings count towards a new crossing. A mother who
+blocked the bot gets an "unreachable" follow-up the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.attendance.base import (
+    ALERT_OPEN_BUTTON,
+    FOLLOW_UP_BUTTON,
+    AttendanceBase,
+)
+from bot.auth import Actor, owns_group
+from bot.config import AttendanceSettings
+from bot.crashpoints import crash_point
+from bot.i18n import Html
+from db.alerts import Alert, AlertAction
+from db.attendance import ABSENT, EXCUSED, PRESENT, PastMark
+from db.meetings import Meeting
+from db.models import Group, Participant
+from db.outbox import NewMessage
+
+log = logging.getLogger(__name__)
+
+NOTE_LIMIT = 200
+ABSENCE = "absence"
+UNREACHABLE = "unreachable"
+ACTIONS = {"c": "contacted", "s": "visit_scheduled", "d": "visit_done"}
+"""Follow-up actions by their short code in callback data."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    in_a_row: int
+    m: int
+    k: int
+
+    @classmethod
+    def of(cls, settings: AttendanceSettings) -> Policy:
+        return cls(settings.alert_in_a_row, settings.alert_m, settings.alert_k)
+
+
+@dataclass(frozen=True)
+class Mark:
+    meeting_id: int
+    status: str  # present, excused, absent
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """An alert that is open after the marks: the meeting whose miss crossed the policy
+    and every unexcused miss that belongs to it (those counted, then later ones)."""
+
+    trigger: int
+    missed: tuple[int, ...]
+
+
+def _counted_misses(segment: Sequence[Mark], policy: Policy) -> tuple[int, ...] | None:
+    """The misses that meet the policy at the end of ``segment`` (which ends with a miss),
+    or None if the policy is not met."""
+    streak: list[int] = []
+    for index in range(len(segment) - 1, -1, -1):
+        status = segment[index].status
+        if status == PRESENT:
+            break
+        if status == ABSENT:
+            streak.append(index)
+    last_k = range(max(0, len(segment) - policy.k), len(segment))
+    window = [i for i in last_k if segment[i].status == ABSENT]
+    counted: set[int] = set()
+    if len(streak) >= policy.in_a_row:
+        counted.update(streak)
+    if len(window) >= policy.m:
+        counted.update(window)
+    if not counted:
+        return None
+    return tuple(segment[i].meeting_id for i in sorted(counted))
+
+
+def evaluate(marks: Sequence[Mark], policy: Policy) -> Crossing | None:
+    """Replay the alert rules over her marks (oldest first, only meetings after her last
+    closed alert) and return the alert that is open at the end, if any.
+
+    A crossing opens an alert; while it is open, further misses are added to it and
+    attending closes it; after a close only later marks count towards a new crossing.
+    """
+    base = 0
+    current: Crossing | None = None
+    for index, mark in enumerate(marks):
+        if current is not None:
+            if mark.status == PRESENT:
+                current = None
+                base = index + 1
+            elif mark.status == ABSENT:
+                current = Crossing(current.trigger, (*current.missed, mark.meeting_id))
+            continue
+        if mark.status != ABSENT:
+            continue
+        counted = _counted_misses(marks[base : index + 1], policy)
+        if counted is not None:
+            current = Crossing(mark.meeting_id, counted)
+    return current
+
+
+@dataclass(frozen=True)
+class AlertView:
+    alert: Alert
+    participant: Participant
+    group: Group
+    done: tuple[str, ...] = ()
+    """Follow-up actions recorded so far (contacted, visit_scheduled, visit_done)."""
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    view: AlertView
+    action: AlertAction
+
+
+class AbsenceAlerts(AttendanceBase):
+    """Raising, telling, closing absence (and unreachable) alerts; the follow-ups."""
+
+    _policy: Policy
+
+    async def _review(
+        self,
+        participant: Participant,
+        now: datetime,
+        *,
+        trigger: int | None = None,
+        corrected: bool = False,
+        digest: list[int] | None = None,
+    ) -> int:
+        """Apply the absence policy to her marks: raise, extend or close her alert.
+        ``trigger``: the meeting being finalized (its alert message is queued again, which
+        is a no-op unless a crash lost it); ``corrected``: the facilitator changed a mark;
+        ``digest``: collect the alert to tell about here instead of sending it alone."""
+        if not participant.active:
+            return 0
+        current = await self._db.open_alert(participant.id, ABSENCE)
+        since = await self._db.last_alert_closed_at(participant.id, ABSENCE)
+        past = await self._db.past_marks(participant.id, after=since)
+        crossing = evaluate([Mark(m.meeting.id, m.status) for m in past], self._policy)
+        if current is not None:
+            if crossing is None:
+                return await self._close(current, "attended", now, past, corrected=corrected)
+            if crossing.missed != current.missed:
+                await self._db.set_alert_missed(current.id, crossing.missed)
+            if current.trigger_meeting_id == trigger:
+                if digest is not None:
+                    digest.append(current.id)
+                    return 0
+                return await self._notify_alert(current.id, now)
+            return 0
+        if crossing is None:
+            return 0
+        alert = await self._db.create_alert(
+            participant.id,
+            participant.group_id,
+            ABSENCE,
+            crossing.trigger,
+            crossing.missed,
+            now,
+        )
+        if alert is not None and digest is not None:
+            digest.append(alert.id)
+            return 0
+        return await self._notify_alert(alert.id, now) if alert is not None else 0
+
+    async def _digest(
+        self, meeting: Meeting, group: Group, alert_ids: Sequence[int], now: datetime
+    ) -> int:
+        """One message for the alerts raised at a meeting's close: one line per mother,
+        a button each to open her follow-up. Keyed by the meeting: a crash repeats nothing."""
+        chat = await self._facilitator_chat(group)
+        views = [v for v in [await self._view(a) for a in alert_ids] if v is not None]
+        if chat is None or not views:
+            return 0
+        t = self._catalog.t
+        lines = "\n".join(
+            t(
+                "attendance.digest_item",
+                name=v.participant.name,
+                count=len(v.alert.missed),
+                phone=v.participant.phone or t("attendance.digest_no_phone"),
+            )
+            for v in views
+        )
+        text = t(
+            "attendance.digest",
+            group=group.name,
+            when=self.when(meeting, group),
+            count=len(views),
+            items=Html(lines),
+        )
+        buttons = [
+            [
+                (
+                    t("attendance.digest_button", name=v.participant.name),
+                    f"{ALERT_OPEN_BUTTON}:{v.alert.id}",
+                )
+            ]
+            for v in views
+        ]
+        return await self._enqueue(
+            [
+                NewMessage(
+                    key=f"alert_digest:{meeting.id}",
+                    chat_id=chat,
+                    participant_id=None,
+                    kind="alert_digest",
+                    text=text,
+                    buttons=buttons,
+                    not_before=now,
+                )
+            ],
+            now,
+        )
+
+    async def became_unreachable(self, participant_ids: Sequence[int], now: datetime) -> None:
+        """A :class:`~bot.reachability.Reachability` listener: she blocked the bot, so her
+        facilitator gets a follow-up (one open at a time), closed when she is reachable
+        again or after the home visit."""
+        queued = 0
+        for participant_id in participant_ids:
+            participant = await self._db.participant(participant_id)
+            if participant is None or not participant.active or participant.reachable:
+                continue
+            alert = await self._db.create_alert(
+                participant.id, participant.group_id, UNREACHABLE, None, (), now
+            )
+            if alert is not None:
+                queued += await self._notify_alert(alert.id, now)
+        if queued:
+            log.info("attendance: %d unreachable follow-ups raised", queued)
+
+    async def _notify_alert(self, alert_id: int, now: datetime, *, reminder: bool = False) -> int:
+        view = await self._view(alert_id)
+        if view is None:
+            return 0
+        chat = await self._facilitator_chat(view.group)
+        if chat is None:
+            return 0
+        text = await self.alert_text(view)
+        if reminder:
+            text = self._catalog.t(
+                "attendance.alert_reminder",
+                opened=self._catalog.short_date(view.alert.opened_at, view.group.timezone),
+                alert=Html(text),
+            )
+        prefix = "alert_remind" if reminder else "alert"
+        return await self._enqueue(
+            [
+                NewMessage(
+                    key=f"{prefix}:{alert_id}",
+                    chat_id=chat,
+                    participant_id=None,
+                    kind=prefix,
+                    text=text,
+                    buttons=self.follow_up_buttons(alert_id),
+                    not_before=now,
+                )
+            ],
+            now,
+        )
+
+    def follow_up_buttons(self, alert_id: int) -> list[list[tuple[str, str]]]:
+        t = self._catalog.t
+        return [
+            [(t(f"attendance.button_{name}"), f"{FOLLOW_UP_BUTTON}:{alert_id}:{short}")]
+            for short, name in ACTIONS.items()
+        ]
+
+    async def _remind(self, alert: Alert, now: datetime) -> int:
+        queued = await self._notify_alert(alert.id, now, reminder=True)
+        await self._db.set_alert_reminded(alert.id, now)
+        return queued
+
+    async def _close(
+        self,
+        alert: Alert,
+        reason: str,
+        now: datetime,
+        past: Sequence[PastMark] = (),
+        *,
+        corrected: bool = False,
+    ) -> int:
+        """Close an alert by itself (she attended, is reachable again, or left) and tell
+        her facilitator, kindly."""
+        if not await self._db.close_alert(alert.id, reason, now):
+            return 0
+        if reason == "left":
+            return 0
+        view = await self._view(alert.id)
+        chat = await self._facilitator_chat(view.group) if view is not None else None
+        if view is None or chat is None:
+            return 0
+        name, group = view.participant.name, view.group.name
+        sapaan = self._catalog.address(view.participant.address)
+        if reason == "reachable":
+            text = self._catalog.t(
+                "attendance.alert_reachable", name=name, group=group, sapaan=sapaan
+            )
+        elif past and past[-1].status == PRESENT and not corrected:
+            text = self._catalog.t(
+                "attendance.alert_back",
+                name=name,
+                group=group,
+                when=self.when(past[-1].meeting, view.group),
+                sapaan=sapaan,
+            )
+        else:
+            text = self._catalog.t(
+                "attendance.alert_corrected", name=name, group=group, sapaan=sapaan
+            )
+        return await self._enqueue(
+            [
+                NewMessage(
+                    key=f"alert_closed:{alert.id}",
+                    chat_id=chat,
+                    participant_id=None,
+                    kind="alert_closed",
+                    text=text,
+                    buttons=None,
+                    not_before=now,
+                )
+            ],
+            now,
+        )
+
+    async def _view(self, alert_id: int) -> AlertView | None:
+        alert = await self._db.alert(alert_id)
+        if alert is None:
+            return None
+        participant = await self._db.participant(alert.participant_id)
+        group = await self._db.group(alert.group_id)
+        if participant is None or group is None:
+            return None
+        return AlertView(alert, participant, group)
+
+    async def alert_text(self, view: AlertView, *, with_actions: bool = False) -> str:
+        """The alert as the facilitator reads it: who, which meetings, what is known."""
+        t, catalog = self._catalog.t, self._catalog
+        alert, participant, group = view.alert, view.participant, view.group
+        tz = group.timezone
+        phone = (
+            t("attendance.alert_phone", phone=participant.phone)
+            if participant.phone
+            else t("attendance.alert_no_phone")
+        )
+        if alert.kind == UNREACHABLE:
+            text = t(
+                "attendance.alert_unreachable",
+                name=participant.name,
+                sapaan=catalog.address(participant.address),
+                group=group.name,
+                since=catalog.short_date(alert.opened_at, tz),
+                phone=phone,
+            )
+        else:
+            missed = await self._db.meetings_by_ids(alert.missed)
+            first = missed[0].starts_at if missed else alert.opened_at
+            excuses = [
+                t(
+                    "attendance.alert_excuse_item",
+                    date=catalog.short_date(m.meeting.starts_at, tz),
+                    reason=self._reason(m.reason),
+                )
+                for m in await self._db.past_marks(participant.id)
+                if m.status == EXCUSED and m.meeting.starts_at >= first
+            ]
+            last = await self._db.last_present(participant.id)
+            text = t(
+                "attendance.alert_absence",
+                name=participant.name,
+                sapaan=catalog.address(participant.address),
+                group=group.name,
+                missed=Html(
+                    "\n".join(
+                        t(
+                            "attendance.alert_missed_item",
+                            date=catalog.short_date(m.starts_at, tz),
+                            topic=self.topic(m.session_id),
+                        )
+                        for m in missed
+                    )
+                ),
+                last=(
+                    catalog.short_date(last.starts_at, tz)
+                    if last is not None
+                    else t("attendance.alert_last_never")
+                ),
+                excuses=", ".join(excuses) or t("attendance.alert_no_excuses"),
+                phone=phone,
+            )
+        if with_actions:
+            actions = await self._db.alert_actions(alert.id)
+            if actions:
+                items = "\n".join(
+                    t(
+                        "attendance.alert_action_item",
+                        date=catalog.short_date(a.at, tz),
+                        action=t(f"attendance.action_{a.action}"),
+                    )
+                    + (t("attendance.alert_action_note", note=a.note) if a.note else "")
+                    for a in actions
+                )
+                text += "\n\n" + t("attendance.alert_actions", items=Html(items))
+        return text
+
+    async def owned_alert(self, actor: Actor, alert_id: int) -> AlertView | None:
+        view = await self._view(alert_id)
+        if view is None or not owns_group(actor, view.group):
+            return None
+        return view
+
+    async def open_alerts(self, actor: Actor) -> list[AlertView]:
+        if actor.facilitator is None:
+            return []
+        groups = {s.group.id: s.group for s in await self._db.groups_of(actor.facilitator.id)}
+        views = []
+        alerts = await self._db.open_alerts_of_groups(list(groups))
+        done = await self._db.actions_done([a.id for a in alerts])
+        for alert in alerts:
+            participant = await self._db.participant(alert.participant_id)
+            if participant is not None:
+                views.append(
+                    AlertView(
+                        alert, participant, groups[alert.group_id], tuple(done.get(alert.id, ()))
+                    )
+                )
+        return views
+
+    async def follow_up(
+        self,
+        actor: Actor,
+        alert_id: int,
+        short: str,
+        now: datetime,
+        *,
+        update_id: int | None = None,
+    ) -> FollowUp | None:
+        """Record a follow-up action on an open alert of hers; "visit done" closes it.
+        None when the alert is not hers, closed already, or the action unknown. Recorded
+        with ``update_id``: the same press delivered again records nothing more."""
+        action = ACTIONS.get(short)
+        view = await self.owned_alert(actor, alert_id)
+        if action is None or view is None or actor.facilitator is None:
+            return None
+        action_id = await self._db.add_alert_action(
+            alert_id,
+            action,
+            actor.facilitator.id,
+            now,
+            close_reason="visit_done" if action == "visit_done" else None,
+            update_id=update_id,
+        )
+        if action_id is None:
+            return None
+        crash_point("followup-recorded")
+        recorded = await self._db.alert_action(action_id)
+        assert recorded is not None
+        return FollowUp(view, recorded)
+
+    async def add_note(self, actor: Actor, action_id: int, note: str) -> AlertAction | None:
+        """Her short note on an action she recorded; None if it is not hers."""
+        action = await self._db.alert_action(action_id)
+        if action is None or actor.facilitator is None:
+            return None
+        if action.by_facilitator_id != actor.facilitator.id:
+            return None
+        if await self.owned_alert(actor, action.alert_id) is None:
+            return None
+        await self._db.set_action_note(action_id, note)
+        return await self._db.alert_action(action_id)
+
+
+def clean_note(text: str) -> str | None:
+    """A short note: trimmed, spaces folded, 1..NOTE_LIMIT characters, no command."""
+    cleaned = " ".join(text.split())
+    if not cleaned or len(cleaned) > NOTE_LIMIT or cleaned.startswith("/"):
+        return None
+    return cleaned

@@ -1,0 +1,142 @@
+"""What every attendance feature shares: the mark statuses, the callback prefixes of the
+buttons the outbox sends, and the service's state and small helpers.
+
+No Telegram here (docs/DECISIONS.md, "Services never import telegram").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from bot.config import AttendanceSettings, Settings
+from bot.content import Library
+from bot.i18n import Catalog
+from bot.schedule import checkin_window
+from db import Database
+from db.attendance import ABSENT, EXCUSED, PRESENT
+from db.meetings import Meeting
+from db.models import Group, Participant
+from db.outbox import NewMessage
+
+STATUSES = (PRESENT, EXCUSED, ABSENT)
+STATUS_CODES = {PRESENT: "p", EXCUSED: "e", ABSENT: "a"}
+"""A mark's short code in callback data."""
+
+# Callback data prefixes of buttons put in outbox messages (handled in handlers/attendance.py).
+CHECKIN_BUTTON = "kh"  # kh:<meeting>: a member's "Absen hadir"
+MARK_BUTTON = "kl"  # kl:<meeting>:<page>: the facilitator's marking screen
+MARK_OPEN_BUTTON = "kln"  # kln:<meeting>:<page>: the same, as a new message (record stays)
+FOLLOW_UP_BUTTON = "kf"  # kf:<alert>:<c|s|d>: a follow-up action on an alert
+ALERT_BUTTON = "kv"  # kv:<alert>: one follow-up, opened from the /tindaklanjut list
+ALERT_OPEN_BUTTON = "kvn"  # kvn:<alert>: the same from the close's digest, as a new message
+
+
+class WindowState(StrEnum):
+    BEFORE = "before"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Window:
+    opens: datetime
+    closes: datetime
+
+
+def window_for(start: datetime, settings: AttendanceSettings) -> Window:
+    opens, closes = checkin_window(
+        start, settings.open_before, settings.meeting_length, settings.close_after
+    )
+    return Window(opens, closes)
+
+
+def window_state(window: Window, now: datetime) -> WindowState:
+    """Open at ``opens <= now < closes``."""
+    if now < window.opens:
+        return WindowState.BEFORE
+    if now < window.closes:
+        return WindowState.OPEN
+    return WindowState.CLOSED
+
+
+class Listeners(Protocol):
+    listeners: list[Callable[[Sequence[int], datetime], Awaitable[None]]]
+    reachable_listeners: list[Callable[[Participant, datetime], Awaitable[int]]]
+
+
+class AttendanceBase:
+    """The state the feature parts of :class:`bot.attendance.Attendance` share, and the
+    steps one part calls in another (declared here, defined in the part that owns them)."""
+
+    def __init__(
+        self,
+        db: Database,
+        catalog: Catalog,
+        content: Library,
+        settings: Settings,
+        on_enqueued: Callable[[], Awaitable[None] | None] | None = None,
+    ) -> None:
+        self._db = db
+        self._catalog = catalog
+        self._content = content
+        self._settings = settings
+        self._rules = settings.attendance
+        self._on_enqueued = on_enqueued
+
+    def window(self, meeting: Meeting) -> Window:
+        return window_for(meeting.starts_at, self._rules)
+
+    def when(self, meeting: Meeting, group: Group) -> str:
+        return self._catalog.datetime(meeting.starts_at, group.timezone)
+
+    def topic(self, session_id: str) -> str:
+        session = self._content.session(session_id)
+        if session is None:
+            return session_id
+        return self._catalog.t("meeting.topic", number=session.number, title=session.title)
+
+    async def _enqueue(self, messages: Sequence[NewMessage], now: datetime) -> int:
+        if not messages:
+            return 0
+        count = await self._db.enqueue(messages, now)
+        if count and self._on_enqueued is not None:
+            result = self._on_enqueued()
+            if result is not None:
+                await result
+        return count
+
+    async def _facilitator_chat(self, group: Group) -> int | None:
+        facilitator = await self._db.facilitator(group.facilitator_id)
+        return facilitator.telegram_id if facilitator is not None else None
+
+    async def _group(self, group_id: int) -> Group:
+        group = await self._db.group(group_id)
+        if group is None:  # pragma: no cover - foreign keys
+            raise LookupError(f"group {group_id}")
+        return group
+
+    def _reason(self, reason: str | None) -> str:
+        key = f"reason.{reason or 'lainnya'}"
+        return self._catalog.t(key if self._catalog.has(key) else "reason.lainnya")
+
+    # -- steps owned by one part, called from another (see bot/attendance/alerts.py) --
+
+    async def _review(
+        self,
+        participant: Participant,
+        now: datetime,
+        *,
+        trigger: int | None = None,
+        corrected: bool = False,
+        digest: list[int] | None = None,
+    ) -> int:
+        raise NotImplementedError  # pragma: no cover - defined in AbsenceAlerts
+
+    async def _digest(
+        self, meeting: Meeting, group: Group, alert_ids: Sequence[int], now: datetime
+    ) -> int:
+        raise NotImplementedError  # pragma: no cover - defined in AbsenceAlerts

@@ -1,0 +1,158 @@
+"""Check-in with the meeting code (``/hadir``) and a member's own history (``/kehadiranku``).
+
+Buttons (callback data, all ids checked against the database):
+
+* ``kh:<meeting>``: a member's "Absen hadir" (only for her own group's meeting).
+
+Dialogue state: ``att_code`` (a member types the code). The rules and outcomes:
+bot/attendance/checkin.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.attendance import (
+    CHECKIN_BUTTON,
+    Attendance,
+    Checkin,
+    CheckinResult,
+)
+from bot.auth import MEMBERS
+from bot.i18n import Html
+from db.attendance import PRESENT
+from db.models import ChatState
+from handlers.registry import Call, Router
+
+router = Router()
+LIST_LIMIT = 12
+
+
+def _service(call: Call) -> Attendance:
+    return call.services.attendance
+
+
+def _written(call: Call) -> datetime:
+    """When her message was written (its own date; a late delivery is older than now)."""
+    message = call.message
+    if call.query is None and message is not None and message.date is not None:
+        return min(message.date, call.now)
+    return call.now
+
+
+# -- members: check-in ---------------------------------------------------------------
+
+
+@router.command("hadir", MEMBERS, menu="attendance.menu_checkin")
+async def checkin_command(call: Call, args: list[str]) -> None:
+    participant = call.actor.participant
+    assert participant is not None
+    written = _written(call)
+    service = _service(call)
+    if args:  # "/hadir 1234": the meeting whose window she is in, in one go
+        outcome = await service.submit_code(
+            participant, None, " ".join(args), written, call.now, update_id=call.update_id
+        )
+    else:
+        outcome = await service.start_checkin(participant, None, written, call.now)
+    await _answer(call, outcome)
+
+
+@router.action(CHECKIN_BUTTON, MEMBERS, int)
+async def checkin_button(call: Call, meeting_id: int) -> None:
+    participant = call.actor.participant
+    assert participant is not None
+    found = await _service(call).start_checkin(participant, meeting_id, call.now, call.now)
+    if found.result is CheckinResult.NOT_YOURS:
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return
+    await _answer(call, found)
+
+
+@router.input("att_code", MEMBERS)
+async def typed_code(call: Call, state: ChatState) -> None:
+    text = call.message.text if call.message and call.message.text else ""
+    await _submit(call, int(state.data["meeting"]), text, _written(call))
+
+
+async def _submit(call: Call, meeting_id: int, text: str, written: datetime) -> None:
+    participant = call.actor.participant
+    assert participant is not None
+    outcome = await _service(call).submit_code(
+        participant, meeting_id, text, written, call.now, update_id=call.update_id
+    )
+    await _answer(call, outcome)
+
+
+async def _answer(call: Call, outcome: Checkin) -> None:
+    """Reply to a check-in step; keeps the code dialogue only while a code is awaited."""
+    participant, group = call.actor.participant, call.actor.group
+    assert participant is not None and group is not None
+    result, meeting, catalog = outcome.result, outcome.meeting, call.services.catalog
+    if result in {CheckinResult.ASK_CODE, CheckinResult.WRONG, CheckinResult.FORMAT}:
+        assert meeting is not None
+        await call.set_state("att_code", meeting=meeting.id)
+    else:
+        await call.clear_state()
+    when = catalog.datetime(meeting.starts_at, group.timezone) if meeting else ""
+    if result is CheckinResult.ASK_CODE:
+        text = call.t("attendance.ask_code", name=participant.name)
+    elif result is CheckinResult.RECORDED:
+        text = call.t("attendance.checkin_ok", name=participant.name, when=when)
+    elif result is CheckinResult.WRONG:
+        text = call.t("attendance.wrong_code", left=outcome.left)
+    elif result is CheckinResult.NOT_OPEN:
+        assert meeting is not None and outcome.window is not None
+        text = call.t(
+            "attendance.not_open",
+            when=when,
+            place=meeting.place,
+            opens=catalog.datetime(outcome.window.opens, group.timezone),
+        )
+    elif result is CheckinResult.CLOSED:
+        text = call.t("attendance.closed", when=when)
+    elif result is CheckinResult.NOT_YOURS:
+        text = call.t("common.stale_button")
+    else:
+        text = call.t(
+            {
+                CheckinResult.ALREADY: "attendance.already",
+                CheckinResult.BY_FACILITATOR: "attendance.by_facilitator",
+                CheckinResult.BLOCKED: "attendance.blocked",
+                CheckinResult.FORMAT: "attendance.code_format",
+                CheckinResult.NO_MEETING: "attendance.no_meeting",
+            }[result]
+        )
+    await call.reply(text)
+
+
+# -- members: her history ----------------------------------------------------------------
+
+
+@router.command("kehadiranku", MEMBERS, menu="attendance.menu_history")
+async def my_history(call: Call, args: list[str]) -> None:
+    participant, group = call.actor.participant, call.actor.group
+    assert participant is not None and group is not None
+    marks = await _service(call).history(participant, LIST_LIMIT)
+    if not marks:
+        await call.reply(call.t("attendance.history_empty", name=participant.name))
+        return
+    catalog, service = call.services.catalog, _service(call)
+    items = "\n".join(
+        call.t(
+            f"attendance.history_{m.status}",
+            date=catalog.short_date(m.meeting.starts_at, group.timezone),
+            topic=service.topic(m.meeting.session_id),
+        )
+        for m in marks
+    )
+    text = call.t(
+        "attendance.history_title",
+        name=participant.name,
+        items=Html(items),
+        present=sum(1 for m in marks if m.status == PRESENT),
+        total=len(marks),
+    )
+    if any(m.status != PRESENT for m in marks):
+        text += "\n\n" + call.t("attendance.history_catch_up")
+    await call.reply(text)
