@@ -1,6 +1,6 @@
 """User-facing text by key, from a gettext catalog read with Babel.
 
-``locale/id/LC_MESSAGES/*.po`` (one file per feature) map keys (msgid, e.g. ``start.stranger``)
+``locale/id/LC_MESSAGES/*.po`` (one file per key prefix) map keys (msgid, e.g. ``start.stranger``)
 to Indonesian text (msgstr) with ``{placeholders}``. The catalog is read and
 validated at start-up: a missing or empty text, a fuzzy entry or a broken
 placeholder stops the bot before any user sees it.
@@ -91,7 +91,7 @@ class Catalog:
 
     @classmethod
     def load(cls, folder: Path | None = None) -> Catalog:
-        """Read every ``*.po`` file of ``folder`` (one per feature); a key may appear once."""
+        """Read every ``*.po`` file of ``folder`` (one per key prefix); a key may appear once."""
         folder = folder or default_catalog_dir()
         files = sorted(folder.glob("*.po"))
         if not files:
