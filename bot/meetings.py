@@ -1,4 +1,5 @@
-"""Meetings and reminders: scheduling rules and the clock tick.
+"""Meetings: scheduling (single and monthly), moves, cancels and RSVPs; the reminders
+themselves are in ``bot/reminders.py``.
 
 No Telegram here. Messages to members are rendered from the catalog and put in
 the outbox (``db.enqueue``); the outbox sender delivers them. Every method that
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
@@ -18,14 +18,11 @@ from bot.auth import Actor, owns_group
 from bot.config import Settings
 from bot.content import Library, Session
 from bot.daysoff import DaysOff
-from bot.i18n import Catalog, Html
+from bot.i18n import Catalog
+from bot.reminders import RSVP_NO, RSVP_YES, Reminders, TickReport
 from bot.schedule import (
     MonthlyPattern,
-    decide,
     local_to_utc,
-    next_due,
-    reminder_slots,
-    shift_out_of_quiet,
 )
 from db import Database
 from db.meetings import Meeting, NewMeeting
@@ -34,10 +31,7 @@ from db.outbox import NewMessage
 
 log = logging.getLogger(__name__)
 
-# Callback data prefixes of the buttons under reminders (handled in handlers/meetings.py).
-RSVP_YES = "ry"
-RSVP_NO = "rn"
-RSVP_REASON = "rr"
+RSVP_REASON = "rr"  # rr:<meeting>:<reason>: why she cannot come (handlers/reminders.py)
 REASONS = ("sakit", "keluarga", "bekerja", "lainnya")
 REASON_NOTE_LIMIT = 100
 """Characters of the reason a mother may type for "Lainnya"."""
@@ -50,13 +44,6 @@ class RsvpOutcome(StrEnum):
     RECORDED = "recorded"
     NOT_YOURS = "not_yours"
     CLOSED = "closed"  # cancelled, or already begun
-
-
-@dataclass(frozen=True)
-class TickReport:
-    reminders_queued: int = 0
-    slots_sent: int = 0
-    slots_skipped: int = 0
 
 
 class Meetings:
@@ -75,6 +62,7 @@ class Meetings:
         self._on_enqueued = on_enqueued
         self._series_checked: datetime | None = None
         self.days_off = DaysOff(settings.schedule.days_off)
+        self._reminders = Reminders(db, catalog, settings, self, self._enqueued)
 
     # -- reading --------------------------------------------------------------
 
@@ -371,128 +359,18 @@ class Meetings:
     # -- the clock tick -------------------------------------------------------
 
     async def tick(self, now: datetime) -> TickReport:
-        """Queue the reminders that are due at ``now``; record skipped ones.
-
-        Idempotent: the outbox key makes a repeated enqueue a no-op, and a slot
-        recorded as sent or skipped is never considered again.
-        """
+        """Keep monthly series extended (hourly), then queue the reminders that are due at
+        ``now`` (:class:`bot.reminders.Reminders`)."""
         if self._series_checked is None or now - self._series_checked >= SERIES_CHECK_EVERY:
             self._series_checked = now
             await self.extend_series(now)
-        schedule = self._settings.schedule
-        queued = sent = skipped = 0
-        for candidate in await self._db.reminder_candidates(now):
-            meeting, group = candidate.meeting, candidate.group
-            slots = reminder_slots(
-                meeting.starts_at,
-                group.timezone,
-                schedule.reminder_offsets,
-                schedule.quiet_start,
-                schedule.quiet_end,
-            )
-            handled = {timedelta(minutes=m) for m in candidate.handled_minutes}
-            decision = decide(slots, handled, meeting.starts_at, now, schedule.stale_after)
-            outcomes = [(_minutes(s.offset), "skipped") for s in decision.skip]
-            send = decision.send
-            # Due late, in quiet hours (after downtime, or scheduled in the evening): the
-            # outbox holds it to the morning; it is not sent when a later reminder or the
-            # meeting itself comes first by then.
-            send_at = shift_out_of_quiet(now, group.timezone, *self._quiet)
-            if send is not None and any(
-                s.due <= send_at
-                for s in slots
-                if s.due > now and s.offset not in handled and s is not send
-            ):
-                outcomes.append((_minutes(send.offset), "skipped"))
-                skipped += 1
-            elif send is not None and send_at < meeting.starts_at:
-                queued += await self._enqueue_reminders(meeting, group, send.offset, now, send_at)
-                outcomes.append((_minutes(send.offset), "sent"))
-                sent += 1
-            elif send is not None:
-                outcomes.append((_minutes(send.offset), "skipped"))
-                skipped += 1
-            skipped += len(decision.skip)
-            handled |= {timedelta(minutes=m) for m, _ in outcomes}
-            upcoming = next_due(slots, handled, now)
-            await self._db.record_slots(meeting.id, meeting.version, outcomes, now, upcoming)
-        if queued:
-            await self._enqueued()
-        return TickReport(queued, sent, skipped)
-
-    @property
-    def _quiet(self) -> tuple[time, time]:
-        return self._settings.schedule.quiet_start, self._settings.schedule.quiet_end
-
-    async def _enqueue_reminders(
-        self, meeting: Meeting, group: Group, offset: timedelta, now: datetime, send_at: datetime
-    ) -> int:
-        """The reminder for ``offset`` to every member; ``send_at``: when it goes out (now,
-        or the end of the quiet hours), which the "N jam lagi" counts from."""
-        recipients = await self._db.reminder_recipients(group.id)
-        answers = await self._db.rsvp_answers(meeting.id)
-        when = self.when(meeting, group)
-        topic = self.topic(meeting.session_id)
-        t = self._catalog.t
-        ask = [
-            [
-                (t("reminder.button_yes"), f"{RSVP_YES}:{meeting.id}"),
-                (t("reminder.button_no"), f"{RSVP_NO}:{meeting.id}"),
-            ]
-        ]
-        minutes = _minutes(offset)
-        lead = Html(self._lead(meeting.starts_at - send_at))
-        base = f"reminder:{meeting.id}:v{meeting.version}"
-
-        def message(p: Participant) -> NewMessage:
-            answer = answers.get(p.id)
-            values = {
-                "name": p.name,
-                "sapaan": self._catalog.address(p.address),
-                "lead": lead,
-                "when": when,
-                "place": meeting.place,
-                "topic": topic,
-                "group": group.name,
-            }
-            key, text, buttons = f"{base}:{p.id}:{minutes}", t("reminder.text", **values), ask
-            if answer is not None and answer.answer == "no":
-                # She answered: no question again. Her excuse is acknowledged, and she is
-                # offered once (one key per meeting time) to say she can come after all.
-                key = f"{base}:{p.id}:excused"
-                reason = self.reason_text(answer.reason, answer.note)
-                text = t("reminder.text_excused", reason=reason, **values)
-                buttons = [[(t("reminder.button_can_come"), f"{RSVP_YES}:{meeting.id}")]]
-            elif answer is not None:
-                text = t("reminder.text_coming", **values)
-                buttons = [[(t("reminder.button_cannot_come"), f"{RSVP_NO}:{meeting.id}")]]
-            return NewMessage(
-                key=key,
-                chat_id=p.telegram_id or 0,
-                participant_id=p.id,
-                kind="reminder",
-                text=text,
-                buttons=buttons,
-                not_before=now,
-                useful_until=meeting.starts_at,
-            )
-
-        return await self._db.enqueue((message(p) for p in recipients), now)
+        return await self._reminders.tick(now)
 
     def reason_text(self, reason: str | None, note: str | None) -> str:
         """How an excuse reads: "Sakit", or her own words for "Lainnya"."""
         if reason == "lainnya" and note:
             return note
         return self._catalog.t(f"reason.{reason or 'lainnya'}")
-
-    def _lead(self, remaining: timedelta) -> str:
-        """How long until the meeting, e.g. "3 hari lagi": the time actually left."""
-        hours = round(remaining / timedelta(hours=1))
-        if hours >= 24:
-            return self._catalog.t("reminder.lead_days", days=round(hours / 24))
-        if hours >= 1:
-            return self._catalog.t("reminder.lead_hours", hours=hours)
-        return self._catalog.t("reminder.lead_soon")
 
 
 def clean_reason(text: str) -> str | None:
@@ -502,7 +380,3 @@ def clean_reason(text: str) -> str | None:
     if not cleaned or len(cleaned) > REASON_NOTE_LIMIT or cleaned.startswith("/"):
         return None
     return cleaned
-
-
-def _minutes(offset: timedelta) -> int:
-    return int(offset.total_seconds() // 60)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -34,19 +33,14 @@ __all__ = [
     "WEEKDAYS_ID",
     "MonthlyPattern",
     "QuietHold",
-    "ReminderDecision",
-    "ReminderSlot",
     "WhenError",
     "calendar_days",
     "checkin_window",
-    "decide",
     "local_to_utc",
-    "next_due",
     "parse_date",
     "parse_time",
     "parse_when",
     "quiet_hold",
-    "reminder_slots",
     "shift_out_of_quiet",
     "to_local",
 ]
@@ -387,26 +381,7 @@ class MonthlyPattern:
         return cls(weekday=weekday, nth=nth, at=time(hour, minute))
 
 
-# ------------------------------------------------------------------------ reminders
-
-
-@dataclass(frozen=True)
-class ReminderSlot:
-    """One reminder of a meeting: its configured ``offset`` and when it is ``due``.
-
-    ``due`` is the meeting start minus ``offset``, then shifted out of quiet hours.
-    """
-
-    offset: timedelta
-    due: datetime
-
-
-@dataclass(frozen=True)
-class ReminderDecision:
-    """What the tick should do now: send at most one slot, and record the skipped ones."""
-
-    send: ReminderSlot | None
-    skip: tuple[ReminderSlot, ...]
+# ---------------------------------------------------------------------- quiet hours
 
 
 def _in_quiet(t: time, quiet_start: time, quiet_end: time) -> bool:
@@ -461,79 +436,6 @@ def quiet_hold(moment: datetime, tz: str, quiet_start: time, quiet_end: time) ->
     return QuietHold(
         not_before, local_to_utc(day, quiet_start, tz), local_to_utc(end_day, quiet_end, tz)
     )
-
-
-def reminder_slots(
-    start: datetime,
-    tz: str,
-    offsets: Sequence[timedelta],
-    quiet_start: time,
-    quiet_end: time,
-) -> list[ReminderSlot]:
-    """The reminders of a meeting starting at ``start``, sorted by due time.
-
-    Each offset gives ``start - offset`` shifted out of quiet hours. A slot whose
-    shifted moment is at or after the start is dropped (no longer useful); when
-    two slots land on the same moment only the one with the smaller offset (the
-    later reminder, with the fresher wording) is kept.
-    """
-    _require_aware(start, "start")
-    by_due: dict[datetime, ReminderSlot] = {}
-    for offset in sorted(set(offsets)):
-        due = shift_out_of_quiet(start - offset, tz, quiet_start, quiet_end)
-        if due >= start or due in by_due:
-            continue
-        by_due[due] = ReminderSlot(offset=offset, due=due)
-    return sorted(by_due.values(), key=lambda slot: (slot.due, -slot.offset))
-
-
-def decide(
-    slots: Sequence[ReminderSlot],
-    sent_offsets: Collection[timedelta],
-    start: datetime,
-    now: datetime,
-    stale_after: timedelta,
-) -> ReminderDecision:
-    """Which reminder to send now, and which to skip for good.
-
-    ``sent_offsets`` holds the offsets already handled (sent, and preferably also
-    skipped). Among the slots that are due (``due <= now``) only the latest one
-    may be sent, and only if it is unsent, the meeting has not begun
-    (``now < start``) and it is fresh (``now - due <= stale_after``). Every other
-    due, unsent slot is skipped: never sent late, never sent twice. Slots not yet
-    due are neither sent nor skipped.
-
-    "Latest" is taken over all due slots, sent or not: if the latest due slot
-    was already sent, an earlier one is skipped rather than sent out of order,
-    even if an earlier skip was never recorded.
-    """
-    _require_aware(now, "now")
-    due = sorted((s for s in slots if s.due <= now), key=lambda s: (s.due, -s.offset))
-    if not due:
-        return ReminderDecision(send=None, skip=())
-    latest = due[-1]
-    send: ReminderSlot | None = None
-    if latest.offset not in sent_offsets and now < start and now - latest.due <= stale_after:
-        send = latest
-    skip = tuple(s for s in due if s is not send and s.offset not in sent_offsets)
-    return ReminderDecision(send=send, skip=skip)
-
-
-def next_due(
-    slots: Sequence[ReminderSlot],
-    sent_or_skipped_offsets: Collection[timedelta],
-    now: datetime,
-) -> datetime | None:
-    """When :func:`decide` next has work for these slots.
-
-    ``now`` if a slot is already due and not yet handled, else the due time of
-    the earliest unhandled slot, or ``None`` when every slot is handled.
-    """
-    _require_aware(now, "now")
-    pending = [s.due for s in slots if s.offset not in sent_or_skipped_offsets]
-    if not pending:
-        return None
-    return max(min(pending), now)
 
 
 # -------------------------------------------------------------------------- helpers

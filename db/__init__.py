@@ -18,12 +18,14 @@ from db.onboarding import OnboardingQueries
 from db.outbox import OutboxQueries
 from db.privacy import PrivacyQueries
 from db.quiz import QuizQueries
+from db.reminders import ReminderQueries
 from db.reports import ReportQueries
 
 
 class Database(
     OnboardingQueries,
     MeetingQueries,
+    ReminderQueries,
     OutboxQueries,
     QuizQueries,
     AttendanceQueries,

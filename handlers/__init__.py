@@ -27,6 +27,7 @@ from handlers import (
     meetings,
     onboarding,
     privacy,
+    reminders,
     reports,
     safety,
 )
@@ -37,6 +38,7 @@ ROUTERS: tuple[Router, ...] = (
     onboarding.router,
     groups.router,
     meetings.router,
+    reminders.router,
     materi.router,
     checkin.router,
     marking.router,

@@ -1,4 +1,5 @@
-"""Meetings: the facilitator schedules, lists, moves and cancels; members answer reminders.
+"""Meetings: the facilitator schedules, lists, moves and cancels (members' answers to
+reminders: ``handlers/reminders.py``).
 
 Scheduling is a short dialogue kept in ``chat_states`` (kind ``meet_*``): groups →
 once or monthly → date (calendar buttons or typed "5/12 09.00") → time → place →
@@ -13,17 +14,10 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
-from bot.auth import FACILITATORS, MEMBERS, REGISTERED
+from bot.auth import FACILITATORS, REGISTERED
 from bot.meetings import (
     MONTHLY_COUNT,
-    REASON_NOTE_LIMIT,
-    REASONS,
-    RSVP_NO,
-    RSVP_REASON,
-    RSVP_YES,
     Meetings,
-    RsvpOutcome,
-    clean_reason,
 )
 from bot.onboarding import clean_place
 from bot.schedule import (
@@ -43,6 +37,7 @@ from db.meetings import Meeting
 from db.models import ChatState, Group
 from handlers.marking import mark_screen
 from handlers.registry import Call, Router, keyboard
+from handlers.reminders import my_meetings
 
 router = Router()
 LIST_LIMIT = 10
@@ -762,122 +757,3 @@ async def cancel_yes(call: Call, meeting_id: int) -> None:
         await call.toast(call.t("common.stale_button"), alert=True)
         return
     await call.show(call.t("meeting.cancelled"))
-
-
-# -- members: their meetings and answers to reminders ------------------------------------
-
-
-async def my_meetings(call: Call) -> None:
-    participant, group = call.actor.participant, call.actor.group
-    assert participant is not None and group is not None
-    upcoming = await call.services.db.upcoming_meetings([group.id], call.now, 3)
-    if not upcoming:
-        await call.reply(call.t("meeting.mine_empty"))
-        return
-    meetings = _meetings(call)
-    await call.reply(call.t("meeting.mine_title"))
-    # One message per meeting with its own buttons, so she knows which one she answers.
-    for m in upcoming:
-        text = call.t(
-            "meeting.mine_item",
-            when=meetings.when(m, group),
-            place=m.place,
-            topic=meetings.topic(m.session_id),
-        )
-        answer = await call.services.db.rsvp_of(m.id, participant.id)
-        if answer is not None and answer[0] == "no":
-            reason = meetings.reason_text(answer[1], None)
-            text += "\n\n" + call.t("meeting.mine_excused", reason=reason)
-            rows = [[(call.t("reminder.button_can_come"), rsvp_yes.data(m.id))]]
-        elif answer is not None:
-            text += "\n\n" + call.t("meeting.mine_coming")
-            rows = [[(call.t("reminder.button_cannot_come"), rsvp_no.data(m.id))]]
-        else:
-            text += "\n\n" + call.t("meeting.mine_ask")
-            rows = [
-                [
-                    (call.t("reminder.button_yes"), rsvp_yes.data(m.id)),
-                    (call.t("reminder.button_no"), rsvp_no.data(m.id)),
-                ]
-            ]
-        await call.reply(text, keyboard(*rows))
-
-
-async def _record(call: Call, meeting_id: int, answer: str, reason: str | None) -> bool:
-    participant = call.actor.participant
-    assert participant is not None
-    outcome, _ = await _meetings(call).rsvp(participant, meeting_id, answer, reason, call.now)
-    if outcome is RsvpOutcome.RECORDED:
-        return True
-    key = "reminder.closed" if outcome is RsvpOutcome.CLOSED else "common.stale_button"
-    await call.toast(call.t(key), alert=True)
-    return False
-
-
-@router.action(RSVP_YES, MEMBERS, int)
-async def rsvp_yes(call: Call, meeting_id: int) -> None:
-    if await _record(call, meeting_id, "yes", None):
-        assert call.actor.participant is not None
-        await call.toast(call.t("reminder.thanks_yes_short"))
-        await call.reply(call.t("reminder.thanks_yes", name=call.actor.participant.name))
-
-
-@router.action(RSVP_NO, MEMBERS, int)
-async def rsvp_no(call: Call, meeting_id: int) -> None:
-    participant = call.actor.participant
-    assert participant is not None
-    meeting = await call.services.db.meeting(meeting_id)
-    if meeting is None or meeting.group_id != participant.group_id:
-        await call.toast(call.t("common.stale_button"), alert=True)
-        return
-    if not meeting.scheduled or meeting.starts_at <= call.now:
-        await call.toast(call.t("reminder.closed"), alert=True)
-        return
-    rows = [[(call.t(f"reason.{r}"), rsvp_reason.data(meeting_id, r))] for r in REASONS]
-    await call.reply(call.t("reminder.ask_reason"), keyboard(*rows))
-
-
-@router.action(RSVP_REASON, MEMBERS, int, str)
-async def rsvp_reason(call: Call, meeting_id: int, reason: str) -> None:
-    if reason not in REASONS:
-        await call.toast(call.t("common.stale_button"), alert=True)
-        return
-    if await _record(call, meeting_id, "no", reason):
-        assert call.actor.participant is not None
-        if reason == "lainnya":  # recorded; her words are welcome, not required
-            await call.set_state("rsvp_note", meeting=meeting_id)
-            await call.show(
-                call.t("reminder.ask_note", limit=REASON_NOTE_LIMIT),
-                keyboard([(call.t("reminder.button_skip_note"), skip_reason.data(meeting_id))]),
-            )
-            return
-        await call.show(call.t("reminder.thanks_no", name=call.actor.participant.name))
-
-
-@router.input("rsvp_note", MEMBERS)
-async def typed_reason(call: Call, state: ChatState) -> None:
-    participant = call.actor.participant
-    assert participant is not None
-    note = clean_reason(call.message.text or "") if call.message else None
-    if note is None:
-        await call.reply(call.t("reminder.note_invalid", limit=REASON_NOTE_LIMIT))
-        return
-    meeting_id = int(state.data["meeting"])
-    outcome = await _meetings(call).rsvp_note(participant, meeting_id, note, call.now)
-    await call.clear_state()
-    if outcome is RsvpOutcome.RECORDED:
-        await call.reply(call.t("reminder.thanks_no", name=participant.name))
-    else:
-        key = "reminder.closed" if outcome is RsvpOutcome.CLOSED else "common.stale_button"
-        await call.reply(call.t(key))
-
-
-@router.action("rrs", MEMBERS, int)
-async def skip_reason(call: Call, meeting_id: int) -> None:
-    state = await call.services.db.chat_state(call.actor.telegram_id)
-    if state is None or state.kind != "rsvp_note" or state.data.get("meeting") != meeting_id:
-        await call.toast(call.t("common.stale_button"), alert=True)
-        return
-    assert call.actor.participant is not None
-    await call.clear_state()
-    await call.show(call.t("reminder.thanks_no", name=call.actor.participant.name))

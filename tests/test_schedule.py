@@ -10,23 +10,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.reminders import ReminderDecision, ReminderSlot, decide, next_due, reminder_slots
 from bot.schedule import (
     COMMON_TIMES,
     ORDINALS_ID,
     WEEKDAYS_ID,
     MonthlyPattern,
-    ReminderDecision,
-    ReminderSlot,
     WhenError,
     calendar_days,
     checkin_window,
-    decide,
     local_to_utc,
-    next_due,
     parse_date,
     parse_time,
     parse_when,
-    reminder_slots,
     shift_out_of_quiet,
     to_local,
 )

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.config import Settings
-from bot.schedule import checkin_window, reminder_slots
+from bot.reminders import reminder_slots
+from bot.schedule import checkin_window
 from db import Database
 from db.meetings import Meeting
 from db.models import Group

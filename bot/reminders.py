@@ -1,0 +1,273 @@
+"""Reminders: the rule (which reminder of a meeting is due, which to skip for good) and
+the service that queues them at the clock tick, worded for each mother's answer.
+
+No Telegram here. The slots are the configured offsets before a meeting, shifted out of
+the quiet hours (``bot/schedule.py``); each goes out at most once, never late (a stale
+one is skipped and recorded). Queries: ``db/reminders.py``; texts: ``reminder.po``; the
+buttons under a reminder (RSVP) are answered in ``handlers/reminders.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Protocol
+
+from bot.config import Settings
+from bot.i18n import Catalog, Html
+from bot.schedule import _require_aware, shift_out_of_quiet
+from db import Database
+from db.meetings import Meeting
+from db.models import Group, Participant
+from db.outbox import NewMessage
+
+# Callback data prefixes of the buttons under reminders (handled in handlers/reminders.py).
+RSVP_YES = "ry"
+RSVP_NO = "rn"
+
+
+@dataclass(frozen=True)
+class ReminderSlot:
+    """One reminder of a meeting: its configured ``offset`` and when it is ``due``.
+
+    ``due`` is the meeting start minus ``offset``, then shifted out of quiet hours.
+    """
+
+    offset: timedelta
+    due: datetime
+
+
+@dataclass(frozen=True)
+class ReminderDecision:
+    """What the tick should do now: send at most one slot, and record the skipped ones."""
+
+    send: ReminderSlot | None
+    skip: tuple[ReminderSlot, ...]
+
+
+def reminder_slots(
+    start: datetime,
+    tz: str,
+    offsets: Sequence[timedelta],
+    quiet_start: time,
+    quiet_end: time,
+) -> list[ReminderSlot]:
+    """The reminders of a meeting starting at ``start``, sorted by due time.
+
+    Each offset gives ``start - offset`` shifted out of quiet hours. A slot whose
+    shifted moment is at or after the start is dropped (no longer useful); when
+    two slots land on the same moment only the one with the smaller offset (the
+    later reminder, with the fresher wording) is kept.
+    """
+    _require_aware(start, "start")
+    by_due: dict[datetime, ReminderSlot] = {}
+    for offset in sorted(set(offsets)):
+        due = shift_out_of_quiet(start - offset, tz, quiet_start, quiet_end)
+        if due >= start or due in by_due:
+            continue
+        by_due[due] = ReminderSlot(offset=offset, due=due)
+    return sorted(by_due.values(), key=lambda slot: (slot.due, -slot.offset))
+
+
+def decide(
+    slots: Sequence[ReminderSlot],
+    sent_offsets: Collection[timedelta],
+    start: datetime,
+    now: datetime,
+    stale_after: timedelta,
+) -> ReminderDecision:
+    """Which reminder to send now, and which to skip for good.
+
+    ``sent_offsets`` holds the offsets already handled (sent, and preferably also
+    skipped). Among the slots that are due (``due <= now``) only the latest one
+    may be sent, and only if it is unsent, the meeting has not begun
+    (``now < start``) and it is fresh (``now - due <= stale_after``). Every other
+    due, unsent slot is skipped: never sent late, never sent twice. Slots not yet
+    due are neither sent nor skipped.
+
+    "Latest" is taken over all due slots, sent or not: if the latest due slot
+    was already sent, an earlier one is skipped rather than sent out of order,
+    even if an earlier skip was never recorded.
+    """
+    _require_aware(now, "now")
+    due = sorted((s for s in slots if s.due <= now), key=lambda s: (s.due, -s.offset))
+    if not due:
+        return ReminderDecision(send=None, skip=())
+    latest = due[-1]
+    send: ReminderSlot | None = None
+    if latest.offset not in sent_offsets and now < start and now - latest.due <= stale_after:
+        send = latest
+    skip = tuple(s for s in due if s is not send and s.offset not in sent_offsets)
+    return ReminderDecision(send=send, skip=skip)
+
+
+def next_due(
+    slots: Sequence[ReminderSlot],
+    sent_or_skipped_offsets: Collection[timedelta],
+    now: datetime,
+) -> datetime | None:
+    """When :func:`decide` next has work for these slots.
+
+    ``now`` if a slot is already due and not yet handled, else the due time of
+    the earliest unhandled slot, or ``None`` when every slot is handled.
+    """
+    _require_aware(now, "now")
+    pending = [s.due for s in slots if s.offset not in sent_or_skipped_offsets]
+    if not pending:
+        return None
+    return max(min(pending), now)
+
+
+@dataclass(frozen=True)
+class TickReport:
+    reminders_queued: int = 0
+    slots_sent: int = 0
+    slots_skipped: int = 0
+
+
+class MeetingTexts(Protocol):
+    """What a reminder borrows from :class:`bot.meetings.Meetings` to speak of a meeting."""
+
+    def when(self, meeting: Meeting, group: Group) -> str: ...
+
+    def topic(self, session_id: str) -> str: ...
+
+    def reason_text(self, reason: str | None, note: str | None) -> str: ...
+
+
+class Reminders:
+    """Queues the reminders due at a tick (``Meetings.tick`` calls :meth:`tick`)."""
+
+    def __init__(
+        self,
+        db: Database,
+        catalog: Catalog,
+        settings: Settings,
+        texts: MeetingTexts,
+        enqueued: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._db = db
+        self._catalog = catalog
+        self._settings = settings
+        self._texts = texts
+        self._enqueued = enqueued
+
+    async def tick(self, now: datetime) -> TickReport:
+        """Queue the reminders that are due at ``now``; record skipped ones.
+
+        Idempotent: the outbox key makes a repeated enqueue a no-op, and a slot
+        recorded as sent or skipped is never considered again.
+        """
+        schedule = self._settings.schedule
+        queued = sent = skipped = 0
+        for candidate in await self._db.reminder_candidates(now):
+            meeting, group = candidate.meeting, candidate.group
+            slots = reminder_slots(
+                meeting.starts_at,
+                group.timezone,
+                schedule.reminder_offsets,
+                schedule.quiet_start,
+                schedule.quiet_end,
+            )
+            handled = {timedelta(minutes=m) for m in candidate.handled_minutes}
+            decision = decide(slots, handled, meeting.starts_at, now, schedule.stale_after)
+            outcomes = [(_minutes(s.offset), "skipped") for s in decision.skip]
+            send = decision.send
+            # Due late, in quiet hours (after downtime, or scheduled in the evening): the
+            # outbox holds it to the morning; it is not sent when a later reminder or the
+            # meeting itself comes first by then.
+            send_at = shift_out_of_quiet(now, group.timezone, *self._quiet)
+            if send is not None and any(
+                s.due <= send_at
+                for s in slots
+                if s.due > now and s.offset not in handled and s is not send
+            ):
+                outcomes.append((_minutes(send.offset), "skipped"))
+                skipped += 1
+            elif send is not None and send_at < meeting.starts_at:
+                queued += await self._enqueue_reminders(meeting, group, send.offset, now, send_at)
+                outcomes.append((_minutes(send.offset), "sent"))
+                sent += 1
+            elif send is not None:
+                outcomes.append((_minutes(send.offset), "skipped"))
+                skipped += 1
+            skipped += len(decision.skip)
+            handled |= {timedelta(minutes=m) for m, _ in outcomes}
+            upcoming = next_due(slots, handled, now)
+            await self._db.record_slots(meeting.id, meeting.version, outcomes, now, upcoming)
+        if queued:
+            await self._enqueued()
+        return TickReport(queued, sent, skipped)
+
+    @property
+    def _quiet(self) -> tuple[time, time]:
+        return self._settings.schedule.quiet_start, self._settings.schedule.quiet_end
+
+    async def _enqueue_reminders(
+        self, meeting: Meeting, group: Group, offset: timedelta, now: datetime, send_at: datetime
+    ) -> int:
+        """The reminder for ``offset`` to every member; ``send_at``: when it goes out (now,
+        or the end of the quiet hours), which the "N jam lagi" counts from."""
+        recipients = await self._db.reminder_recipients(group.id)
+        answers = await self._db.rsvp_answers(meeting.id)
+        when = self._texts.when(meeting, group)
+        topic = self._texts.topic(meeting.session_id)
+        t = self._catalog.t
+        ask = [
+            [
+                (t("reminder.button_yes"), f"{RSVP_YES}:{meeting.id}"),
+                (t("reminder.button_no"), f"{RSVP_NO}:{meeting.id}"),
+            ]
+        ]
+        minutes = _minutes(offset)
+        lead = Html(self._lead(meeting.starts_at - send_at))
+        base = f"reminder:{meeting.id}:v{meeting.version}"
+
+        def message(p: Participant) -> NewMessage:
+            answer = answers.get(p.id)
+            values = {
+                "name": p.name,
+                "sapaan": self._catalog.address(p.address),
+                "lead": lead,
+                "when": when,
+                "place": meeting.place,
+                "topic": topic,
+                "group": group.name,
+            }
+            key, text, buttons = f"{base}:{p.id}:{minutes}", t("reminder.text", **values), ask
+            if answer is not None and answer.answer == "no":
+                # She answered: no question again. Her excuse is acknowledged, and she is
+                # offered once (one key per meeting time) to say she can come after all.
+                key = f"{base}:{p.id}:excused"
+                reason = self._texts.reason_text(answer.reason, answer.note)
+                text = t("reminder.text_excused", reason=reason, **values)
+                buttons = [[(t("reminder.button_can_come"), f"{RSVP_YES}:{meeting.id}")]]
+            elif answer is not None:
+                text = t("reminder.text_coming", **values)
+                buttons = [[(t("reminder.button_cannot_come"), f"{RSVP_NO}:{meeting.id}")]]
+            return NewMessage(
+                key=key,
+                chat_id=p.telegram_id or 0,
+                participant_id=p.id,
+                kind="reminder",
+                text=text,
+                buttons=buttons,
+                not_before=now,
+                useful_until=meeting.starts_at,
+            )
+
+        return await self._db.enqueue((message(p) for p in recipients), now)
+
+    def _lead(self, remaining: timedelta) -> str:
+        """How long until the meeting, e.g. "3 hari lagi": the time actually left."""
+        hours = round(remaining / timedelta(hours=1))
+        if hours >= 24:
+            return self._catalog.t("reminder.lead_days", days=round(hours / 24))
+        if hours >= 1:
+            return self._catalog.t("reminder.lead_hours", hours=hours)
+        return self._catalog.t("reminder.lead_soon")
+
+
+def _minutes(offset: timedelta) -> int:
+    return int(offset.total_seconds() // 60)
