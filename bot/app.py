@@ -21,11 +21,14 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content import load_library
 from bot.context import BotContext, attach_menus, attach_services, services_of
+from bot.dialogues import Dialogues
 from bot.flood import FloodControl, FloodGate, FloodWaitTooLong
 from bot.i18n import Catalog
 from bot.meetings import Meetings
 from bot.onboarding import Onboarding
 from bot.outbox import OutboxSender
+from bot.privacy import Privacy
+from bot.quiz import Quiz
 from bot.reachability import Reachability
 from bot.reports import Reports
 from bot.safety import HelpPhrases, Safety
@@ -119,6 +122,9 @@ def build_application(
             ),
             reports=Reports(db, catalog, content, settings.attendance),
             safety=Safety(db, catalog, help_phrases, on_enqueued=sender.wake),
+            dialogues=Dialogues(db),
+            privacy=Privacy(db),
+            quiz=Quiz(db),
             bot_username=app.bot.username,
         )
         reachability.reachable_listeners.append(services.announcements.offer_again)

@@ -10,7 +10,7 @@ RSVP checks that the participant belongs to the meeting's group.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
@@ -25,7 +25,7 @@ from bot.schedule import (
     local_to_utc,
 )
 from db import Database
-from db.meetings import Meeting, NewMeeting
+from db.meetings import Meeting, NewMeeting, RsvpRow
 from db.models import Group, Participant
 from db.outbox import NewMessage
 
@@ -90,6 +90,24 @@ class Meetings:
                 return None
             groups.append(group)
         return groups
+
+    async def meeting(self, meeting_id: int) -> Meeting | None:
+        return await self._db.meeting(meeting_id)
+
+    async def group(self, group_id: int) -> Group | None:
+        return await self._db.group(group_id)
+
+    async def upcoming(self, group_ids: Iterable[int], now: datetime, limit: int) -> list[Meeting]:
+        """The next scheduled meetings of these groups, soonest first."""
+        return await self._db.upcoming_meetings(group_ids, now, limit)
+
+    async def rsvp_table(self, meeting_id: int, group_id: int) -> list[RsvpRow]:
+        """Every member of the group with her answer to the meeting (or none)."""
+        return await self._db.rsvp_table(meeting_id, group_id)
+
+    async def rsvp_of(self, meeting_id: int, participant_id: int) -> tuple[str, str | None] | None:
+        """Her answer (yes/no) and reason, if she answered."""
+        return await self._db.rsvp_of(meeting_id, participant_id)
 
     def topic(self, session_id: str) -> str:
         session = self._content.session(session_id)

@@ -13,11 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.auth import Actor, owns_group
+from bot.auth import Actor, owns_group, resolve_actor
 from bot.codes import new_code
 from bot.config import TIMEZONES, Settings
 from db import Database
-from db.models import ADDRESSES, Facilitator, FacilitatorInvite, Group, Participant
+from db.models import (
+    ADDRESSES,
+    Facilitator,
+    FacilitatorInvite,
+    Group,
+    GroupSummary,
+    Participant,
+)
 
 NAME_LIMITS = (2, 60)
 PLACE_LIMITS = (3, 120)
@@ -108,6 +115,51 @@ class Onboarding:
         return await self._db.create_group(
             actor.facilitator.id, name, timezone, place, new_code(), now, update_id=update_id
         )
+
+    async def actor(self, telegram_id: int) -> Actor:
+        """Who sent an update: facilitator, participant (leader) or stranger."""
+        return await resolve_actor(self._db, telegram_id)
+
+    async def group(self, group_id: int) -> Group | None:
+        return await self._db.group(group_id)
+
+    async def facilitator(self, facilitator_id: int) -> Facilitator | None:
+        return await self._db.facilitator(facilitator_id)
+
+    async def participant(self, participant_id: int) -> Participant | None:
+        return await self._db.participant(participant_id)
+
+    async def facilitator_invite(self, code: str) -> FacilitatorInvite | None:
+        """The invite of ``code`` (to tell an unknown, used or expired one apart)."""
+        return await self._db.facilitator_invite(code)
+
+    async def groups_of(self, facilitator_id: int) -> list[GroupSummary]:
+        return await self._db.groups_of(facilitator_id)
+
+    async def members(self, group_id: int) -> list[Participant]:
+        """Active members, by name."""
+        return await self._db.members(group_id)
+
+    async def add_offline(
+        self,
+        actor: Actor,
+        group_id: int,
+        name: str,
+        now: datetime,
+        *,
+        update_id: int | None = None,
+    ) -> Group | None:
+        """A mother without a phone, added by name to a group of hers; None if the group
+        is not hers. The same update delivered again adds her once."""
+        group = await self.owned_group(actor, group_id)
+        if group is None:
+            return None
+        await self._db.add_participant(group.id, None, name, None, now, update_id=update_id)
+        return group
+
+    async def group_chat_notified(self, chat_id: int, now: datetime) -> bool:
+        """True the first time for a group chat (the bot explains itself once there)."""
+        return await self._db.mark_group_chat_notified(chat_id, now)
 
     async def owned_group(self, actor: Actor, group_id: int) -> Group | None:
         group = await self._db.group(group_id)

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from db.models import ChatState
+from db import Database
+from db.models import ChatState, Participant
+from db.privacy import StoredAbout
 
 ERASE_STATE = "erase_confirm"
 ERASE_CONFIRM_TTL = timedelta(minutes=10)
@@ -33,3 +36,29 @@ def erase_confirmed(state: ChatState | None, token: str, now: datetime) -> bool:
     if not expected or not secrets.compare_digest(expected.encode(), token.encode()):
         return False
     return timedelta(0) <= now - state.updated_at <= ERASE_CONFIRM_TTL
+
+
+class EraseOutcome(StrEnum):
+    ERASED = "erased"
+    EXPIRED = "expired"  # not the token she was just asked with, or asked too long ago
+    GONE = "gone"  # erased already (a press delivered twice)
+
+
+class Privacy:
+    """What the bot stores about her, and erasing it (the check and the erasure in one)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def stored_about(self, participant: Participant) -> StoredAbout:
+        return await self._db.stored_about(participant.id)
+
+    async def erase(
+        self, telegram_id: int, participant: Participant, token: str, now: datetime
+    ) -> EraseOutcome:
+        """Erase her data if ``token`` is the one of the question she was just asked."""
+        if not erase_confirmed(await self._db.chat_state(telegram_id), token, now):
+            return EraseOutcome.EXPIRED
+        if not await self._db.erase_participant(participant.id, now):
+            return EraseOutcome.GONE
+        return EraseOutcome.ERASED

@@ -1,4 +1,7 @@
-"""The services a running bot holds, reached from handlers through ``BotContext``."""
+"""The services a running bot holds, reached from handlers through ``BotContext``.
+
+Handlers use the services only; ``db`` is here for the application's own wiring (the
+tick, the sender, the CLI), and ``tests/test_layers.py`` checks that no handler reads it."""
 
 from __future__ import annotations
 
@@ -10,10 +13,13 @@ from bot.attendance import Attendance
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Library
+from bot.dialogues import Dialogues
 from bot.i18n import Catalog
 from bot.meetings import Meetings
 from bot.onboarding import Onboarding
 from bot.outbox import OutboxSender
+from bot.privacy import Privacy
+from bot.quiz import Quiz
 from bot.reachability import Reachability
 from bot.reports import Reports
 from bot.safety import Safety
@@ -35,5 +41,8 @@ class Services:
     announcements: Announcements
     reports: Reports
     safety: Safety
+    dialogues: Dialogues
+    privacy: Privacy
+    quiz: Quiz
     bot_username: str = ""
     tick_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -148,7 +148,7 @@ async def typed_note(call: Call, state: ChatState) -> None:
 
 @router.action("kn", FACILITATORS, int)
 async def skip_note(call: Call, action_id: int) -> None:
-    state = await call.services.db.chat_state(call.actor.telegram_id)
+    state = await call.services.dialogues.state(call.actor.telegram_id)
     if state is None or state.kind != "att_note" or state.data.get("action") != action_id:
         await call.toast(call.t("common.stale_button"), alert=True)
         return

@@ -178,7 +178,7 @@ async def press_a_button(call: Call, state: ChatState) -> None:
 
 
 async def _pending(call: Call, kind: str) -> ChatState | None:
-    state = await call.services.db.chat_state(call.actor.telegram_id)
+    state = await call.services.dialogues.state(call.actor.telegram_id)
     if state is None or state.kind != kind:
         await call.toast(call.t("common.stale_button"), alert=True)
         return None

@@ -66,7 +66,7 @@ async def help_(call: Call, args: list[str]) -> None:
 
 @router.command("batal", EVERYONE, menu="menu.cancel")
 async def cancel(call: Call, args: list[str]) -> None:
-    cleared = await call.services.db.clear_chat_state(call.actor.telegram_id)
+    cleared = await call.services.dialogues.clear(call.actor.telegram_id)
     key = "common.cancelled" if cleared else "common.nothing_to_cancel"
     await call.reply(call.t(key), ReplyKeyboardRemove())
 

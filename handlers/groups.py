@@ -33,7 +33,7 @@ async def list_groups_command(call: Call, args: list[str]) -> None:
 @router.action("gl", FACILITATORS)
 async def list_groups(call: Call) -> None:
     assert call.actor.facilitator is not None
-    summaries = await call.services.db.groups_of(call.actor.facilitator.id)
+    summaries = await call.services.onboarding.groups_of(call.actor.facilitator.id)
     rows = [
         [
             (
@@ -79,7 +79,7 @@ async def group_tz_text(call: Call, state: ChatState) -> None:
 
 @router.action("gz", FACILITATORS, str)
 async def choose_zone(call: Call, label: str) -> None:
-    state = await call.services.db.chat_state(call.actor.telegram_id)
+    state = await call.services.dialogues.state(call.actor.telegram_id)
     zone = ZONES_BY_LABEL.get(label)
     if state is None or state.kind != "group_tz" or zone is None:
         await call.toast(call.t("common.stale_button"), alert=True)
@@ -129,7 +129,7 @@ async def open_group(call: Call, group_id: int) -> None:
     group = await _owned(call, group_id)
     if group is None:
         return
-    members = await call.services.db.members(group.id)
+    members = await call.services.onboarding.members(group.id)
     leader = next((m.name for m in members if m.id == group.leader_id), None)
     await call.show(
         call.t(
@@ -165,7 +165,7 @@ async def list_members(call: Call, group_id: int, page: int) -> None:
     group = await _owned(call, group_id)
     if group is None:
         return
-    members = await call.services.db.members(group.id)
+    members = await call.services.onboarding.members(group.id)
     pages = max(1, (len(members) + PAGE_SIZE - 1) // PAGE_SIZE)
     page = min(page, pages - 1)
     shown = members[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -214,14 +214,13 @@ async def add_offline_name(call: Call, state: ChatState) -> None:
     if name is None:
         await call.reply(call.t("join.name_invalid"))
         return
-    group = await call.services.onboarding.owned_group(call.actor, int(state.data["group_id"]))
+    group = await call.services.onboarding.add_offline(
+        call.actor, int(state.data["group_id"]), name, call.now, update_id=call.update_id
+    )
     await call.clear_state()
     if group is None:
         await call.reply(call.t("common.stale_button"))
         return
-    await call.services.db.add_participant(
-        group.id, None, name, None, call.now, update_id=call.update_id
-    )
     await call.reply(
         call.t("group.offline_added", name=name, group=group.name),
         keyboard([(call.t("group.button_members"), list_members.data(group.id, 0))]),
@@ -267,7 +266,7 @@ async def make_leader(call: Call, group_id: int, participant_id: int) -> None:
     await call.toast(call.t("group.leader_set", name=member.name))
     menus = call.context.menus
     if before.leader_id is not None and before.leader_id != member.id:
-        old = await services.db.participant(before.leader_id)
+        old = await services.onboarding.participant(before.leader_id)
         if old is not None and old.telegram_id is not None:
             await menus.set_menu(call.context, old.telegram_id, Role.PARTICIPANT)
     if member.telegram_id is not None:

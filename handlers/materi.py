@@ -131,11 +131,9 @@ async def answer(call: Call, session_id: str, index: int, chosen: int, score: in
     if session is None or step is None or not render.valid_position(session, index, score):
         await _stale(call)
         return
-    participant = call.actor.participant
-    if participant is not None and participant.active:
-        await call.services.db.record_quiz_answer(
-            participant.id, session.id, index, chosen, step.correct, call.now
-        )
+    await call.services.quiz.answered(
+        call.actor.participant, session.id, index, chosen, step.correct, call.now
+    )
     score += int(step.correct)
     catalog = call.services.catalog
     back = (call.t("common.button_back"), open_session.data(session.id))

@@ -49,7 +49,7 @@ def _data(state: ChatState | None) -> dict[str, Any]:
 
 async def _state(call: Call, *kinds: str) -> ChatState | None:
     """The pending scheduling dialogue, if it is at one of ``kinds``; else a stale toast."""
-    state = await call.services.db.chat_state(call.actor.telegram_id)
+    state = await call.services.dialogues.state(call.actor.telegram_id)
     if state is None or state.kind not in kinds:
         await call.toast(call.t("common.stale_button"), alert=True)
         return None
@@ -62,7 +62,7 @@ def _meetings(call: Call) -> Meetings:
 
 async def _my_groups(call: Call) -> list[Group]:
     assert call.actor.facilitator is not None
-    return [s.group for s in await call.services.db.groups_of(call.actor.facilitator.id)]
+    return [s.group for s in await call.services.onboarding.groups_of(call.actor.facilitator.id)]
 
 
 # -- starting: which groups ---------------------------------------------------------
@@ -180,7 +180,7 @@ async def choose_mode(call: Call, mode: str) -> None:
 
 
 async def _zone(call: Call, data: dict[str, Any]) -> str:
-    group = await call.services.db.group(int(data["groups"][0]))
+    group = await call.services.meetings.group(int(data["groups"][0]))
     assert group is not None
     return group.timezone
 
@@ -289,14 +289,14 @@ async def _after_time(call: Call, data: dict[str, Any], at: time) -> None:
     if data.get("mode") == "once":
         day = date.fromisoformat(str(data["day"]))
         for group_id in data["groups"]:
-            group = await call.services.db.group(int(group_id))
+            group = await call.services.meetings.group(int(group_id))
             if group is None or local_to_utc(day, at, group.timezone) <= call.now:
                 await call.reply(call.t("meeting.when_past"))
                 return
     await call.set_state("meet_place", **data)
     rows = []
     if len(data["groups"]) == 1:
-        group = await call.services.db.group(int(data["groups"][0]))
+        group = await call.services.meetings.group(int(data["groups"][0]))
         assert group is not None
         rows.append(
             [(call.t("meeting.button_usual_place", place=group.place), usual_place.data())]
@@ -392,7 +392,7 @@ async def _confirm(call: Call, data: dict[str, Any]) -> None:
     lines = []
     moved_lines: list[str] = []
     for group_id in data["groups"]:
-        group = await call.services.db.group(int(group_id))
+        group = await call.services.meetings.group(int(group_id))
         assert group is not None
         place = data.get("place") or group.place
         if data["mode"] == "once":
@@ -573,7 +573,7 @@ async def list_meetings(call: Call) -> None:
 
 async def _list(call: Call, *, new_message: bool = False) -> None:
     groups = {g.id: g for g in await _my_groups(call)}
-    upcoming = await call.services.db.upcoming_meetings(groups, call.now, LIST_LIMIT)
+    upcoming = await call.services.meetings.upcoming(groups, call.now, LIST_LIMIT)
     if not upcoming:
         await call.reply(call.t("meeting.list_empty"))
         return
@@ -611,7 +611,7 @@ async def meeting_detail(call: Call, meeting_id: int) -> None:
     if found is None:
         return
     meeting, group = found
-    table = await call.services.db.rsvp_table(meeting.id, group.id)
+    table = await call.services.meetings.rsvp_table(meeting.id, group.id)
     yes = sum(1 for r in table if r.answer == "yes")
     no = sum(1 for r in table if r.answer == "no")
     meetings = _meetings(call)
@@ -646,7 +646,7 @@ async def answers(call: Call, meeting_id: int) -> None:
     if found is None:
         return
     meeting, group = found
-    table = await call.services.db.rsvp_table(meeting.id, group.id)
+    table = await call.services.meetings.rsvp_table(meeting.id, group.id)
     none = call.t("meeting.nobody")
 
     def names(rows: list[Any]) -> str:

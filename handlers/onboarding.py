@@ -31,7 +31,7 @@ async def redeem_facilitator_invite(call: Call, code: str) -> None:
     services = call.services
     facilitator = await services.onboarding.redeem_invite(code, call.actor.telegram_id, call.now)
     if facilitator is None:
-        invite = await services.db.facilitator_invite(code)
+        invite = await services.onboarding.facilitator_invite(code)
         if invite is None:
             key = "invite.unknown"
         elif invite.used_at is not None:
@@ -108,7 +108,7 @@ async def join_phone(call: Call, state: ChatState) -> None:
 
 
 async def show_join_summary(call: Call, data: dict[str, object]) -> None:
-    group = await call.services.db.group(int(str(data["group_id"])))
+    group = await call.services.onboarding.group(int(str(data["group_id"])))
     if group is None:
         await call.clear_state()
         await call.reply(call.t("join.bad_link"))
@@ -154,7 +154,7 @@ async def join_confirm_text(call: Call, state: ChatState) -> None:
 
 
 async def _join_state(call: Call) -> ChatState | None:
-    state = await call.services.db.chat_state(call.actor.telegram_id)
+    state = await call.services.dialogues.state(call.actor.telegram_id)
     if state is None or state.kind != "join_confirm":
         await call.toast(call.t("common.stale_button"), alert=True)
         return None
@@ -171,7 +171,7 @@ async def join_address(call: Call, address: str) -> None:
         await call.toast(call.t("common.stale_button"), alert=True)
         return
     data = {**state.data, "address": address}
-    group = await call.services.db.group(int(str(data["group_id"])))
+    group = await call.services.onboarding.group(int(str(data["group_id"])))
     if group is None:
         await call.clear_state()
         await call.show(call.t("join.bad_link"))
@@ -210,7 +210,7 @@ async def join_yes(call: Call) -> None:
     )
     await call.show(call.t("join.done", name=str(data["name"]), group=group.name, sapaan=sapaan))
     await call.context.menus.set_menu(call.context, call.chat_id, Role.PARTICIPANT)
-    facilitator = await call.services.db.facilitator(group.facilitator_id)
+    facilitator = await call.services.onboarding.facilitator(group.facilitator_id)
     if facilitator is not None:
         try:
             await call.context.bot.send_message(

@@ -10,7 +10,7 @@ import logging
 from telegram.error import TelegramError
 
 from bot.auth import MEMBERS, REGISTERED, Role
-from bot.privacy import ERASE_STATE, erase_confirmed, new_erase_token
+from bot.privacy import ERASE_STATE, EraseOutcome, new_erase_token
 from handlers.registry import Call, Router, keyboard
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ async def my_data(call: Call, args: list[str]) -> None:
         return
     participant, group = actor.participant, actor.group
     assert participant is not None and group is not None
-    stored = await call.services.db.stored_about(participant.id)
+    stored = await call.services.privacy.stored_about(participant)
     await call.reply(
         call.t(
             "privacy.mine",
@@ -58,7 +58,7 @@ async def erase_ask(call: Call) -> None:
 
 @router.action("pen", MEMBERS)
 async def erase_no(call: Call) -> None:
-    state = await call.services.db.chat_state(call.actor.telegram_id)
+    state = await call.services.dialogues.state(call.actor.telegram_id)
     if state is not None and state.kind == ERASE_STATE:
         await call.clear_state()
     await call.show(call.t("privacy.kept"))
@@ -68,17 +68,19 @@ async def erase_no(call: Call) -> None:
 async def erase_yes(call: Call, token: str) -> None:
     participant, group = call.actor.participant, call.actor.group
     assert participant is not None and group is not None
-    state = await call.services.db.chat_state(call.actor.telegram_id)
-    if not erase_confirmed(state, token, call.now):
+    outcome = await call.services.privacy.erase(
+        call.actor.telegram_id, participant, token, call.now
+    )
+    if outcome is EraseOutcome.EXPIRED:
         await call.toast(call.t("privacy.erase_expired"), alert=True)
         return
-    if not await call.services.db.erase_participant(participant.id, call.now):
+    if outcome is EraseOutcome.GONE:
         await call.toast(call.t("common.stale_button"), alert=True)
         return
     log.info("participant %s erased her data", participant.id)
     await call.show(call.t("privacy.erased"))
     await call.context.menus.set_menu(call.context, call.chat_id, Role.STRANGER)
-    facilitator = await call.services.db.facilitator(group.facilitator_id)
+    facilitator = await call.services.onboarding.facilitator(group.facilitator_id)
     if facilitator is not None:
         try:
             await call.context.bot.send_message(

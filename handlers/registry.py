@@ -42,7 +42,7 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.auth import Actor, Role, allowed, resolve_actor
+from bot.auth import Actor, Role, allowed
 from bot.context import BotContext
 from bot.i18n import ADDRESS_PLACEHOLDER
 from bot.services import Services
@@ -126,12 +126,12 @@ class Call:
             log.info("callback answer failed: %s", exc)
 
     async def set_state(self, kind: str, **data: Any) -> None:
-        await self.services.db.set_chat_state(self.actor.telegram_id, kind, data, self.now)
+        await self.services.dialogues.start(self.actor.telegram_id, kind, data, self.now)
         self._pending = True
 
     async def clear_state(self) -> None:
         if self._pending:  # most updates have no dialogue to clear: spare the write
-            await self.services.db.clear_chat_state(self.actor.telegram_id)
+            await self.services.dialogues.clear(self.actor.telegram_id)
             self._pending = False
 
 
@@ -306,7 +306,7 @@ class Dispatcher:
         if user is None or chat is None or chat.type != ChatType.PRIVATE:
             return None
         services = context.services
-        actor = await resolve_actor(services.db, user.id)
+        actor = await services.onboarding.actor(user.id)
         now = services.clock.now()
         if actor.participant is not None and not actor.participant.reachable:
             # Any update from her proves the bot can reach her again.
@@ -364,7 +364,7 @@ class Dispatcher:
         services = context.services
         # The query that found who she is also said whether a dialogue is pending.
         state = (
-            await services.db.chat_state(call.actor.telegram_id) if call.actor.pending else None
+            await services.dialogues.state(call.actor.telegram_id) if call.actor.pending else None
         )
         if state is not None and call.now - state.updated_at > STATE_TTL:
             await call.clear_state()
@@ -399,7 +399,7 @@ class Dispatcher:
         if chat is None or chat.type == ChatType.PRIVATE:
             return
         services = context.services
-        if await services.db.mark_group_chat_notified(chat.id, services.clock.now()):
+        if await services.onboarding.group_chat_notified(chat.id, services.clock.now()):
             try:
                 await context.bot.send_message(
                     chat.id, services.catalog.t("group_chat.private_only")

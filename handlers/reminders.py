@@ -38,7 +38,7 @@ def _meetings(call: Call) -> Meetings:
 async def my_meetings(call: Call) -> None:
     participant, group = call.actor.participant, call.actor.group
     assert participant is not None and group is not None
-    upcoming = await call.services.db.upcoming_meetings([group.id], call.now, 3)
+    upcoming = await call.services.meetings.upcoming([group.id], call.now, 3)
     if not upcoming:
         await call.reply(call.t("meeting.mine_empty"))
         return
@@ -52,7 +52,7 @@ async def my_meetings(call: Call) -> None:
             place=m.place,
             topic=meetings.topic(m.session_id),
         )
-        answer = await call.services.db.rsvp_of(m.id, participant.id)
+        answer = await call.services.meetings.rsvp_of(m.id, participant.id)
         if answer is not None and answer[0] == "no":
             reason = meetings.reason_text(answer[1], None)
             text += "\n\n" + call.t("meeting.mine_excused", reason=reason)
@@ -94,7 +94,7 @@ async def rsvp_yes(call: Call, meeting_id: int) -> None:
 async def rsvp_no(call: Call, meeting_id: int) -> None:
     participant = call.actor.participant
     assert participant is not None
-    meeting = await call.services.db.meeting(meeting_id)
+    meeting = await call.services.meetings.meeting(meeting_id)
     if meeting is None or meeting.group_id != participant.group_id:
         await call.toast(call.t("common.stale_button"), alert=True)
         return
@@ -142,7 +142,7 @@ async def typed_reason(call: Call, state: ChatState) -> None:
 
 @router.action("rrs", MEMBERS, int)
 async def skip_reason(call: Call, meeting_id: int) -> None:
-    state = await call.services.db.chat_state(call.actor.telegram_id)
+    state = await call.services.dialogues.state(call.actor.telegram_id)
     if state is None or state.kind != "rsvp_note" or state.data.get("meeting") != meeting_id:
         await call.toast(call.t("common.stale_button"), alert=True)
         return

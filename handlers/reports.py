@@ -41,7 +41,7 @@ def _me(call: Call) -> Facilitator:
 
 
 async def _zone(call: Call) -> str:
-    groups = await call.services.db.groups_of(_me(call).id)
+    groups = await call.services.onboarding.groups_of(_me(call).id)
     return groups[0].group.timezone if groups else call.services.settings.default_timezone
 
 

@@ -6,6 +6,8 @@ in every module of the packages, read with :mod:`ast`, also those inside functio
   ``db`` returns, never the :class:`~db.Database` or a connection);
 * services (``bot/`` without its transport edges) never import ``telegram`` or ``handlers``;
 * ``fakeapi`` is its own package: it imports nothing of the bot;
+* handlers never read the database through ``services.db``: every check and change is a
+  service method (``handler_db_uses``);
 * no import cycles among the modules imported at load time.
 """
 
@@ -158,6 +160,29 @@ def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_cycle_finder_sees_a_cycle() -> None:
     assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
     assert find_cycles({"a": {"b"}, "b": set()}) == []
+
+
+def handler_db_uses(module: str, source: str) -> list[str]:
+    """``module:line`` of every ``<something>.db`` a handler reads (the services' database)."""
+    return [
+        f"{module}:{node.lineno}"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr == "db"
+    ]
+
+
+def test_the_handler_check_sees_a_database_call() -> None:
+    source = "async def f(call):\n    await call.services.db.group(1)\n"
+    assert handler_db_uses("handlers.x", source) == ["handlers.x:2"]
+    assert handler_db_uses("handlers.x", "call.services.meetings.group(1)\n") == []
+
+
+def test_handlers_talk_to_services_only() -> None:
+    found: list[str] = []
+    for module, path in modules().items():
+        if under(module, "handlers"):
+            found += handler_db_uses(module, path.read_text(encoding="utf-8"))
+    assert found == []
 
 
 def test_no_import_cycles_at_load_time() -> None:
