@@ -15,11 +15,12 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from bot.auth import Actor, owns_group
+from bot.callbacks import RSVP_NO, RSVP_YES
 from bot.config import Settings
 from bot.content import Library, Session
 from bot.daysoff import DaysOff
 from bot.i18n import Catalog
-from bot.reminders import RSVP_NO, RSVP_YES, Reminders, TickReport
+from bot.reminders import Reminders, TickReport
 from bot.schedule import (
     MonthlyPattern,
     local_to_utc,
@@ -275,8 +276,8 @@ class Meetings:
                 useful_until=meeting.starts_at,
                 buttons=[
                     [
-                        (self._catalog.t("reminder.button_yes"), f"{RSVP_YES}:{meeting.id}"),
-                        (self._catalog.t("reminder.button_no"), f"{RSVP_NO}:{meeting.id}"),
+                        (self._catalog.t("reminder.button_yes"), RSVP_YES.data(meeting.id)),
+                        (self._catalog.t("reminder.button_no"), RSVP_NO.data(meeting.id)),
                     ]
                 ],
             )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Protocol
 
+from bot.callbacks import RSVP_NO, RSVP_YES
 from bot.config import Settings
 from bot.i18n import Catalog, Html
 from bot.schedule import _require_aware, shift_out_of_quiet
@@ -21,10 +22,6 @@ from db import Database
 from db.meetings import Meeting
 from db.models import Group, Participant
 from db.outbox import NewMessage
-
-# Callback data prefixes of the buttons under reminders (handled in handlers/reminders.py).
-RSVP_YES = "ry"
-RSVP_NO = "rn"
 
 
 @dataclass(frozen=True)
@@ -216,8 +213,8 @@ class Reminders:
         t = self._catalog.t
         ask = [
             [
-                (t("reminder.button_yes"), f"{RSVP_YES}:{meeting.id}"),
-                (t("reminder.button_no"), f"{RSVP_NO}:{meeting.id}"),
+                (t("reminder.button_yes"), RSVP_YES.data(meeting.id)),
+                (t("reminder.button_no"), RSVP_NO.data(meeting.id)),
             ]
         ]
         minutes = _minutes(offset)
@@ -242,10 +239,10 @@ class Reminders:
                 key = f"{base}:{p.id}:excused"
                 reason = self._texts.reason_text(answer.reason, answer.note)
                 text = t("reminder.text_excused", reason=reason, **values)
-                buttons = [[(t("reminder.button_can_come"), f"{RSVP_YES}:{meeting.id}")]]
+                buttons = [[(t("reminder.button_can_come"), RSVP_YES.data(meeting.id))]]
             elif answer is not None:
                 text = t("reminder.text_coming", **values)
-                buttons = [[(t("reminder.button_cannot_come"), f"{RSVP_NO}:{meeting.id}")]]
+                buttons = [[(t("reminder.button_cannot_come"), RSVP_NO.data(meeting.id))]]
             return NewMessage(
                 key=key,
                 chat_id=p.telegram_id or 0,

@@ -16,6 +16,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.callbacks import OUTBOX_CALLBACKS
 from handlers import (
     alerts,
     announcements,
@@ -52,6 +53,30 @@ ROUTERS: tuple[Router, ...] = (
 
 def build_dispatcher() -> Dispatcher:
     return Dispatcher(ROUTERS)
+
+
+def callback_table() -> str:
+    """The table of every callback prefix (``docs/CALLBACKS.md``), from the registry."""
+    lines = [
+        "# Callback data",
+        "",
+        "Every button's `callback_data` is `prefix:field:...` (at most 64 bytes), parsed by",
+        "the action registered for its prefix (`handlers/registry.py`); buttons that services",
+        "put in outbox messages are built from `bot/callbacks.py`. Generated from the registry",
+        "by `handlers.callback_table()`; `tests/test_callbacks.py` checks it is current.",
+        "",
+        "| prefix | fields | who | handler | outbox |",
+        "|---|---|---|---|---|",
+    ]
+    from_services = {c.prefix for c in OUTBOX_CALLBACKS}
+    for router in ROUTERS:
+        for act in sorted(router.actions, key=lambda a: a.prefix):
+            fields = ", ".join(t.__name__ for t in act.arg_types) or "-"
+            who = ", ".join(sorted(role.value for role in act.roles))
+            where = f"`{act.callback.__module__}.{act.callback.__name__}`"
+            outbox = "yes" if act.prefix in from_services else ""
+            lines.append(f"| `{act.prefix}` | {fields} | {who} | {where} | {outbox} |")
+    return "\n".join(lines) + "\n"
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any], dispatcher: Dispatcher) -> None:

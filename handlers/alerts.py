@@ -14,15 +14,13 @@ The rule (the absence policy) and outcomes: bot/attendance/alerts.py.
 from __future__ import annotations
 
 from bot.attendance import (
-    ALERT_BUTTON,
-    ALERT_OPEN_BUTTON,
-    FOLLOW_UP_BUTTON,
     UNREACHABLE,
     AlertView,
     Attendance,
     clean_note,
 )
 from bot.auth import FACILITATORS
+from bot.callbacks import ALERT, ALERT_NEW, FOLLOW_UP
 from db.models import ChatState
 from handlers.registry import Call, Router, keyboard
 
@@ -80,12 +78,12 @@ def _alert_label(call: Call, view: AlertView) -> str:
     return label
 
 
-@router.action(ALERT_BUTTON, FACILITATORS, int)
+@router.action(ALERT, FACILITATORS)
 async def alert_detail(call: Call, alert_id: int) -> None:
     await _alert_detail(call, alert_id)
 
 
-@router.action(ALERT_OPEN_BUTTON, FACILITATORS, int)
+@router.action(ALERT_NEW, FACILITATORS)
 async def open_alert_detail(call: Call, alert_id: int) -> None:
     """One follow-up from the digest of a close: below it, so the digest stays a list."""
     await _alert_detail(call, alert_id, new_message=True)
@@ -107,7 +105,7 @@ async def _alert_detail(call: Call, alert_id: int, *, new_message: bool = False)
         await call.show(text, keyboard(*rows))
 
 
-@router.action(FOLLOW_UP_BUTTON, FACILITATORS, int, str)
+@router.action(FOLLOW_UP, FACILITATORS)
 async def follow_up(call: Call, alert_id: int, short: str) -> None:
     service = _service(call)
     done = await service.follow_up(call.actor, alert_id, short, call.now, update_id=call.update_id)

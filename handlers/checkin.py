@@ -13,12 +13,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.attendance import (
-    CHECKIN_BUTTON,
     Attendance,
     Checkin,
     CheckinResult,
 )
 from bot.auth import MEMBERS
+from bot.callbacks import CHECKIN
 from bot.i18n import Html
 from db.attendance import PRESENT
 from db.models import ChatState
@@ -58,7 +58,7 @@ async def checkin_command(call: Call, args: list[str]) -> None:
     await _answer(call, outcome)
 
 
-@router.action(CHECKIN_BUTTON, MEMBERS, int)
+@router.action(CHECKIN, MEMBERS)
 async def checkin_button(call: Call, meeting_id: int) -> None:
     participant = call.actor.participant
     assert participant is not None

@@ -14,8 +14,6 @@ The rules and outcomes: bot/attendance/marking.py.
 from __future__ import annotations
 
 from bot.attendance import (
-    MARK_BUTTON,
-    MARK_OPEN_BUTTON,
     STATUS_CODES,
     Attendance,
     ToggleResult,
@@ -24,6 +22,7 @@ from bot.attendance import (
     window_state,
 )
 from bot.auth import FACILITATORS
+from bot.callbacks import MARK_SCREEN, MARK_SCREEN_NEW
 from db.attendance import PRESENT, SELF
 from handlers.groups import add_offline
 from handlers.registry import Call, Router, keyboard
@@ -66,7 +65,7 @@ async def markable_meetings(call: Call, args: list[str]) -> None:
     await call.reply(call.t("attendance.mark_list_title"), keyboard(*rows))
 
 
-@router.action(MARK_BUTTON, FACILITATORS, int, int)
+@router.action(MARK_SCREEN, FACILITATORS)
 async def mark_screen(call: Call, meeting_id: int, page: int) -> None:
     await _mark_screen(call, meeting_id, page)
 
@@ -135,7 +134,7 @@ async def _mark_screen(
         await call.show(text, keyboard(*buttons))
 
 
-@router.action(MARK_OPEN_BUTTON, FACILITATORS, int, int)
+@router.action(MARK_SCREEN_NEW, FACILITATORS)
 async def open_mark_screen(call: Call, meeting_id: int, page: int) -> None:
     """The marking screen from a record message (the check-in code, the meeting summary):
     it opens as a new message below it, and the record stays as it was."""

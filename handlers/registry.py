@@ -43,6 +43,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.auth import Actor, Role, allowed
+from bot.callbacks import Callback
 from bot.context import BotContext
 from bot.i18n import ADDRESS_PLACEHOLDER
 from bot.services import Services
@@ -50,7 +51,6 @@ from db.models import ChatState
 
 log = logging.getLogger(__name__)
 
-CALLBACK_DATA_LIMIT = 64
 STATE_TTL = timedelta(days=1)
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
@@ -161,29 +161,17 @@ class Action:
     async def __call__(self, call: Call, *args: Any) -> None:
         await self.callback(call, *args)
 
+    @property
+    def spec(self) -> Callback:
+        """Its callback data scheme (``bot/callbacks.py``)."""
+        return Callback(self.prefix, self.arg_types, self.callback.__doc__ or "")
+
     def data(self, *args: int | str) -> str:
         """Callback data for a button that triggers this action."""
-        if len(args) != len(self.arg_types):
-            raise TypeError(f"{self.prefix} takes {len(self.arg_types)} arguments")
-        text = ":".join([self.prefix, *(str(a) for a in args)])
-        if len(text.encode()) > CALLBACK_DATA_LIMIT or any(":" in str(a) for a in args):
-            raise ValueError(f"callback data not encodable: {text!r}")
-        return text
+        return self.spec.data(*args)
 
     def parse(self, parts: Sequence[str]) -> tuple[Any, ...] | None:
-        if len(parts) != len(self.arg_types):
-            return None
-        values: list[Any] = []
-        for raw, kind in zip(parts, self.arg_types, strict=True):
-            if kind is int:
-                if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-                    return None
-                values.append(int(raw))
-            else:
-                if not raw or len(raw) > 32:
-                    return None
-                values.append(raw)
-        return tuple(values)
+        return self.spec.parse(parts)
 
 
 @dataclass(frozen=True)
@@ -215,10 +203,18 @@ class Router:
         return deco
 
     def action(
-        self, prefix: str, roles: frozenset[Role], *arg_types: type
+        self, prefix: str | Callback, roles: frozenset[Role], *arg_types: type
     ) -> Callable[[ActionFn], Action]:
+        """An action for buttons with ``prefix:field:...``; a :class:`Callback` (a button
+        that services put in outbox messages) brings its own prefix and field types."""
+        name, types = (
+            (prefix.prefix, prefix.arg_types)
+            if isinstance(prefix, Callback)
+            else (prefix, arg_types)
+        )
+
         def deco(fn: ActionFn) -> Action:
-            act = Action(prefix, roles, fn, tuple(arg_types))
+            act = Action(name, roles, fn, tuple(types))
             self.actions.append(act)
             return act
 

@@ -13,6 +13,7 @@ themselves: ``bot/reminders.py``.
 from __future__ import annotations
 
 from bot.auth import MEMBERS
+from bot.callbacks import RSVP_NO, RSVP_YES
 from bot.meetings import (
     REASON_NOTE_LIMIT,
     REASONS,
@@ -21,7 +22,6 @@ from bot.meetings import (
     RsvpOutcome,
     clean_reason,
 )
-from bot.reminders import RSVP_NO, RSVP_YES
 from db.models import ChatState
 from handlers.registry import Call, Router, keyboard
 
@@ -82,7 +82,7 @@ async def _record(call: Call, meeting_id: int, answer: str, reason: str | None) 
     return False
 
 
-@router.action(RSVP_YES, MEMBERS, int)
+@router.action(RSVP_YES, MEMBERS)
 async def rsvp_yes(call: Call, meeting_id: int) -> None:
     if await _record(call, meeting_id, "yes", None):
         assert call.actor.participant is not None
@@ -90,7 +90,7 @@ async def rsvp_yes(call: Call, meeting_id: int) -> None:
         await call.reply(call.t("reminder.thanks_yes", name=call.actor.participant.name))
 
 
-@router.action(RSVP_NO, MEMBERS, int)
+@router.action(RSVP_NO, MEMBERS)
 async def rsvp_no(call: Call, meeting_id: int) -> None:
     participant = call.actor.participant
     assert participant is not None

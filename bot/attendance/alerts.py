@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.attendance.base import (
-    ALERT_OPEN_BUTTON,
-    FOLLOW_UP_BUTTON,
     AttendanceBase,
 )
 from bot.auth import Actor, owns_group
+from bot.callbacks import ALERT_NEW, FOLLOW_UP
 from bot.config import AttendanceSettings
 from bot.crashpoints import crash_point
 from bot.i18n import Html
@@ -207,7 +206,7 @@ class AbsenceAlerts(AttendanceBase):
             [
                 (
                     t("attendance.digest_button", name=v.participant.name),
-                    f"{ALERT_OPEN_BUTTON}:{v.alert.id}",
+                    ALERT_NEW.data(v.alert.id),
                 )
             ]
             for v in views
@@ -277,7 +276,7 @@ class AbsenceAlerts(AttendanceBase):
     def follow_up_buttons(self, alert_id: int) -> list[list[tuple[str, str]]]:
         t = self._catalog.t
         return [
-            [(t(f"attendance.button_{name}"), f"{FOLLOW_UP_BUTTON}:{alert_id}:{short}")]
+            [(t(f"attendance.button_{name}"), FOLLOW_UP.data(alert_id, short))]
             for short, name in ACTIONS.items()
         ]
 

@@ -26,14 +26,6 @@ STATUSES = (PRESENT, EXCUSED, ABSENT)
 STATUS_CODES = {PRESENT: "p", EXCUSED: "e", ABSENT: "a"}
 """A mark's short code in callback data."""
 
-# Callback data prefixes of buttons put in outbox messages (handled in handlers/attendance.py).
-CHECKIN_BUTTON = "kh"  # kh:<meeting>: a member's "Absen hadir"
-MARK_BUTTON = "kl"  # kl:<meeting>:<page>: the facilitator's marking screen
-MARK_OPEN_BUTTON = "kln"  # kln:<meeting>:<page>: the same, as a new message (record stays)
-FOLLOW_UP_BUTTON = "kf"  # kf:<alert>:<c|s|d>: a follow-up action on an alert
-ALERT_BUTTON = "kv"  # kv:<alert>: one follow-up, opened from the /tindaklanjut list
-ALERT_OPEN_BUTTON = "kvn"  # kvn:<alert>: the same from the close's digest, as a new message
-
 
 class WindowState(StrEnum):
     BEFORE = "before"

@@ -15,13 +15,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.attendance.base import (
-    CHECKIN_BUTTON,
-    MARK_OPEN_BUTTON,
     AttendanceBase,
     Window,
     WindowState,
     window_state,
 )
+from bot.callbacks import CHECKIN, MARK_SCREEN_NEW
 from db.attendance import (
     PRESENT,
     CheckinMeeting,
@@ -263,7 +262,7 @@ class CheckIn(AttendanceBase):
                         [
                             (
                                 self._catalog.t("attendance.button_mark"),
-                                f"{MARK_OPEN_BUTTON}:{meeting.id}:0",
+                                MARK_SCREEN_NEW.data(meeting.id, 0),
                             )
                         ]
                     ],
@@ -296,9 +295,7 @@ class CheckIn(AttendanceBase):
                 when=self.when(meeting, group),
                 place=meeting.place,
             ),
-            buttons=[
-                [(self._catalog.t("attendance.button_checkin"), f"{CHECKIN_BUTTON}:{meeting.id}")]
-            ],
+            buttons=[[(self._catalog.t("attendance.button_checkin"), CHECKIN.data(meeting.id))]],
             not_before=now,
             useful_until=self.window(meeting).closes,
         )

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.attendance.base import (
-    MARK_OPEN_BUTTON,
     STATUSES,
     AttendanceBase,
 )
+from bot.callbacks import MARK_SCREEN_NEW
 from bot.i18n import Html
 from bot.materi import session_summary_text
 from bot.schedule import shift_out_of_quiet
@@ -126,7 +126,7 @@ class Finalizing(AttendanceBase):
                         absent=", ".join(p.name for p, _ in absent) or nobody,
                     ),
                     buttons=[
-                        [(t("attendance.button_correct"), f"{MARK_OPEN_BUTTON}:{meeting.id}:0")]
+                        [(t("attendance.button_correct"), MARK_SCREEN_NEW.data(meeting.id, 0))]
                     ],
                     not_before=not_before,
                 )
