@@ -1,7 +1,7 @@
 """The outbox sender: the one place that delivers bulk messages to Telegram.
 
 Services write rows (``db.enqueue``); :class:`OutboxSender` drains them within Telegram's
-limits (DESIGN.md, principle 3):
+limits (docs/DECISIONS.md, "Every bulk message goes through an outbox"):
 
 * a global rate (``[outbox] rate_per_second``, 25 by default, leaving room under Telegram's
   ~30 a second for the interactive replies, which handlers send directly and which therefore

@@ -6,7 +6,7 @@ into plain, frozen data; the file writers (:func:`csv_bytes`, :func:`xlsx_bytes`
 so handlers and the CLI run them in a worker thread (``asyncio.to_thread``) and the event
 loop never waits for openpyxl or matplotlib.
 
-Decisions (see also the report of issue 6):
+Decisions (docs/DECISIONS.md, "Reports"):
 
 * **Attendance rate** = present / (present + excused + absent) of a finalized meeting.
 * **Members needing attention** follow the alert policy of ``[attendance]``: at least

@@ -7,11 +7,19 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 import aiosqlite
 
 from db.base import DatabaseBase, Tx, applied_before, placeholders, record_applied
 from db.connection import from_db, to_db
+
+
+class AlertKind(StrEnum):
+    """What an alert is about (``alerts.kind``)."""
+
+    ABSENCE = "absence"  # unexcused misses crossed the policy
+    UNREACHABLE = "unreachable"  # she blocked the bot
 
 
 def _opt(value: str | None) -> datetime | None:
@@ -23,7 +31,7 @@ class Alert:
     id: int
     participant_id: int
     group_id: int
-    kind: str  # absence, unreachable
+    kind: AlertKind
     trigger_meeting_id: int | None
     missed: tuple[int, ...]
     status: str  # open, closed
@@ -42,7 +50,7 @@ def alert_from(row: aiosqlite.Row) -> Alert:
         id=row["id"],
         participant_id=row["participant_id"],
         group_id=row["group_id"],
-        kind=row["kind"],
+        kind=AlertKind(row["kind"]),
         trigger_meeting_id=row["trigger_meeting_id"],
         missed=tuple(int(m) for m in json.loads(row["missed"])),
         status=row["status"],

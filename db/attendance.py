@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 import aiosqlite
 
@@ -24,12 +25,26 @@ from db.meetings import Meeting, meeting_from
 from db.models import Participant
 from db.onboarding import participant_from
 
-PRESENT = "present"
-EXCUSED = "excused"
-ABSENT = "absent"
 
-SELF = "self"
-FACILITATOR = "facilitator"
+class MarkStatus(StrEnum):
+    """A member's mark for a meeting (``attendance.status``)."""
+
+    PRESENT = "present"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+
+
+class MarkSource(StrEnum):
+    """Who set a mark (``attendance.source``)."""
+
+    SELF = "self"  # she checked in with the code
+    FACILITATOR = "facilitator"
+    RSVP = "rsvp"  # excused at the close: she had answered "Tidak bisa hadir"
+    FINAL = "final"  # absent at the close: no mark, no answer
+
+
+PRESENT, EXCUSED, ABSENT = MarkStatus.PRESENT, MarkStatus.EXCUSED, MarkStatus.ABSENT
+SELF, FACILITATOR = MarkSource.SELF, MarkSource.FACILITATOR
 
 
 def _opt(value: str | None) -> datetime | None:
@@ -59,8 +74,8 @@ def checkin_meeting_from(row: aiosqlite.Row) -> CheckinMeeting:
 class AttendanceMark:
     meeting_id: int
     participant_id: int
-    status: str  # present, excused, absent
-    source: str  # self, facilitator, rsvp, final
+    status: MarkStatus
+    source: MarkSource
     reason: str | None
     checked_in_at: datetime | None
     updated_at: datetime
@@ -70,8 +85,8 @@ def mark_from(row: aiosqlite.Row) -> AttendanceMark:
     return AttendanceMark(
         meeting_id=row["meeting_id"],
         participant_id=row["participant_id"],
-        status=row["status"],
-        source=row["source"],
+        status=MarkStatus(row["status"]),
+        source=MarkSource(row["source"]),
         reason=row["reason"],
         checked_in_at=_opt(row["checked_in_at"]),
         updated_at=from_db(row["updated_at"]),
@@ -219,7 +234,7 @@ class AttendanceQueries(DatabaseBase):
                     meeting_id,
                     row["id"],
                     EXCUSED if excused else ABSENT,
-                    "rsvp" if excused else "final",
+                    MarkSource.RSVP if excused else MarkSource.FINAL,
                     row["reason"] if excused else None,
                     None,
                     None,
@@ -467,8 +482,8 @@ class AttendanceQueries(DatabaseBase):
                 AttendanceMark(
                     meeting_id=r["a_meeting_id"],
                     participant_id=r["id"],
-                    status=r["a_status"],
-                    source=r["a_source"],
+                    status=MarkStatus(r["a_status"]),
+                    source=MarkSource(r["a_source"]),
                     reason=r["a_reason"],
                     checked_in_at=_opt(r["a_checked_in_at"]),
                     updated_at=from_db(r["a_updated_at"]),

@@ -1,9 +1,9 @@
 """Queries for the outbox: one row per outgoing bulk message and recipient.
 
-The outbox is how the bot keeps its promise that a crash loses nothing (DESIGN.md,
-principle 3). Services enqueue rows with a unique key, so enqueueing twice is a no-op; the
-one sender (:class:`bot.outbox.OutboxSender`) claims due rows, sends them and records the
-outcome. A row's life::
+The outbox is how the bot keeps its promise that a crash loses nothing (docs/DECISIONS.md,
+"Every bulk message goes through an outbox"). Services enqueue rows with a unique key, so
+enqueueing twice is a no-op; the one sender (:class:`bot.outbox.OutboxSender`) claims due
+rows, sends them and records the outcome. A row's life::
 
     queued --claim_due--> sending --mark_sent--> sent
                              |------mark_retry--> queued (later not_before, attempts+1)

@@ -152,7 +152,7 @@ class Command:
 
 
 @dataclass(frozen=True)
-class Action:
+class ButtonAction:
     prefix: str
     roles: frozenset[Role]
     callback: ActionFn
@@ -188,7 +188,7 @@ class Input:
 @dataclass
 class Router:
     commands: list[Command] = field(default_factory=list)
-    actions: list[Action] = field(default_factory=list)
+    actions: list[ButtonAction] = field(default_factory=list)
     inputs: list[Input] = field(default_factory=list)
     chat_member_hooks: list[ChatMemberFn] = field(default_factory=list)
     free_text_hooks: list[FreeTextFn] = field(default_factory=list)
@@ -204,7 +204,7 @@ class Router:
 
     def action(
         self, prefix: str | Callback, roles: frozenset[Role], *arg_types: type
-    ) -> Callable[[ActionFn], Action]:
+    ) -> Callable[[ActionFn], ButtonAction]:
         """An action for buttons with ``prefix:field:...``; a :class:`Callback` (a button
         that services put in outbox messages) brings its own prefix and field types."""
         name, types = (
@@ -213,8 +213,8 @@ class Router:
             else (prefix, arg_types)
         )
 
-        def deco(fn: ActionFn) -> Action:
-            act = Action(name, roles, fn, tuple(types))
+        def deco(fn: ActionFn) -> ButtonAction:
+            act = ButtonAction(name, roles, fn, tuple(types))
             self.actions.append(act)
             return act
 
@@ -250,7 +250,7 @@ class Dispatcher:
 
     def __init__(self, routers: Iterable[Router]) -> None:
         self.commands: dict[str, Command] = {}
-        self.actions: dict[str, Action] = {}
+        self.actions: dict[str, ButtonAction] = {}
         self.inputs: dict[str, Input] = {}
         self.chat_member_hooks: list[ChatMemberFn] = []
         self.free_text_hooks: list[FreeTextFn] = []

@@ -18,7 +18,7 @@ from typing import Any
 from bot.auth import Actor, allowed, resolve_actor
 from fakeapi import FakeUser
 from handlers import build_dispatcher
-from handlers.registry import Action
+from handlers.registry import ButtonAction
 from tests.harness import Harness, create_group, join, register_facilitator
 
 DISPATCHER = build_dispatcher()
@@ -119,7 +119,7 @@ def argument(name: str, kind: type, world: World) -> str:
     return "1" if kind is int else "x"
 
 
-def callback_data(action: Action, world: World) -> str:
+def callback_data(action: ButtonAction, world: World) -> str:
     params = list(inspect.signature(action.callback).parameters.values())[1:]
     values = [
         argument(p.name, kind, world) for p, kind in zip(params, action.arg_types, strict=True)

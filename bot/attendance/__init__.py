@@ -68,7 +68,7 @@ from bot.attendance.checkin import (
     CheckinResult,
     checkin_state,
     code_matches,
-    new_code,
+    new_checkin_code,
     normalise_code,
 )
 from bot.attendance.finalize import LATE_AFTER, LATE_SUMMARY_LIMIT, Finalizing
@@ -116,7 +116,7 @@ __all__ = [
     "clean_note",
     "code_matches",
     "evaluate",
-    "new_code",
+    "new_checkin_code",
     "next_status",
     "normalise_code",
     "window_for",

@@ -23,7 +23,7 @@ from bot.callbacks import ALERT_NEW, FOLLOW_UP
 from bot.config import AttendanceSettings
 from bot.crashpoints import crash_point
 from bot.i18n import Html
-from db.alerts import Alert, AlertAction
+from db.alerts import Alert, AlertAction, AlertKind
 from db.attendance import ABSENT, EXCUSED, PRESENT, PastMark
 from db.meetings import Meeting
 from db.models import Group, Participant
@@ -32,8 +32,7 @@ from db.outbox import NewMessage
 log = logging.getLogger(__name__)
 
 NOTE_LIMIT = 200
-ABSENCE = "absence"
-UNREACHABLE = "unreachable"
+ABSENCE, UNREACHABLE = AlertKind.ABSENCE, AlertKind.UNREACHABLE
 ACTIONS = {"c": "contacted", "s": "visit_scheduled", "d": "visit_done"}
 """Follow-up actions by their short code in callback data."""
 

@@ -54,7 +54,7 @@ def checkin_state(
     return WindowState.CLOSED
 
 
-def new_code() -> str:
+def new_checkin_code() -> str:
     """A random check-in code of :data:`CODE_DIGITS` digits."""
     return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
 
@@ -239,7 +239,7 @@ class CheckIn(AttendanceBase):
     async def _open(self, cm: CheckinMeeting, group: Group, now: datetime) -> int:
         """Make the code (once), send it to the facilitator and tell the members."""
         meeting = cm.meeting
-        code = await self._db.ensure_checkin_code(meeting.id, new_code())
+        code = await self._db.ensure_checkin_code(meeting.id, new_checkin_code())
         window = self.window(meeting)
         messages: list[NewMessage] = []
         chat = await self._facilitator_chat(group)

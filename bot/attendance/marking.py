@@ -27,6 +27,7 @@ from db.attendance import (
     PRESENT,
     CheckinMeeting,
     MarkRow,
+    MarkStatus,
     PastMark,
 )
 from db.meetings import RsvpAnswer
@@ -38,7 +39,7 @@ MARKABLE_FOR = timedelta(days=62)
 """How far back the facilitator's ``/kehadiran`` list reaches for corrections."""
 
 
-def next_status(current: str | None) -> str:
+def next_status(current: str | None) -> MarkStatus:
     """What the facilitator's button on a member sets: (none) → present → excused → absent
     → present → ... The button carries this target (``kt:<meeting>:<member>:<p|e|a>:...``)."""
     if current == PRESENT:
