@@ -5,14 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from db import Database
 from db.models import ChatState
 
 
+class DialogueStore(Protocol):
+    """The queries :class:`Dialogues` needs (``db/onboarding.py`` implements them)."""
+
+    async def chat_state(self, telegram_id: int) -> ChatState | None: ...
+
+    async def set_chat_state(
+        self, telegram_id: int, kind: str, data: Mapping[str, Any], now: datetime
+    ) -> None: ...
+
+    async def clear_chat_state(self, telegram_id: int) -> bool: ...
+
+
 class Dialogues:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: DialogueStore) -> None:
         self._db = db
 
     async def state(self, telegram_id: int) -> ChatState | None:

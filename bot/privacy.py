@@ -13,8 +13,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
-from db import Database
 from db.models import ChatState, Participant
 from db.privacy import StoredAbout
 
@@ -44,10 +44,20 @@ class EraseOutcome(StrEnum):
     GONE = "gone"  # erased already (a press delivered twice)
 
 
+class PrivacyStore(Protocol):
+    """The queries :class:`Privacy` needs (``db/privacy.py``, ``db/onboarding.py``)."""
+
+    async def chat_state(self, telegram_id: int) -> ChatState | None: ...
+
+    async def stored_about(self, participant_id: int) -> StoredAbout: ...
+
+    async def erase_participant(self, participant_id: int, now: datetime) -> bool: ...
+
+
 class Privacy:
     """What the bot stores about her, and erasing it (the check and the erasure in one)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: PrivacyStore) -> None:
         self._db = db
 
     async def stored_about(self, participant: Participant) -> StoredAbout:

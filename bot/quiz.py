@@ -4,13 +4,27 @@ facilitator's view of a group); a visitor's are not."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
-from db import Database
 from db.models import Participant
 
 
+class QuizStore(Protocol):
+    """The query :class:`Quiz` needs (``db/quiz.py`` implements it)."""
+
+    async def record_quiz_answer(
+        self,
+        participant_id: int,
+        session_id: str,
+        question: int,
+        chosen: int,
+        correct: bool,
+        now: datetime,
+    ) -> None: ...
+
+
 class Quiz:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: QuizStore) -> None:
         self._db = db
 
     async def answered(

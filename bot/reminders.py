@@ -9,7 +9,7 @@ buttons under a reminder (RSVP) are answered in ``handlers/reminders.py``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Protocol
@@ -18,10 +18,10 @@ from bot.callbacks import RSVP_NO, RSVP_YES
 from bot.config import Settings
 from bot.i18n import Catalog, Html
 from bot.schedule import _require_aware, shift_out_of_quiet
-from db import Database
-from db.meetings import Meeting
+from db.meetings import Meeting, RsvpAnswer
 from db.models import Group, Participant
 from db.outbox import NewMessage
+from db.reminders import ReminderCandidate
 
 
 @dataclass(frozen=True)
@@ -133,12 +133,34 @@ class MeetingTexts(Protocol):
     def reason_text(self, reason: str | None, note: str | None) -> str: ...
 
 
+class ReminderStore(Protocol):
+    """The queries :class:`Reminders` needs (``db/reminders.py``, ``db/meetings.py``,
+    ``db/outbox.py`` implement them)."""
+
+    async def reminder_candidates(self, now: datetime) -> list[ReminderCandidate]: ...
+
+    async def record_slots(
+        self,
+        meeting_id: int,
+        version: int,
+        outcomes: Sequence[tuple[int, str]],
+        now: datetime,
+        next_reminder_at: datetime | None,
+    ) -> None: ...
+
+    async def reminder_recipients(self, group_id: int) -> list[Participant]: ...
+
+    async def rsvp_answers(self, meeting_id: int) -> dict[int, RsvpAnswer]: ...
+
+    async def enqueue(self, rows: Iterable[NewMessage], now: datetime) -> int: ...
+
+
 class Reminders:
     """Queues the reminders due at a tick (``Meetings.tick`` calls :meth:`tick`)."""
 
     def __init__(
         self,
-        db: Database,
+        db: ReminderStore,
         catalog: Catalog,
         settings: Settings,
         texts: MeetingTexts,
