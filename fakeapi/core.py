@@ -32,15 +32,15 @@ Everything runs on one asyncio loop; nothing here is thread-safe.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import json
 import math
-import mimetypes
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from fakeapi import methods_commands, methods_files, methods_messages, methods_updates
 from fakeapi.formatting import (
     EntityParseError,
     detect_entities,
@@ -50,17 +50,12 @@ from fakeapi.formatting import (
 )
 from fakeapi.models import (
     _BUTTON_URL_RE,
-    _COMMAND_RE,
     _SENDING_METHODS,
     _TOKEN_RE,
-    CHAT_ACTIONS,
     DEFAULT_ALLOWED_UPDATES,
-    DELETE_WINDOW,
     JSON,
     MAX_CALLBACK_DATA_BYTES,
-    MAX_CAPTION_LENGTH,
     MAX_MESSAGE_LENGTH,
-    NOT_MODIFIED,
     TINY_PNG,
     ApiError,
     CallRecord,
@@ -80,6 +75,7 @@ from fakeapi.models import (
 )
 
 __all__ = [
+    "MAX_MESSAGE_LENGTH",
     "ApiError",
     "CallRecord",
     "ChatLike",
@@ -180,34 +176,40 @@ class FakeBotAPI:
         self.method_counts: Counter[str] = Counter()
         """Calls per method (including failed ones)."""
         self._methods: dict[str, Callable[[_Params, Files], Awaitable[Any]]] = {
-            "getMe": self._get_me,
-            "logOut": self._true,
-            "close": self._true,
-            "getUpdates": self._get_updates,
-            "setWebhook": self._set_webhook,
-            "deleteWebhook": self._delete_webhook,
-            "getWebhookInfo": self._get_webhook_info,
-            "setMyCommands": self._set_my_commands,
-            "getMyCommands": self._get_my_commands,
-            "deleteMyCommands": self._delete_my_commands,
-            "setMyName": self._set_bot_text("name", "name"),
-            "getMyName": self._get_bot_text("name", "name"),
-            "setMyDescription": self._set_bot_text("description", "description"),
-            "getMyDescription": self._get_bot_text("description", "description"),
-            "setMyShortDescription": self._set_bot_text("short_description", "short_description"),
-            "getMyShortDescription": self._get_bot_text("short_description", "short_description"),
-            "setChatMenuButton": self._set_chat_menu_button,
-            "getChatMenuButton": self._get_chat_menu_button,
-            "sendMessage": self._send_message,
-            "editMessageText": self._edit_message_text,
-            "editMessageReplyMarkup": self._edit_message_reply_markup,
-            "deleteMessage": self._delete_message,
-            "answerCallbackQuery": self._answer_callback_query,
-            "sendDocument": self._send_document,
-            "sendPhoto": self._send_photo,
-            "getFile": self._get_file,
-            "sendChatAction": self._send_chat_action,
-            "getChat": self._get_chat,
+            "getMe": functools.partial(methods_updates.get_me, self),
+            "logOut": functools.partial(methods_updates.true, self),
+            "close": functools.partial(methods_updates.true, self),
+            "getUpdates": functools.partial(methods_updates.get_updates, self),
+            "setWebhook": functools.partial(methods_updates.set_webhook, self),
+            "deleteWebhook": functools.partial(methods_updates.delete_webhook, self),
+            "getWebhookInfo": functools.partial(methods_updates.get_webhook_info, self),
+            "setMyCommands": functools.partial(methods_commands.set_my_commands, self),
+            "getMyCommands": functools.partial(methods_commands.get_my_commands, self),
+            "deleteMyCommands": functools.partial(methods_commands.delete_my_commands, self),
+            "setMyName": methods_commands.set_bot_text(self, "name", "name"),
+            "getMyName": methods_commands.get_bot_text(self, "name", "name"),
+            "setMyDescription": methods_commands.set_bot_text(self, "description", "description"),
+            "getMyDescription": methods_commands.get_bot_text(self, "description", "description"),
+            "setMyShortDescription": methods_commands.set_bot_text(
+                self, "short_description", "short_description"
+            ),
+            "getMyShortDescription": methods_commands.get_bot_text(
+                self, "short_description", "short_description"
+            ),
+            "setChatMenuButton": functools.partial(methods_commands.set_chat_menu_button, self),
+            "getChatMenuButton": functools.partial(methods_commands.get_chat_menu_button, self),
+            "sendMessage": functools.partial(methods_messages.send_message, self),
+            "editMessageText": functools.partial(methods_messages.edit_message_text, self),
+            "editMessageReplyMarkup": functools.partial(
+                methods_messages.edit_message_reply_markup, self
+            ),
+            "deleteMessage": functools.partial(methods_messages.delete_message, self),
+            "answerCallbackQuery": functools.partial(methods_messages.answer_callback_query, self),
+            "sendDocument": functools.partial(methods_files.send_document, self),
+            "sendPhoto": functools.partial(methods_files.send_photo, self),
+            "getFile": functools.partial(methods_files.get_file, self),
+            "sendChatAction": functools.partial(methods_files.send_chat_action, self),
+            "getChat": functools.partial(methods_files.get_chat, self),
         }
         self._method_names = {name.lower(): name for name in self._methods}
 
@@ -1046,415 +1048,6 @@ class FakeBotAPI:
         return message
 
     # --------------------------------------------------------------------- bot methods
-
-    async def _true(self, p: _Params, files: Files) -> bool:
-        return True
-
-    async def _get_me(self, p: _Params, files: Files) -> JSON:
-        return {
-            **self._bot_user(),
-            "can_join_groups": True,
-            "can_read_all_group_messages": not self.group_privacy,
-            "supports_inline_queries": False,
-            "can_connect_to_business": False,
-            "has_main_web_app": False,
-        }
-
-    async def _get_updates(self, p: _Params, files: Files) -> list[JSON]:
-        if self.webhook_url:
-            raise ApiError(
-                409,
-                "Conflict: can't use getUpdates method while webhook is active; use "
-                "deleteWebhook to delete the webhook first",
-            )
-        offset = p.integer("offset", 0) or 0
-        limit = min(max(p.integer("limit", 100) or 100, 1), 100)
-        timeout = max(p.number("timeout", 0.0), 0.0)
-        allowed = p.obj("allowed_updates")
-        if isinstance(allowed, list):
-            self._allowed_updates = frozenset(allowed) if allowed else DEFAULT_ALLOWED_UPDATES
-        if offset > 0:
-            while self._updates and self._updates[0]["update_id"] < offset:
-                self._updates.popleft()
-        elif offset < 0:
-            while len(self._updates) > -offset:
-                self._updates.popleft()
-        # A newer getUpdates terminates the one still waiting, as Telegram does.
-        self._poll_generation += 1
-        generation = self._poll_generation
-        self._updates_event.set()
-        self._updates_event = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        self._polling += 1
-        try:
-            while True:
-                if generation != self._poll_generation:
-                    raise ApiError(
-                        409,
-                        "Conflict: terminated by other getUpdates request; make sure that only "
-                        "one bot instance is running",
-                    )
-                batch = self._deliverable(limit)
-                remaining = deadline - loop.time()
-                if batch or remaining <= 0:
-                    return batch
-                event = self._updates_event
-                self._notify()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(event.wait(), remaining)
-        finally:
-            self._polling -= 1
-
-    def _deliverable(self, limit: int) -> list[JSON]:
-        batch: list[JSON] = []
-        for update in list(self._updates):
-            kind = next(k for k in update if k != "update_id")
-            if kind not in self._allowed_updates:
-                self._updates.remove(update)
-                continue
-            batch.append(update)
-            if len(batch) >= limit:
-                break
-        return batch
-
-    async def _set_webhook(self, p: _Params, files: Files) -> bool:
-        url = p.string("url", "") or ""
-        if url and not url.lower().startswith("https://"):
-            raise ApiError(
-                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
-            )
-        self.webhook_url = url
-        if p.flag("drop_pending_updates"):
-            self._updates.clear()
-        allowed = p.obj("allowed_updates")
-        if isinstance(allowed, list):
-            self._allowed_updates = frozenset(allowed) if allowed else DEFAULT_ALLOWED_UPDATES
-        return True
-
-    async def _delete_webhook(self, p: _Params, files: Files) -> bool:
-        self.webhook_url = ""
-        if p.flag("drop_pending_updates"):
-            self._updates.clear()
-        return True
-
-    async def _get_webhook_info(self, p: _Params, files: Files) -> JSON:
-        info: JSON = {
-            "url": self.webhook_url,
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._updates),
-        }
-        if self.webhook_url:
-            info["max_connections"] = 40
-            info["allowed_updates"] = sorted(self._allowed_updates)
-        return info
-
-    def _scope_key(self, p: _Params) -> tuple[str, int | None, int | None, str]:
-        scope = p.obj("scope") or {"type": "default"}
-        if not isinstance(scope, dict) or "type" not in scope:
-            raise ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
-        kind = str(scope["type"])
-        known = {
-            "default",
-            "all_private_chats",
-            "all_group_chats",
-            "all_chat_administrators",
-            "chat",
-            "chat_administrators",
-            "chat_member",
-        }
-        if kind not in known:
-            raise ApiError(400, "Bad Request: wrong BotCommandScope type specified")
-        chat_id: int | None = None
-        user_id: int | None = None
-        if kind in ("chat", "chat_administrators", "chat_member"):
-            chat_id = self._resolve_chat(_Params({"chat_id": scope.get("chat_id")}))
-        if kind == "chat_member":
-            user_id = int(scope.get("user_id", 0))
-            if user_id not in self.users:
-                raise ApiError(400, "Bad Request: user not found")
-        language = p.string("language_code", "") or ""
-        return kind, chat_id, user_id, language
-
-    async def _set_my_commands(self, p: _Params, files: Files) -> bool:
-        commands = p.obj("commands")
-        if not isinstance(commands, list) or len(commands) > 100:
-            raise ApiError(400, "Bad Request: can't parse commands JSON object")
-        for command in commands:
-            if not isinstance(command, dict) or not _COMMAND_RE.match(
-                str(command.get("command", ""))
-            ):
-                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-            description = str(command.get("description", ""))
-            if not 1 <= len(description) <= 256:
-                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
-        key = self._scope_key(p)
-        if commands:
-            self.commands[key] = [
-                {"command": c["command"], "description": c["description"]} for c in commands
-            ]
-        else:
-            self.commands.pop(key, None)
-        return True
-
-    async def _get_my_commands(self, p: _Params, files: Files) -> list[JSON]:
-        return list(self.commands.get(self._scope_key(p), []))
-
-    async def _delete_my_commands(self, p: _Params, files: Files) -> bool:
-        self.commands.pop(self._scope_key(p), None)
-        return True
-
-    def _set_bot_text(
-        self, field_name: str, param: str
-    ) -> Callable[[_Params, Files], Awaitable[Any]]:
-        async def handler(p: _Params, files: Files) -> bool:
-            self.bot_texts[(field_name, p.string("language_code", "") or "")] = (
-                p.string(param, "") or ""
-            )
-            return True
-
-        return handler
-
-    def _get_bot_text(
-        self, field_name: str, param: str
-    ) -> Callable[[_Params, Files], Awaitable[Any]]:
-        async def handler(p: _Params, files: Files) -> JSON:
-            language = p.string("language_code", "") or ""
-            value = self.bot_texts.get((field_name, language)) or self.bot_texts.get(
-                (field_name, ""), self.first_name if field_name == "name" else ""
-            )
-            return {param: value}
-
-        return handler
-
-    async def _set_chat_menu_button(self, p: _Params, files: Files) -> bool:
-        chat_id = self._resolve_chat(p) if p.has("chat_id") else None
-        button = p.obj("menu_button") or {"type": "default"}
-        if not isinstance(button, dict) or button.get("type") not in (
-            "default",
-            "commands",
-            "web_app",
-        ):
-            raise ApiError(400, "Bad Request: can't parse menu button JSON object")
-        self.menu_buttons[chat_id] = button
-        return True
-
-    async def _get_chat_menu_button(self, p: _Params, files: Files) -> JSON:
-        chat_id = self._resolve_chat(p) if p.has("chat_id") else None
-        return self.menu_buttons.get(chat_id) or self.menu_buttons.get(None) or {"type": "default"}
-
-    async def _send_message(self, p: _Params, files: Files) -> JSON:
-        chat_id = self._sendable_chat(p)
-        text, entities = self._format(
-            p, "text", "entities", MAX_MESSAGE_LENGTH, "Bad Request: message text is empty"
-        )
-        markup = self._reply_markup(p)
-        extra: JSON = {"text": text}
-        if entities:
-            extra["entities"] = entities
-        preview = p.obj("link_preview_options")
-        if isinstance(preview, dict) and preview:
-            extra["link_preview_options"] = preview
-        message = self._bot_message(chat_id, extra, markup, p)
-        self.sent_message_count += 1
-        return message
-
-    def _editable(self, p: _Params) -> tuple[int, JSON]:
-        if p.has("inline_message_id"):
-            raise ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
-        chat_id = self._resolve_chat(p)
-        self._check_can_send(chat_id)
-        message_id = p.integer("message_id")
-        if message_id is None:
-            raise ApiError(400, "Bad Request: message identifier is not specified")
-        stored = self._stored_message(chat_id, message_id)
-        if stored is None:
-            if not self.keep_messages and 0 < message_id < self._next_message_id.get(chat_id, 1):
-                stored = {
-                    "message_id": message_id,
-                    "from": self._bot_user(),
-                    "chat": self._chat_dict(chat_id),
-                    "date": self._date(),
-                    "text": "",
-                }
-            else:
-                raise ApiError(400, "Bad Request: message to edit not found")
-        if stored.get("from", {}).get("id") != self.bot_id:
-            raise ApiError(400, "Bad Request: message can't be edited")
-        return chat_id, stored
-
-    async def _edit_message_text(self, p: _Params, files: Files) -> JSON:
-        _chat_id, stored = self._editable(p)
-        if "text" not in stored:
-            raise ApiError(400, "Bad Request: there is no text in the message to edit")
-        text, entities = self._format(
-            p, "text", "entities", MAX_MESSAGE_LENGTH, "Bad Request: message text is empty"
-        )
-        markup = self._reply_markup(p, inline_only=True)
-        if (
-            text == stored.get("text")
-            and entities == stored.get("entities", [])
-            and markup == stored.get("reply_markup")
-        ):
-            raise ApiError(400, NOT_MODIFIED)
-        stored["text"] = text
-        if entities:
-            stored["entities"] = entities
-        else:
-            stored.pop("entities", None)
-        return self._edited(stored, markup)
-
-    def _edited(self, stored: JSON, markup: JSON | None) -> JSON:
-        """Finish an edit: the new inline keyboard (or none) and the edit date."""
-        if markup is None:
-            stored.pop("reply_markup", None)
-        else:
-            stored["reply_markup"] = markup
-        stored["edit_date"] = self._date()
-        return dict(stored)
-
-    async def _edit_message_reply_markup(self, p: _Params, files: Files) -> JSON:
-        _chat_id, stored = self._editable(p)
-        markup = self._reply_markup(p, inline_only=True)
-        if markup == stored.get("reply_markup") or (
-            markup is None and "reply_markup" not in stored
-        ):
-            raise ApiError(400, NOT_MODIFIED)
-        return self._edited(stored, markup)
-
-    async def _delete_message(self, p: _Params, files: Files) -> bool:
-        chat_id = self._resolve_chat(p)
-        message_id = p.integer("message_id")
-        if message_id is None:
-            raise ApiError(400, "Bad Request: message identifier is not specified")
-        stored = self._stored_message(chat_id, message_id)
-        if stored is None:
-            if not self.keep_messages and 0 < message_id < self._next_message_id.get(chat_id, 1):
-                return True
-            raise ApiError(400, "Bad Request: message to delete not found")
-        if self._now().timestamp() - stored["date"] > DELETE_WINDOW.total_seconds():
-            raise ApiError(400, "Bad Request: message can't be deleted for everyone")
-        self._messages[chat_id].remove(stored)
-        return True
-
-    async def _answer_callback_query(self, p: _Params, files: Files) -> bool:
-        query_id = p.string("callback_query_id")
-        if not query_id or query_id not in self._callback_queries:
-            raise ApiError(
-                400,
-                "Bad Request: query is too old and response timeout expired or query ID is "
-                "invalid",
-            )
-        text = p.string("text")
-        if text is not None and len(text) > 200:
-            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
-        self.callback_answers[query_id] = dict(p.raw)
-        return True
-
-    def _input_file(self, p: _Params, files: Files, name: str, kind: str) -> StoredFile:
-        value = p.string(name)
-        upload: tuple[str, bytes] | None = None
-        if value is None:
-            upload = files.get(name)
-        elif value.startswith("attach://"):
-            upload = files.get(value.removeprefix("attach://"))
-        elif value.lower().startswith(("http://", "https://")):
-            file_name = value.rsplit("/", 1)[-1] or "file"
-            return self._store_file(kind, b"", file_name, mimetypes.guess_type(file_name)[0])
-        else:
-            known = self._files.get(value)
-            if known is None:
-                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
-            if (known.kind == "photo") != (kind == "photo"):
-                raise ApiError(400, "Bad Request: type of file mismatch")
-            return known
-        if upload is None:
-            raise ApiError(400, f"Bad Request: there is no {name} in the request")
-        file_name, data = upload
-        if kind == "photo" and _image_size(data) is None:
-            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
-        if kind == "document" and not data:
-            raise ApiError(400, "Bad Request: file must be non-empty")
-        mime = mimetypes.guess_type(file_name)[0] if file_name else None
-        return self._store_file(kind, data, file_name, mime or "application/octet-stream")
-
-    def _caption(self, p: _Params, extra: JSON) -> None:
-        if p.has("caption"):
-            caption, entities = self._format(
-                p, "caption", "caption_entities", MAX_CAPTION_LENGTH, ""
-            )
-            if caption:
-                extra["caption"] = caption
-            if entities:
-                extra["caption_entities"] = entities
-
-    async def _send_document(self, p: _Params, files: Files) -> JSON:
-        chat_id = self._sendable_chat(p)
-        stored = self._input_file(p, files, "document", "document")
-        document: JSON = {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "file_size": len(stored.data),
-        }
-        if stored.file_name:
-            document["file_name"] = stored.file_name
-        if stored.mime_type:
-            document["mime_type"] = stored.mime_type
-        extra: JSON = {"document": document}
-        self._caption(p, extra)
-        return self._bot_message(chat_id, extra, self._reply_markup(p), p)
-
-    async def _send_photo(self, p: _Params, files: Files) -> JSON:
-        chat_id = self._sendable_chat(p)
-        stored = self._input_file(p, files, "photo", "photo")
-        width, height = _image_size(stored.data) or (800, 600)
-        scale = min(1.0, 90 / max(width, height, 1))
-        sizes = [
-            self._photo_size(stored, max(1, int(width * scale)), max(1, int(height * scale))),
-            self._photo_size(stored, width, height),
-        ]
-        extra: JSON = {"photo": sizes}
-        self._caption(p, extra)
-        return self._bot_message(chat_id, extra, self._reply_markup(p), p)
-
-    async def _get_file(self, p: _Params, files: Files) -> JSON:
-        file_id = p.string("file_id")
-        stored = self._files.get(file_id or "")
-        if stored is None:
-            raise ApiError(400, "Bad Request: invalid file_id")
-        return {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "file_size": len(stored.data),
-            "file_path": stored.file_path,
-        }
-
-    async def _send_chat_action(self, p: _Params, files: Files) -> bool:
-        chat_id = self._sendable_chat(p)
-        action = p.string("action")
-        if action not in CHAT_ACTIONS:
-            raise ApiError(400, "Bad Request: wrong parameter action in request")
-        self.chat_actions.append((chat_id, action))
-        return True
-
-    async def _get_chat(self, p: _Params, files: Files) -> JSON:
-        chat_id = self._resolve_chat(p)
-        group = self.groups.get(chat_id)
-        if group is not None and group.bot_status in ("left", "kicked"):
-            raise ApiError(403, "Forbidden: bot is not a member of the group chat")
-        info: JSON = {
-            **self._chat_dict(chat_id),
-            "accent_color_id": chat_id % 7,
-            "max_reaction_count": 11,
-            "accepted_gift_types": {
-                "unlimited_gifts": False,
-                "limited_gifts": False,
-                "unique_gifts": False,
-                "premium_subscription": False,
-                "gifts_from_channels": False,
-            },
-        }
-        return info
 
 
 def iter_update_kinds(updates: Iterable[JSON]) -> list[str]:
