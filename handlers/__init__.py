@@ -6,12 +6,14 @@ of every handler.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
+    CommandHandler,
     MessageHandler,
     filters,
 )
@@ -83,7 +85,15 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], dispatcher: Dispatc
     private = filters.ChatType.PRIVATE
     # Order matters inside group 0: commands first, then text and contacts that may
     # answer a pending question, then everything else a private chat can send.
+    # PTB's own handler per command and per button prefix, so ``application.handlers``
+    # shows the routes; each calls the dispatcher, which checks the role (the one place).
+    # The catch-alls after them answer unknown commands and stale or forged buttons.
+    for name in dispatcher.commands:
+        app.add_handler(CommandHandler(name, dispatcher.on_command, filters=private))
     app.add_handler(MessageHandler(private & filters.COMMAND, dispatcher.on_command))
+    for prefix in dispatcher.actions:
+        pattern = rf"^{re.escape(prefix)}(:|$)"
+        app.add_handler(CallbackQueryHandler(dispatcher.on_callback, pattern=pattern))
     app.add_handler(CallbackQueryHandler(dispatcher.on_callback))
     app.add_handler(MessageHandler(private & ~filters.COMMAND, dispatcher.on_message))
     # Group chats: explain once that the bot works in private chats, then stay quiet.
