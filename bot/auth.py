@@ -80,7 +80,3 @@ def owns_group(actor: Actor, group: Group | None) -> bool:
         and actor.facilitator is not None
         and group.facilitator_id == actor.facilitator.id
     )
-
-
-def member_of(participant: Participant | None, group: Group) -> bool:
-    return participant is not None and participant.active and participant.group_id == group.id

@@ -200,13 +200,6 @@ class MeetingQueries(DatabaseBase):
         assert meeting is not None
         return meeting
 
-    async def set_meeting_place(self, meeting_id: int, place: str, now: datetime) -> None:
-        async with self.tx() as tx:
-            await tx.execute(
-                "UPDATE meetings SET place = ?, updated_at = ? WHERE id = ?",
-                (place, to_db(now), meeting_id),
-            )
-
     async def cancel_meeting(
         self, meeting_id: int, now: datetime, notices: Iterable[NewMessage] = ()
     ) -> bool:

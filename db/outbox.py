@@ -129,11 +129,6 @@ text is dropped. The bot keeps only what it needs (key, status, times, error), w
 the database small and personal texts (names, excuses, announcements) out of it."""
 
 
-def decode_payload(raw: str) -> tuple[str, Buttons | None]:
-    text, buttons, _ = decode_payload_with_photo(raw)
-    return text, buttons
-
-
 def decode_payload_with_photo(raw: str) -> tuple[str, Buttons | None, str | None]:
     payload = json.loads(raw)
     rows = payload.get("buttons")
@@ -548,11 +543,6 @@ class OutboxQueries(DatabaseBase):
         result = dict.fromkeys(STATUSES, 0)
         result.update({r["status"]: r["n"] for r in rows})
         return result
-
-    async def outbox_row(self, row_id: int) -> OutboxRow | None:
-        async with self.tx(write=False) as tx:
-            row = await tx.one("SELECT * FROM outbox WHERE id = ?", (row_id,))
-        return outbox_row_from(row) if row else None
 
     async def outbox_row_by_key(self, key: str) -> OutboxRow | None:
         async with self.tx(write=False) as tx:

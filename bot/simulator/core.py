@@ -452,10 +452,6 @@ class Simulator:
             target, note = await self.target(action)
             return await self._walk_to(target, note)
 
-    async def advance_to(self, target: datetime) -> ClockResult:
-        async with self._clock_lock:
-            return await self._walk_to(target, "")
-
     async def _walk_to(self, target: datetime, note: str) -> ClockResult:
         before = self.clock.now()
         if target <= before:
