@@ -30,8 +30,9 @@ from pathlib import Path
 
 from bot.config import AttendanceSettings
 from bot.content import load_library
+from bot.exports import chart_png, csv_bytes, xlsx_bytes
 from bot.i18n import Catalog
-from bot.reports import Reports, chart_png, csv_bytes, xlsx_bytes
+from bot.reports import Reports
 from db import Database
 from db.meetings import NewMeeting
 from db.models import Facilitator

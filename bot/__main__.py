@@ -183,8 +183,9 @@ async def report_command(settings: Settings, month_text: str, out_dir: Path, out
     """Per facilitator ``pendamping-<id>-<name>-YYYY-MM.csv`` and ``.xlsx`` (the same files
     the bot sends her), plus ``total-YYYY-MM.xlsx`` with one row per facilitator and group
     and the grand total. Reads the database only; safe while the bot runs (WAL)."""
-    from bot.reports import Reports, csv_bytes, parse_month, safe_filename, totals_xlsx_bytes
-    from bot.reports import xlsx_bytes as workbook_bytes
+    from bot.exports import csv_bytes, totals_xlsx_bytes
+    from bot.exports import xlsx_bytes as workbook_bytes
+    from bot.reports import Reports, parse_month, safe_filename
 
     month = parse_month(month_text)
     if month is None:

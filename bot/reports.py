@@ -1,8 +1,8 @@
 """Facilitator recaps, monthly exports (CSV, XLSX) and the attendance chart.
 
 No Telegram here. The async part reads the database (``db/reports.py``) and turns rows
-into plain, frozen data; the file writers (:func:`csv_bytes`, :func:`xlsx_bytes`,
-:func:`totals_xlsx_bytes`, :func:`chart_png`) are pure, synchronous functions of that data,
+into plain, frozen data; the file writers (``bot/exports.py``: ``csv_bytes``, ``xlsx_bytes``,
+``totals_xlsx_bytes``, ``chart_png``) are pure, synchronous functions of that data,
 so handlers and the CLI run them in a worker thread (``asyncio.to_thread``) and the event
 loop never waits for openpyxl or matplotlib.
 
@@ -27,22 +27,14 @@ Decisions (docs/DECISIONS.md, "Reports"):
 
 from __future__ import annotations
 
-import csv
-import functools
 import html
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell, MergedCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.config import AttendanceSettings
 from bot.content import Library
@@ -55,12 +47,8 @@ RECAP_MEETINGS = 6
 """Meetings per group in the recap."""
 CHART_MONTHS = 6
 """Months of meetings in the chart (this month and the five before)."""
-CHART_SIZE = (1080, 1080)
-"""Chart width and height in pixels: square, sharp on a phone, small enough to send fast."""
-_CHART_DPI = 120
 MESSAGE_LIMIT = 3800
 """Recap messages are packed up to this many characters (Telegram allows 4096)."""
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # ------------------------------------------------------------------------------ plain data
@@ -475,252 +463,3 @@ def pack(blocks: Iterable[str], limit: int) -> list[str]:
     if current:
         messages.append(current)
     return messages
-
-
-# ------------------------------------------------------------------------------ the writers
-
-
-def _cell_text(value: str) -> str:
-    """Text that a spreadsheet shows as text, never runs as a formula (CSV)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _rows(report: MonthReport) -> list[list[object]]:
-    rows: list[list[object]] = []
-    for line in report.meetings:
-        rows.append(
-            [
-                line.group_name,
-                line.local_start.date(),
-                line.local_start.strftime("%H.%M") + " " + line.zone,
-                line.place,
-                line.session_number if line.session_number is not None else "",
-                line.session_title,
-                line.module_title,
-                len(line.present),
-                len(line.excused),
-                len(line.absent),
-                line.total,
-                percent(len(line.present), line.total),
-                ", ".join(line.present),
-                ", ".join(line.excused),
-                ", ".join(line.absent),
-            ]
-        )
-    return rows
-
-
-def csv_bytes(report: MonthReport, labels: Labels) -> bytes:
-    """One row per finalized meeting; see the module docstring for the format."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=",", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(labels.columns)
-    for row in _rows(report):
-        writer.writerow(
-            [
-                _cell_text(v)
-                if isinstance(v, str)
-                else v.isoformat()
-                if isinstance(v, date)
-                else ("" if v is None else v)
-                for v in row
-            ]
-        )
-    return out.getvalue().encode("utf-8-sig")
-
-
-def xlsx_bytes(report: MonthReport, labels: Labels) -> bytes:
-    """The monthly P2K2 activity report: a sheet of meetings (one row each, with the names
-    by status) and a summary sheet per group with totals."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = labels.sheet_activity[:31]
-    _heading(sheet, labels, report.facilitator_name)
-    header_row = 5
-    _header(sheet, header_row, labels.columns)
-    for r, row in enumerate(_rows(report), start=header_row + 1):
-        _write_row(sheet, r, row, percent_col=12, date_col=2)
-    _widths(sheet, [18, 12, 11, 24, 6, 30, 26, 7, 7, 11, 8, 9, 40, 30, 30])
-    sheet.freeze_panes = f"A{header_row + 1}"
-
-    summary = book.create_sheet(labels.sheet_summary[:31])
-    _heading(summary, labels, report.facilitator_name)
-    _header(summary, header_row, labels.summary_columns)
-    r = header_row + 1
-    sums = [0, 0, 0, 0, 0]
-    for group in report.groups:
-        present, excused, absent = group.totals()
-        values = [group.members, len(group.meetings), present, excused, absent]
-        sums = [a + b for a, b in zip(sums, values, strict=True)]
-        total = present + excused + absent
-        _write_row(summary, r, [group.group_name, *values, percent(present, total)], percent_col=7)
-        r += 1
-    total = sums[2] + sums[3] + sums[4]
-    _write_row(summary, r, [labels.total_row, *sums, percent(sums[2], total)], percent_col=7)
-    _bold_row(summary, r, len(labels.summary_columns))
-    _widths(summary, [24, 14, 12, 8, 8, 12, 10])
-    return _save(book)
-
-
-def totals_xlsx_bytes(reports: Sequence[MonthReport], labels: Labels) -> bytes:
-    """The coordinator's totals: one row per facilitator and group, then the grand total."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = labels.sheet_total[:31]
-    sheet.cell(row=1, column=1, value=labels.title).font = Font(bold=True, size=14)
-    sheet.cell(row=2, column=1, value=labels.month)
-    sheet.cell(row=2, column=2, value=labels.month_name)
-    header_row = 4
-    _header(sheet, header_row, labels.total_columns)
-    r = header_row + 1
-    sums = [0, 0, 0, 0, 0]
-    for report in reports:
-        for group in report.groups:
-            present, excused, absent = group.totals()
-            values = [group.members, len(group.meetings), present, excused, absent]
-            sums = [a + b for a, b in zip(sums, values, strict=True)]
-            total = present + excused + absent
-            _write_row(
-                sheet,
-                r,
-                [report.facilitator_name, group.group_name, *values, percent(present, total)],
-                percent_col=8,
-            )
-            r += 1
-    total = sums[2] + sums[3] + sums[4]
-    _write_row(sheet, r, [labels.total_row, "", *sums, percent(sums[2], total)], percent_col=8)
-    _bold_row(sheet, r, len(labels.total_columns))
-    _widths(sheet, [24, 24, 14, 12, 8, 8, 12, 10])
-    return _save(book)
-
-
-def _heading(sheet: Worksheet, labels: Labels, facilitator: str) -> None:
-    sheet.cell(row=1, column=1, value=labels.title).font = Font(bold=True, size=14)
-    sheet.cell(row=2, column=1, value=labels.facilitator)
-    _text(sheet.cell(row=2, column=2), facilitator)
-    sheet.cell(row=3, column=1, value=labels.month)
-    sheet.cell(row=3, column=2, value=labels.month_name)
-
-
-def _header(sheet: Worksheet, row: int, columns: Sequence[str]) -> None:
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for c, name in enumerate(columns, start=1):
-        cell = sheet.cell(row=row, column=c, value=name)
-        cell.font = Font(bold=True)
-        cell.fill = fill
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def _write_row(
-    sheet: Worksheet,
-    row: int,
-    values: Sequence[object],
-    *,
-    percent_col: int | None = None,
-    date_col: int | None = None,
-) -> None:
-    for c, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=c)
-        if isinstance(value, str):
-            _text(cell, value)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        elif c == percent_col:
-            cell.value = None if not isinstance(value, int) else value / 100
-            cell.number_format = "0%"
-        elif c == date_col and isinstance(value, date):
-            cell.value = value
-            cell.number_format = "dd/mm/yyyy"
-        elif isinstance(value, int | float):
-            cell.value = value
-
-
-def _text(cell: Cell | MergedCell, value: str) -> None:
-    """A string cell that stays a string (openpyxl would take "=..." for a formula)."""
-    cell.value = value
-    cell.data_type = "s"
-
-
-def _bold_row(sheet: Worksheet, row: int, width: int) -> None:
-    for c in range(1, width + 1):
-        sheet.cell(row=row, column=c).font = Font(bold=True)
-
-
-def _widths(sheet: Worksheet, widths: Sequence[int]) -> None:
-    for c, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(c)].width = width
-
-
-def _save(book: Workbook) -> bytes:
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-# ------------------------------------------------------------------------------ the chart
-
-
-@functools.cache
-def _drawable_chars() -> frozenset[int]:
-    """Code points the chart's font (DejaVu Sans, shipped with matplotlib) can draw."""
-    from matplotlib import font_manager
-    from matplotlib.ft2font import FT2Font
-
-    path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"))
-    return frozenset(FT2Font(path).get_charmap())
-
-
-def drawable(text: str) -> str:
-    """``text`` with characters the font lacks (emoji, some scripts) left out, so matplotlib
-    draws no empty boxes and warns about no missing glyph."""
-    chars = _drawable_chars()
-    kept = "".join(ch for ch in text if ord(ch) in chars)
-    return kept.strip() or "?"
-
-
-def chart_png(data: ChartData, labels: Labels) -> bytes:
-    """Attendance rate per meeting, one line per group, as a PNG of ``CHART_SIZE``."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import MonthLocator, date2num, num2date
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter, MultipleLocator
-
-    width, height = CHART_SIZE
-    figure = Figure(figsize=(width / _CHART_DPI, height / _CHART_DPI), dpi=_CHART_DPI)
-    FigureCanvasAgg(figure)
-    ax = figure.add_subplot()
-    drawn = 0
-    for series in data.series:
-        if not series.points:
-            continue
-        xs = [date2num(d) for d, _ in series.points]
-        ys = [rate for _, rate in series.points]
-        ax.plot(xs, ys, marker="o", markersize=11, linewidth=3, label=drawable(series.group_name))
-        drawn += 1
-    ax.set_title(drawable(labels.chart_title), fontsize=26, pad=18)
-    ax.set_ylabel(drawable(labels.chart_axis), fontsize=22)
-    ax.set_ylim(0, 105)
-    ax.yaxis.set_major_locator(MultipleLocator(25))
-    end = data.end + timedelta(days=15)
-    ax.set_xlim(date2num(data.start), date2num(end))
-    ax.xaxis.set_major_locator(MonthLocator())
-    ax.xaxis.set_major_formatter(
-        FuncFormatter(
-            lambda x, _pos: drawable(format_date(num2date(x).date(), "MMM\ny", locale=LOCALE))
-        )
-    )
-    ax.tick_params(axis="both", labelsize=20)
-    ax.grid(True, alpha=0.35)
-    figure.subplots_adjust(left=0.14, right=0.96, top=0.9, bottom=0.3)
-    if drawn:
-        ax.legend(
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.16),
-            ncol=2 if drawn > 3 else 1,
-            fontsize=20,
-            frameon=False,
-        )
-    out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=_CHART_DPI)
-    return out.getvalue()

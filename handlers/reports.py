@@ -16,15 +16,8 @@ from zoneinfo import ZoneInfo
 from telegram import InputFile
 
 from bot.auth import FACILITATORS
-from bot.reports import (
-    CHART_MONTHS,
-    Reports,
-    chart_png,
-    csv_bytes,
-    month_name,
-    previous_month,
-    xlsx_bytes,
-)
+from bot.exports import chart_png, csv_bytes, xlsx_bytes
+from bot.reports import CHART_MONTHS, Reports, month_name, previous_month
 from db.models import Facilitator
 from handlers.registry import Call, Router, keyboard
 

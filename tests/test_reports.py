@@ -14,7 +14,8 @@ from typing import Any
 import openpyxl
 
 from bot.__main__ import report_command
-from bot.reports import CHART_SIZE, below_policy, month_window, pack, percent, table_row
+from bot.exports import CHART_SIZE
+from bot.reports import below_policy, month_window, pack, percent, table_row
 from db.meetings import NewMeeting
 from fakeapi import FakeUser
 from tests.harness import Harness, create_group, join, register_facilitator
