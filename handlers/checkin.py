@@ -4,7 +4,8 @@ Buttons (callback data, all ids checked against the database):
 
 * ``kh:<meeting>``: a member's "Absen hadir" (only for her own group's meeting).
 
-Dialogue state: ``att_code`` (a member types the code). The rules and outcomes:
+Dialogue state: ``att_code`` (a member types the code). The code typed alone, with no
+dialogue pending, counts too while her window is open (``bare_code``). The rules and outcomes:
 bot/attendance/checkin.py.
 """
 
@@ -16,6 +17,7 @@ from bot.attendance import (
     Attendance,
     Checkin,
     CheckinResult,
+    normalise_code,
 )
 from bot.auth import MEMBERS
 from bot.callbacks import CHECKIN
@@ -67,6 +69,23 @@ async def checkin_button(call: Call, meeting_id: int) -> None:
         await call.toast(call.t("common.stale_button"), alert=True)
         return
     await _answer(call, found)
+
+
+@router.on_unclaimed_text
+async def bare_code(call: Call, text: str) -> bool:
+    """The code typed alone counts as "/hadir <code>" while her window is open: she may skip
+    /hadir, and a code re-delivered after a restart (her /hadir step already answered)
+    still gets its answer ("already recorded") instead of "not understood"."""
+    participant = call.actor.participant
+    if participant is None or call.actor.facilitator is not None or normalise_code(text) is None:
+        return False
+    outcome = await _service(call).submit_code(
+        participant, None, text, _written(call), call.now, update_id=call.update_id
+    )
+    if outcome.result in {CheckinResult.NO_MEETING, CheckinResult.NOT_OPEN}:
+        return False
+    await _answer(call, outcome)
+    return True
 
 
 @router.input("att_code", MEMBERS)

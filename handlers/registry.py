@@ -192,6 +192,7 @@ class Router:
     inputs: list[Input] = field(default_factory=list)
     chat_member_hooks: list[ChatMemberFn] = field(default_factory=list)
     free_text_hooks: list[FreeTextFn] = field(default_factory=list)
+    unclaimed_text_hooks: list[FreeTextFn] = field(default_factory=list)
 
     def command(
         self, name: str, roles: frozenset[Role], *, menu: str | None = None
@@ -244,6 +245,12 @@ class Router:
         self.free_text_hooks.append(fn)
         return fn
 
+    def on_unclaimed_text(self, fn: FreeTextFn) -> FreeTextFn:
+        """Text that no pending dialogue asked for: a hook that returns True has answered
+        it; otherwise she is told the bot did not understand."""
+        self.unclaimed_text_hooks.append(fn)
+        return fn
+
 
 class Dispatcher:
     """Routes private-chat updates to the registry, after the role check."""
@@ -254,6 +261,7 @@ class Dispatcher:
         self.inputs: dict[str, Input] = {}
         self.chat_member_hooks: list[ChatMemberFn] = []
         self.free_text_hooks: list[FreeTextFn] = []
+        self.unclaimed_text_hooks: list[FreeTextFn] = []
         for router in routers:
             for cmd in router.commands:
                 self._add(self.commands, cmd.name, cmd)
@@ -263,6 +271,7 @@ class Dispatcher:
                 self._add(self.inputs, inp.kind, inp)
             self.chat_member_hooks.extend(router.chat_member_hooks)
             self.free_text_hooks.extend(router.free_text_hooks)
+            self.unclaimed_text_hooks.extend(router.unclaimed_text_hooks)
 
     @staticmethod
     def _add(table: dict[str, Any], key: str, value: Any) -> None:
@@ -378,6 +387,9 @@ class Dispatcher:
                     return
         if inp is None or state is None:
             if message.text:
+                for hook in self.unclaimed_text_hooks:
+                    if await hook(call, message.text):
+                        return
                 await call.reply(call.t("common.not_understood"))
             elif message.contact:
                 await call.reply(call.t("common.contact_not_needed"))

@@ -556,3 +556,29 @@ async def test_moving_an_opened_meeting_reopens_its_window_with_a_new_code(h: Ha
     assert "tercatat" in await check_in(h, siti, new_code)
     assert (await marks(h, meeting))["Siti"] == ("present", "self")
     assert code  # the first window had its own code
+
+
+async def test_a_bare_code_checks_her_in_while_the_window_is_open(h: Harness) -> None:
+    """The code typed alone (no /hadir first, or her /hadir step answered before a restart
+    re-delivered the code) counts as "/hadir <code>" while her window is open; outside
+    it, a number is just not understood and changes nothing."""
+    fac, (siti, ani, _dewi) = await setup(h)
+    meeting, code = await open_window(h, fac)
+    await h.send(siti, code)
+    assert h.last_text(siti) == h.t(
+        "attendance.checkin_ok", name="Siti", when="Sabtu, 5 Desember 2026 pukul 09.00 WIB"
+    )
+    assert await marks(h, meeting) == {"Siti": ("present", "self")}
+    # The same code again (a replayed update, or typed twice): already recorded, once.
+    await h.send(siti, code)
+    assert h.last_text(siti) == h.t("attendance.already")
+    assert len([r for r in await log_rows(h, meeting) if r[0] == "Siti"]) == 1
+    # A wrong bare code is counted like a wrong code after /hadir.
+    wrong = "0000" if code != "0000" else "1111"
+    await h.send(ani, wrong)
+    assert h.last_text(ani) == h.t("attendance.wrong_code", left=4)
+    # After the window, a number is not a check-in.
+    h.clock.set(CLOSES + timedelta(days=3))
+    await h.send(ani, code)
+    assert h.last_text(ani) == h.t("common.not_understood")
+    assert "Ani" not in await marks(h, meeting)
