@@ -75,6 +75,17 @@ class BulkLoader:
         await self._conn.execute("COMMIT")
         return cur.rowcount
 
+    async def reminder_audience(self) -> int:
+        """Reminders one slot of every scheduled meeting makes: its group's active members
+        the bot can write to (what a benchmark checks its tick queued)."""
+        async with self._conn.execute(
+            "SELECT count(*) FROM meetings m JOIN participants p ON p.group_id = m.group_id"
+            " WHERE m.status = 'scheduled' AND p.status = 'active' AND p.reachable = 1"
+            " AND p.telegram_id IS NOT NULL"
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
     async def analyze(self) -> None:
         """Fresh statistics for the query planner after a big load."""
         await self._conn.execute("ANALYZE")

@@ -1,0 +1,101 @@
+"""The benchmarks check the work they report, whatever the hour they are run at.
+
+Tiny sizes, no timing asserted: what is checked is that a benchmark did the work its
+figure stands for (reminders queued and sent), and that it exits non-zero when it did not.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bench.common import daytime_everywhere, finish
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_bench(tmp_path: Path, *args: str) -> tuple[int, dict[str, object], str]:
+    env = {"P2K2_BENCH_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    assert lines, done.stdout + done.stderr
+    return done.returncode, json.loads(lines[-1]), done.stderr
+
+
+def test_memory_bench_runs_the_bot_at_daytime_whatever_the_hour(tmp_path: Path) -> None:
+    """Run at any hour (night in Indonesia included, when the first version queued nothing
+    because of quiet hours), the real process queues and sends a reminder to every member,
+    on a clock that is daytime in every zone."""
+    code, figures, err = run_bench(
+        tmp_path, "bench.memory", "--participants", "120", "--timeout", "120"
+    )
+    assert code == 0, err
+    assert daytime_everywhere(datetime.fromisoformat(str(figures["bot_clock"])))
+    expected = figures["reminders_expected"]
+    assert isinstance(expected, int) and expected > 100
+    assert figures["reminders_queued"] == expected
+    assert figures["reminders_sent"] == expected
+    assert figures["work_ok"] is True
+    assert isinstance(figures["peak_rss_mb"], float) and figures["peak_rss_mb"] > 0
+
+
+def test_memory_bench_at_night_measures_nothing_and_exits_non_zero(tmp_path: Path) -> None:
+    """The first version's situation: 23:00 in Jakarta, quiet hours hold every reminder
+    back. The figure would be an idle process's; the benchmark says so and exits 1."""
+    night = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
+    assert not daytime_everywhere(night)
+    code, figures, err = run_bench(
+        tmp_path,
+        "bench.memory",
+        "--participants",
+        "60",
+        "--timeout",
+        "8",
+        "--at",
+        night.isoformat(),
+    )
+    assert code == 1
+    assert figures["work_ok"] is False
+    assert "SHORT: reminders_queued" in err
+
+
+def test_memory_bench_exits_non_zero_when_the_fanout_was_not_sent(tmp_path: Path) -> None:
+    """No time to send anything: exit status 1."""
+    code, figures, err = run_bench(
+        tmp_path, "bench.memory", "--participants", "60", "--timeout", "0"
+    )
+    assert code == 1
+    assert figures["work_ok"] is False
+    assert "SHORT: reminders_sent" in err
+
+
+def test_tick_bench_checks_its_reminders(tmp_path: Path) -> None:
+    code, figures, err = run_bench(
+        tmp_path, "bench.tick", "--participants", "150", "--ticks", "2", "--months", "2"
+    )
+    assert code == 0, err
+    assert figures["reminders_queued"] == figures["reminders_expected"]
+    assert isinstance(figures["reminders_queued"], int) and figures["reminders_queued"] > 100
+
+
+def test_finish_reports_and_fails_short_work(capsys: pytest.CaptureFixture[str]) -> None:
+    assert finish({"x": 1.0}, {"sent": (5, 5)}, 0.5) == 0
+    ok = json.loads(capsys.readouterr().out)
+    assert ok["work"] == {"sent": {"done": 5, "expected": 5}} and ok["work_ok"] is True
+    assert "load_end" in ok and ok["load_start"] == 0.5
+    assert finish({"x": 1.0}, {"sent": (4, 5), "queued": (5, 5)}, 0.5) == 1
+    out = capsys.readouterr()
+    assert json.loads(out.out)["work_ok"] is False
+    assert "SHORT: sent: 4 of 5" in out.err
