@@ -6,9 +6,9 @@ Seeds a database (bench/seed.py), moves every scheduled meeting to a minute shor
 three days from now so a reminder for every member falls due at once, then runs the real
 ``python -m bot run`` process against the fake Bot API over HTTP (a separate process,
 creating users on the fly) until the tick has queued the whole fan-out and the outbox has
-sent all of it (or ``--timeout`` passes): start-up, the tick that enqueues the fan-out,
-and the outbox draining it at full speed (limits off). Reads the bot process's peak
-resident memory (VmHWM) from /proc.
+sent all of it, or the first ``--send`` messages (or ``--timeout`` passes): start-up, the
+tick that enqueues the fan-out, and the outbox draining it at full speed (limits off).
+Reads the bot process's peak resident memory (VmHWM) from /proc.
 
 The bot's clock starts at a fixed daytime moment (``--at``, default
 :data:`bench.common.DAYTIME`, through ``P2K2_CLOCK_START``), so the figure does not depend
@@ -88,7 +88,7 @@ async def reminder_counts(database: Path) -> tuple[int, int]:
 
 
 async def measure(
-    database: Path, expected: int, timeout: float, folder: Path, at: datetime
+    database: Path, expected: int, timeout: float, folder: Path, at: datetime, send: int
 ) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
     fake = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -135,7 +135,7 @@ async def measure(
                 queued, sent = await reminder_counts(database)
                 if all_queued_s is None and queued >= expected:
                     all_queued_s = time.perf_counter() - started
-                if queued >= expected and sent >= queued:
+                if queued >= expected and sent >= min(send, queued):
                     break
             await asyncio.sleep(0.25)
         peak_kb = max(peak_kb, status_kb(bot.pid, "VmHWM"))
@@ -157,7 +157,10 @@ async def measure(
         "seconds": round(elapsed, 1),
         "bot_exit": bot.returncode,
     }
-    work = {"reminders_queued": (queued, expected), "reminders_sent": (sent, expected)}
+    work = {
+        "reminders_queued": (queued, expected),
+        "reminders_sent": (sent, min(send, expected)),
+    }
     return figures, work
 
 
@@ -166,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--participants", type=int, default=300_000)
     parser.add_argument(
         "--timeout", type=float, default=1200.0, help="seconds to wait for the fan-out"
+    )
+    parser.add_argument(
+        "--send", type=int, default=0, help="stop once this many are sent (default: all)"
     )
     parser.add_argument("--database", type=Path, help="reuse a seeded database (it is changed)")
     parser.add_argument(
@@ -187,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
                 now=args.at,
             )
         )
-        figures, work = asyncio.run(measure(database, expected, args.timeout, folder, args.at))
+        figures, work = asyncio.run(
+            measure(database, expected, args.timeout, folder, args.at, args.send or expected)
+        )
     return finish(
         {"participants": args.participants, "bot_clock": args.at.isoformat(), **figures},
         work,
