@@ -284,7 +284,11 @@ async def phase(
 
 
 async def measure(args: argparse.Namespace) -> tuple[JSON, dict[str, tuple[int, int]]]:
-    figures: JSON = {"participants": args.participants, "interval_s": args.interval}
+    figures: JSON = {
+        "participants": args.participants,
+        "interval_s": args.interval,
+        "rounds": args.rounds,
+    }
     work: dict[str, tuple[int, int]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

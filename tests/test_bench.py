@@ -99,3 +99,45 @@ def test_finish_reports_and_fails_short_work(capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr()
     assert json.loads(out.out)["work_ok"] is False
     assert "SHORT: sent: 4 of 5" in out.err
+
+
+def test_capacity_table_marks_a_short_benchmark_and_fails(tmp_path: Path) -> None:
+    """``python -m bench table``: a benchmark that did less than it reports is shown as
+    failed, the README's table between the markers is rewritten, and the status is 1."""
+    from bench.__main__ import BEGIN, END, main
+
+    results = tmp_path / "results.jsonl"
+    machine = {"bench": "_machine", "date": "2026-12-01 21:00 UTC", "cores": 2}
+    tick = {
+        "bench": "tick",
+        "args": [],
+        "exit": 0,
+        "participants": 300,
+        "months": 2,
+        "idle_tick_ms": 0.2,
+        "idle_tick_ms_min": 0.1,
+        "idle_tick_ms_max": 0.3,
+        "ticks": 3,
+        "reminders_queued": 290,
+        "enqueue_province_s": 0.1,
+        "work": {"reminders_queued": {"done": 290, "expected": 290}},
+        "work_ok": True,
+    }
+    memory = {
+        "bench": "memory",
+        "args": ["--participants", "300"],
+        "exit": 1,
+        "work": {"reminders_sent": {"done": 0, "expected": 290}},
+        "work_ok": False,
+    }
+    results.write_text("\n".join(json.dumps(r) for r in (machine, tick)) + "\n")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{BEGIN}\nold table\n{END}\n\nafter\n")
+    assert main(["table", str(results), "--readme", str(readme)]) == 0
+    text = readme.read_text()
+    assert "old table" not in text and "idle tick 0.2 ms (0.1-0.3)" in text
+    assert text.endswith(f"{END}\n\nafter\n")
+
+    results.write_text("\n".join(json.dumps(r) for r in (machine, tick, memory)) + "\n")
+    assert main(["table", str(results), "--readme", str(readme)]) == 1
+    assert "**failed**" in readme.read_text() and "reminders_sent" in readme.read_text()
