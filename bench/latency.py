@@ -50,7 +50,7 @@ from typing import Any
 
 from bench.common import DAYTIME, REPO, TOKEN, finish, load_average, p95, spread
 from bench.seed import seeded
-from bot.clock import CLOCK_START_ENV
+from bot.clock import CLOCK_START_ENV, RunningClock
 from bot.config import TOKEN_ENV
 from bot.fakeapi import FakeBotAPI, FakeBotAPIServer, FakeUser
 from db import Database
@@ -294,7 +294,10 @@ async def measure(args: argparse.Namespace) -> tuple[JSON, dict[str, tuple[int, 
         folder = Path(tmp)
         database = folder / "latency.db"
         groups = await prepare(database, args.participants, args.facilitators)
-        fake = FakeBotAPI(token=TOKEN, keep_messages=False, auto_users=True)
+        # Message dates on the bot's clock (started just after this one).
+        fake = FakeBotAPI(
+            token=TOKEN, keep_messages=False, auto_users=True, now=RunningClock(DAYTIME).now
+        )
         async with (
             FakeBotAPIServer(fake) as server,
             running_bot(folder, database, server) as (process, started),

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bench.common import daytime_everywhere, finish
+from bot.clock import CLOCK_START_ENV, clock_from_env
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -141,3 +142,14 @@ def test_capacity_table_marks_a_short_benchmark_and_fails(tmp_path: Path) -> Non
     results.write_text("\n".join(json.dumps(r) for r in (machine, tick, memory)) + "\n")
     assert main(["table", str(results), "--readme", str(readme)]) == 1
     assert "**failed**" in readme.read_text() and "reminders_sent" in readme.read_text()
+
+
+def test_the_benchmark_clock_starts_at_the_given_moment_and_runs() -> None:
+    assert clock_from_env({}) is None
+    clock = clock_from_env({CLOCK_START_ENV: "2026-12-01T03:00:00+00:00"})
+    assert clock is not None
+    first = clock.now()
+    assert (
+        datetime(2026, 12, 1, 3, 0, tzinfo=UTC) <= first < datetime(2026, 12, 1, 3, 1, tzinfo=UTC)
+    )
+    assert clock.now() >= first
