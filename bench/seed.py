@@ -168,8 +168,22 @@ async def seed(path: Path, participants: int, seed_value: int = 1, months: int =
     meeting_rows: list[Row] = []
     attendance_rows: list[Row] = []
     alert_rows: list[Row] = []
+    counts = {"meetings": 0, "attendance": 0}
+
+    async def flush() -> None:
+        """Rows so far into the file (meetings first: attendance refers to them), so a
+        province of millions is never held in memory at once."""
+        await loader.insert("meetings", meeting_rows)
+        await loader.insert("attendance", attendance_rows)
+        counts["meetings"] += len(meeting_rows)
+        counts["attendance"] += len(attendance_rows)
+        meeting_rows.clear()
+        attendance_rows.clear()
+
     mid = 0
     for gid, (_, _) in enumerate(groups, start=1):
+        if len(attendance_rows) >= 200_000:
+            await flush()
         pattern = MonthlyPattern(
             rng.randint(0, 4),
             rng.randint(1, 4),
@@ -228,9 +242,7 @@ async def seed(path: Path, participants: int, seed_value: int = 1, months: int =
                 alert_rows.append(
                     (p, gid, "absence", mid - 1, "[]", "open", to_db(NOW - timedelta(days=3)))
                 )
-    await loader.insert("meetings", meeting_rows)
-    for chunk in range(0, len(attendance_rows), 200_000):
-        await loader.insert("attendance", attendance_rows[chunk : chunk + 200_000])
+    await flush()
     await loader.insert("alerts", alert_rows)
     await loader.analyze()
     await db.close()
@@ -238,8 +250,8 @@ async def seed(path: Path, participants: int, seed_value: int = 1, months: int =
         participants=pid,
         facilitators=facilitators,
         groups=len(groups),
-        meetings=len(meeting_rows),
-        attendance=len(attendance_rows),
+        meetings=counts["meetings"],
+        attendance=counts["attendance"],
         alerts=len(alert_rows),
         seconds=round(clock.perf_counter() - started, 2),
     )
