@@ -185,8 +185,9 @@ def rows_fanout(r: JSON) -> Iterable[Row]:
         _yes(r["ratio_vs_bare"] >= 0.95),
     )
     yield (
-        f"`bench.fanout`, limit {r['limit']:.0f}/s for {r['limited_seconds']:.0f} s",
-        f"{r['limited_rate']} msg/s ({r['limited_rate'] / r['limit']:.1%} of the limit),"
+        f"`bench.fanout`, limit {r['limit']:.0f}/s, {r['limited_sent']:,} messages",
+        f"{r['limited_rate']} msg/s ({r['limited_rate'] / r['limit']:.1%} of the limit, in"
+        f" {r['limited_seconds']} s),"
         f" {r['limited_429s']} `429`s from a fake that enforces Telegram's limits",
         ">= 97 % of the limit, 0 `429`s",
         _yes(r["limited_rate"] >= 0.97 * r["limit"] and r["limited_429s"] == 0),
