@@ -153,3 +153,21 @@ def test_the_benchmark_clock_starts_at_the_given_moment_and_runs() -> None:
         datetime(2026, 12, 1, 3, 0, tzinfo=UTC) <= first < datetime(2026, 12, 1, 3, 1, tzinfo=UTC)
     )
     assert clock.now() >= first
+
+
+def test_latency_bench_drives_the_real_process_and_checks_its_work(tmp_path: Path) -> None:
+    """Tiny sizes: every mother's /hadir confirmed, a chart and an export made while they
+    check in, and the province's reminders queued by the real process's tick."""
+    code, figures, err = run_bench(
+        tmp_path,
+        "bench.latency",
+        *("--participants", "1500", "--rounds", "1", "--seconds", "1.5"),
+        *("--facilitators", "2", "--interval", "0.3"),
+    )
+    assert code == 0, err
+    assert figures["work_ok"] is True
+    work = figures["work"]
+    assert isinstance(work, dict)
+    assert work["checkins_confirmed"]["done"] == work["checkins_confirmed"]["expected"] > 5
+    assert work["province_reminders_queued"]["expected"] > 500
+    assert isinstance(figures["charts"], int) and figures["charts"] >= 1
