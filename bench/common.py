@@ -3,12 +3,17 @@ talking to the in-process fake Bot API, with a manual clock."""
 
 from __future__ import annotations
 
+import json
 import os
 import resource
-from collections.abc import AsyncIterator
+import statistics
+import sys
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.app import AnyApplication, build_application
 from bot.clock import ManualClock
@@ -56,3 +61,63 @@ def peak_rss_mb() -> float:
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+# ------------------------------------------------------------- rounds, spread, the work done
+
+DAYTIME = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+"""The moment benchmarks of the real ``python -m bot run`` start its clock at (through
+``P2K2_CLOCK_START``): 10:00 in Jakarta, 11:00 in Makassar, 12:00 in Jayapura, three hours
+after the seed's history ends. Run on the wall clock, a benchmark started at night in
+Indonesia would see its reminders held back by quiet hours and measure an idle process."""
+
+
+def daytime_everywhere(moment: datetime) -> bool:
+    """Outside the default quiet hours (21:00-06:00) in every Indonesian zone."""
+    return all(
+        6 <= moment.astimezone(ZoneInfo(zone)).hour < 21
+        for zone in ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
+    )
+
+
+def load_average() -> float:
+    """The machine's one-minute load average (context for every figure)."""
+    return round(os.getloadavg()[0], 2)
+
+
+def spread(name: str, values: Sequence[float], digits: int = 3) -> dict[str, float]:
+    """``name`` (the median over rounds), ``name_min`` and ``name_max``."""
+    if not values:
+        raise ValueError(f"no rounds for {name}")
+    return {
+        name: round(statistics.median(values), digits),
+        f"{name}_min": round(min(values), digits),
+        f"{name}_max": round(max(values), digits),
+    }
+
+
+def p95(samples: Sequence[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[int(0.95 * (len(ordered) - 1))] if ordered else 0.0
+
+
+Work = Mapping[str, tuple[int, int]]
+"""What a benchmark did, as ``name: (done, expected)``; any ``done < expected`` is short."""
+
+
+def finish(figures: dict[str, Any], work: Work, load_start: float) -> int:
+    """Print the JSON line (the figures, the load average at start and end, the work done
+    against the work expected) and return the exit status: 1 when any count is short, so a
+    benchmark that measured nothing cannot pass for a figure."""
+    short = {name: pair for name, pair in work.items() if pair[0] < pair[1]}
+    figures = {
+        **figures,
+        "work": {name: {"done": d, "expected": e} for name, (d, e) in work.items()},
+        "work_ok": not short,
+        "load_start": load_start,
+        "load_end": load_average(),
+    }
+    print(json.dumps(figures), flush=True)
+    for name, (done, expected) in short.items():
+        print(f"SHORT: {name}: {done} of {expected}", file=sys.stderr, flush=True)
+    return 1 if short else 0

@@ -10,8 +10,10 @@ figures are those of our process, not of the fake):
 
 a. raw throughput with the limits off: enqueue and drain 10,000 recipients through
    :class:`bot.outbox.OutboxSender`, against a bare python-telegram-bot loop sending the
-   same number with the same concurrency (``ratio_vs_bare`` is the price of the outbox:
-   a database row per message, claimed, and its outcome written);
+   same number with the same concurrency, in ``--rounds`` alternating rounds (ours, bare,
+   ours, bare, ...); ``ratio_vs_bare`` (the price of the outbox: a database row per
+   message, claimed, and its outcome written) is the median of the rounds' ratios, with
+   ``_min`` and ``_max``;
 b. the achieved rate with the limit at 30/s (and whether the fake, with Telegram's flood
    limits on, answered any 429);
 c. the p95 latency of an interactive reply (a database lookup and a direct
@@ -21,7 +23,9 @@ d. the peak resident memory of a child process that enqueues and drains 100,000
    recipients with the limits off (the enqueue streams from a generator; the sender holds
    at most a batch).
 
-The last line printed is one JSON object with the figures.
+The last line printed is one JSON object with the figures, the load average at start and
+end, and the work done (messages sent by each part against the number it set out to send);
+the exit status is 1 when any part sent fewer.
 
 Internal sub-commands: ``serve`` runs the fake with N users already created (the
 ``/_fake/add_user`` control API would take minutes for 100,000), ``memory`` is part (d)'s
@@ -47,6 +51,7 @@ from typing import Any
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bench.common import finish, load_average, spread
 from bot.clock import SystemClock
 from bot.config import OutboxSettings
 from bot.outbox import DEFAULT_CONCURRENCY, OutboxSender, keyboard
@@ -136,41 +141,79 @@ async def drain(sender: OutboxSender, db: Database) -> int:
 # ---------------------------------------------------------------------------------- parts
 
 
-async def part_raw(base_url: str, count: int, concurrency: int, folder: Path) -> dict[str, Any]:
-    """(a) outbox vs bare PTB, limits off, same concurrency."""
-    db = await Database.open(folder / "raw.db")
-    bot = make_bot(base_url, concurrency + 4)
-    async with bot:
+async def ours_once(
+    bot: Bot, db_path: Path, count: int, concurrency: int, prefix: str
+) -> tuple[float, float, int]:
+    """One round of ours: enqueue and drain ``count``; (seconds in all, enqueue s, sent)."""
+    db = await Database.open(db_path)
+    try:
         started = time.perf_counter()
-        await db.enqueue(recipients(count, "raw"), datetime.now(UTC))
+        await db.enqueue(recipients(count, prefix), datetime.now(UTC))
         enqueued = time.perf_counter()
         sender = OutboxSender(db, bot, settings(0, 0), SystemClock(), concurrency=concurrency)
         sent = await drain(sender, db)
         done = time.perf_counter()
-        assert sent == count, (sent, count)
+    finally:
+        await db.close()
+    return done - started, enqueued - started, sent
 
-        chats = iter(range(count))
 
-        async def worker() -> None:
-            for i in chats:  # the same text and buttons, as the outbox sends them
-                markup = keyboard(((("Hadir", f"rsvp:y:{i}"), ("Izin", f"rsvp:n:{i}")),))
-                await bot.send_message(
-                    FIRST_USER + i, TEXT, parse_mode="HTML", reply_markup=markup
-                )
+async def bare_once(bot: Bot, count: int, concurrency: int) -> tuple[float, int]:
+    """One round of a bare PTB loop sending the same messages; (seconds, sent)."""
+    chats = iter(range(count))
+    sent = 0
 
-        bare_start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        bare_done = time.perf_counter()
-    await db.close()
-    raw = count / (done - started)
-    bare = count / (bare_done - bare_start)
-    return {
-        "raw_msgs_per_s": round(raw, 1),
-        "raw_enqueue_s": round(enqueued - started, 3),
-        "raw_drain_msgs_per_s": round(count / (done - enqueued), 1),
-        "bare_ptb_msgs_per_s": round(bare, 1),
-        "ratio_vs_bare": round(raw / bare, 3),
+    async def worker() -> None:
+        nonlocal sent
+        for i in chats:  # the same text and buttons, as the outbox sends them
+            markup = keyboard(((("Hadir", f"rsvp:y:{i}"), ("Izin", f"rsvp:n:{i}")),))
+            await bot.send_message(FIRST_USER + i, TEXT, parse_mode="HTML", reply_markup=markup)
+            sent += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started, sent
+
+
+async def part_raw(
+    base_url: str, count: int, concurrency: int, folder: Path, rounds: int
+) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
+    """(a) outbox vs bare PTB, limits off, same concurrency, in alternating rounds (ours,
+    bare, ours, bare, ...) so a change in the machine's load hits both sides alike; the
+    ratio is worked out per round (each with its neighbour) and reported as the median
+    with its minimum and maximum."""
+    bot = make_bot(base_url, concurrency + 4)
+    ours: list[float] = []
+    bare: list[float] = []
+    ratios: list[float] = []
+    enqueue: list[float] = []
+    sent_ours = sent_bare = 0
+    async with bot:
+        for r in range(rounds):
+            seconds, enqueue_s, sent = await ours_once(
+                bot, folder / f"raw-{r}.db", count, concurrency, f"raw{r}"
+            )
+            sent_ours += sent
+            bare_s, sent = await bare_once(bot, count, concurrency)
+            sent_bare += sent
+            ours.append(count / seconds)
+            bare.append(count / bare_s)
+            enqueue.append(enqueue_s)
+            ratios.append(ours[-1] / bare[-1])
+            print(f"    round {r + 1}: ours {ours[-1]:.0f}/s, bare {bare[-1]:.0f}/s", flush=True)
+    figures = {
+        **spread("raw_msgs_per_s", ours, 1),
+        **spread("bare_ptb_msgs_per_s", bare, 1),
+        **spread("ratio_vs_bare", ratios, 3),
+        "raw_enqueue_s": round(statistics.median(enqueue), 3),
+        "raw_rounds": rounds,
+        "raw_recipients": count,
     }
+    work = {
+        "raw_sent": (sent_ours, rounds * count),
+        "bare_sent": (sent_bare, rounds * count),
+    }
+    return figures, work
 
 
 async def part_limited(
@@ -191,6 +234,8 @@ async def part_limited(
     await db.close()
     return {
         "limit": limit,
+        "limited_sent": sent,
+        "limited_expected": count,
         "limited_rate": round(sent / elapsed, 2),
         "limited_seconds": round(elapsed, 2),
         "limited_429s": sender.stats.pauses,
@@ -241,6 +286,7 @@ async def part_replies(
         "p95_s": round(p95, 4),
         "median_s": round(statistics.median(latencies), 4) if latencies else 0.0,
         "samples": len(latencies),
+        "fanout_sent": sender.stats.sent,
         "fanout_msgs_per_s": round(sender.stats.sent / elapsed, 1),
     }
 
@@ -294,50 +340,56 @@ async def part_memory(base_url: str, count: int, concurrency: int) -> dict[str, 
 # ------------------------------------------------------------------------------- the run
 
 
-async def main(args: argparse.Namespace) -> None:
+async def main(args: argparse.Namespace) -> int:
     if args.command == "serve":
         await serve(args.users, args.flood_limit)
-        return
+        return 0
     if args.command == "memory":
         print(json.dumps(await memory_child(args.base_url, args.recipients, args.concurrency)))
-        return
+        return 0
 
+    load = load_average()
     seconds = 5.0 if args.quick else 30.0
     limit = 30.0
     figures: dict[str, Any] = {"concurrency": args.concurrency}
+    work: dict[str, tuple[int, int]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         async with fake_server(max(args.recipients, args.big)) as base_url:
-            print(f"(a) {args.recipients} recipients, limits off ...", flush=True)
-            figures.update(await part_raw(base_url, args.recipients, args.concurrency, folder))
-            print(f"    {figures}", flush=True)
+            print(
+                f"(a) {args.recipients} recipients, limits off, {args.rounds} rounds each ...",
+                flush=True,
+            )
+            raw, raw_work = await part_raw(
+                base_url, args.recipients, args.concurrency, folder, args.rounds
+            )
+            figures.update(raw)
+            work.update(raw_work)
+            print(f"    {raw}", flush=True)
             print(f"(c) replies during a {args.recipients}-recipient fan-out ...", flush=True)
             unlimited = await part_replies(base_url, args.recipients, args.concurrency, folder)
             figures.update({f"reply_{k}": v for k, v in unlimited.items()})
+            work["reply_fanout_sent"] = (unlimited["fanout_sent"], args.recipients)
+            work["reply_samples"] = (unlimited["samples"], 20)
             print(f"    paced at 25/s for {seconds:.0f} s ...", flush=True)
             paced = await part_replies(
                 base_url, args.recipients, args.concurrency, folder, rate=25, seconds=seconds
             )
             figures.update({f"reply_paced_{k}": v for k, v in paced.items()})
-            print(f"(d) peak memory, {args.big} recipients, in a child process ...", flush=True)
-            figures.update(await part_memory(base_url, args.big, args.concurrency))
+            work["reply_paced_samples"] = (paced["samples"], 20)
+            if args.big:
+                print(f"(d) peak memory, {args.big} recipients, in a child process ...")
+                memory = await part_memory(base_url, args.big, args.concurrency)
+                figures.update(memory)
+                work["memory_sent"] = (memory["memory_sent"], args.big)
         async with fake_server(int(limit * seconds) + 10, flood_limit=True) as base_url:
             print(f"(b) limit {limit:.0f}/s for {seconds:.0f} s ...", flush=True)
-            figures.update(await part_limited(base_url, limit, seconds, args.concurrency, folder))
-    ordered = {
-        key: figures.pop(key)
-        for key in (
-            "raw_msgs_per_s",
-            "bare_ptb_msgs_per_s",
-            "ratio_vs_bare",
-            "limit",
-            "limited_rate",
-            "reply_p95_s",
-            "peak_rss_mb",
-            "recipients",
-        )
-    }
-    print(json.dumps({**ordered, **figures}))
+            limited = await part_limited(base_url, limit, seconds, args.concurrency, folder)
+            figures.update(limited)
+            work["limited_sent"] = (limited["limited_sent"], limited["limited_expected"])
+    first = ("raw_msgs_per_s", "bare_ptb_msgs_per_s", "ratio_vs_bare", "limit", "limited_rate")
+    ordered = {key: figures.pop(key) for key in (*first, "reply_p95_s") if key in figures}
+    return finish({**ordered, **figures}, work, load)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -345,7 +397,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("command", nargs="?", default="run", choices=("run", "serve", "memory"))
     parser.add_argument("--quick", action="store_true", help="the 30/s part lasts 5 s")
     parser.add_argument("--recipients", type=int, default=10_000)
-    parser.add_argument("--big", type=int, default=100_000, help="recipients for (d)")
+    parser.add_argument("--big", type=int, default=100_000, help="recipients for (d), 0: skip")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds for (a)")
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--users", type=int, default=0, help="serve: users to create")
     parser.add_argument("--flood-limit", action="store_true", help="serve: 429 like Telegram")
@@ -354,4 +407,4 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse_args()))
+    sys.exit(asyncio.run(main(parse_args())))

@@ -1,13 +1,22 @@
-"""Peak memory of the running bot at district and national-slice scale.
+"""Peak memory of the running bot during a real fan-out at province scale.
 
-    python -m bench.memory [--participants 300000] [--seconds 60] [--database PATH]
+    python -m bench.memory [--participants 300000] [--timeout 1200] [--database PATH] [--at ISO]
 
 Seeds a database (bench/seed.py), moves every scheduled meeting to a minute short of
 three days from now so a reminder for every member falls due at once, then runs the real
 ``python -m bot run`` process against the fake Bot API over HTTP (a separate process,
-creating users on the fly) for ``--seconds``: start-up, the tick that enqueues the whole
-fan-out, and the outbox draining it. Reads the bot process's peak resident memory
-(VmHWM) from /proc. Target (issue 8): under 200 MB at 300,000 participants.
+creating users on the fly) until the tick has queued the whole fan-out and the outbox has
+sent all of it, or the first ``--send`` messages (or ``--timeout`` passes): start-up, the
+tick that enqueues the fan-out, and the outbox draining it at full speed (limits off).
+Reads the bot process's peak resident memory (VmHWM) from /proc.
+
+The bot's clock starts at a fixed daytime moment (``--at``, default
+:data:`bench.common.DAYTIME`, through ``P2K2_CLOCK_START``), so the figure does not depend
+on the hour it is run: an earlier version on the wall clock, run at night in Indonesia,
+queued nothing (quiet hours) and reported the memory of an idle process.
+
+Checked: reminders queued and sent both equal the active, reachable members of every
+scheduled meeting; exit status 1 otherwise. Target: under 200 MB at 300,000 participants.
 Prints one JSON line last.
 """
 
@@ -15,15 +24,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 import tempfile
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from bench.common import REPO, TOKEN
-from bench.seed import seed
+from bench.common import DAYTIME, REPO, TOKEN, finish, load_average
+from bench.seed import seeded
+from bot.clock import CLOCK_START_ENV
 from bot.config import TOKEN_ENV
 from db import Database
 from db.bulk import BulkLoader
@@ -31,23 +42,54 @@ from db.connection import to_db
 
 
 def status_kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except FileNotFoundError:
+        return 0
+    for line in lines:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
 
 
-async def prepare(database: Path, participants: int, reuse: bool) -> None:
+async def prepare(database: Path, participants: int, reuse: bool, now: datetime) -> int:
+    """The reminders of every scheduled meeting due at ``now``; returns how many."""
     if not reuse:
-        await seed(database, participants)
+        await seeded(database, participants)
     db = await Database.open(database)
-    now = datetime.now(UTC)
+    loader = BulkLoader(db.connection)
     start = now + timedelta(days=3) - timedelta(minutes=1)
-    await BulkLoader(db.connection).move_scheduled_meetings(to_db(start), to_db(now))
+    await loader.move_scheduled_meetings(to_db(start), to_db(now))
+    expected = await loader.reminder_audience()
     await db.close()
+    return expected
 
 
-async def measure(database: Path, seconds: float, folder: Path) -> dict[str, float | int]:
+def write_config(folder: Path, database: Path, base_url: str, file_url: str) -> Path:
+    config = folder / "memory.toml"
+    config.write_text(
+        f'[bot]\ndatabase = "{database}"\ncontent_dir = "{REPO / "content" / "modules"}"\n'
+        f'log_level = "WARNING"\n[telegram]\nbase_url = "{base_url}"\n'
+        f'base_file_url = "{file_url}"\npoll_timeout = 5\n'
+        "[schedule]\ntick_seconds = 1\n[outbox]\nrate_per_second = 0\nper_chat_interval = 0\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+async def reminder_counts(database: Path) -> tuple[int, int]:
+    """(queued, sent) reminders in the bot's database, read alongside the running bot."""
+    db = await Database.open(database)
+    try:
+        counts = await db.counts("reminder:")
+    finally:
+        await db.close()
+    return sum(counts.values()), counts.get("sent", 0)
+
+
+async def measure(
+    database: Path, expected: int, timeout: float, folder: Path, at: datetime, send: int
+) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
     fake = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -65,15 +107,8 @@ async def measure(database: Path, seconds: float, folder: Path) -> dict[str, flo
             base_url = line.split(" ", 1)[1]
         elif line.startswith("base_file_url "):
             file_url = line.split(" ", 1)[1]
-    config = folder / "memory.toml"
-    config.write_text(
-        f'[bot]\ndatabase = "{database}"\ncontent_dir = "{REPO / "content" / "modules"}"\n'
-        f'log_level = "WARNING"\n[telegram]\nbase_url = "{base_url}"\n'
-        f'base_file_url = "{file_url}"\npoll_timeout = 5\n'
-        "[schedule]\ntick_seconds = 1\n[outbox]\nrate_per_second = 0\nper_chat_interval = 0\n",
-        encoding="utf-8",
-    )
-    env = {**os.environ, TOKEN_ENV: TOKEN, "PTB_TIMEDELTA": "1"}
+    config = write_config(folder, database, base_url, file_url)
+    env = {**os.environ, TOKEN_ENV: TOKEN, "PTB_TIMEDELTA": "1", CLOCK_START_ENV: at.isoformat()}
     log = (folder / "bot.log").open("wb")  # kept for a look when a figure is odd
     bot = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -82,48 +117,91 @@ async def measure(database: Path, seconds: float, folder: Path) -> dict[str, flo
         "run",
         "--config",
         str(config),
+        cwd=REPO,
         env=env,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=log,
     )
     peak_kb = 0
+    queued = sent = 0
+    started = time.perf_counter()
+    all_queued_s: float | None = None
     try:
-        loop = asyncio.get_running_loop()
-        end = loop.time() + seconds
-        while loop.time() < end and bot.returncode is None:
+        checked = 0.0
+        while time.perf_counter() - started < timeout and bot.returncode is None:
             peak_kb = max(peak_kb, status_kb(bot.pid, "VmHWM"))
-            await asyncio.sleep(0.5)
+            if time.perf_counter() - checked >= 2.0:
+                checked = time.perf_counter()
+                queued, sent = await reminder_counts(database)
+                if all_queued_s is None and queued >= expected:
+                    all_queued_s = time.perf_counter() - started
+                if queued >= expected and sent >= min(send, queued):
+                    break
+            await asyncio.sleep(0.25)
         peak_kb = max(peak_kb, status_kb(bot.pid, "VmHWM"))
     finally:
-        bot.terminate()
+        elapsed = time.perf_counter() - started
+        if bot.returncode is None:
+            bot.terminate()
         await bot.wait()
         fake.terminate()
         await fake.wait()
         log.close()
-    db = await Database.open(database)
-    counts = await db.counts("reminder:")
-    await db.close()
-    return {
+    queued, sent = await reminder_counts(database)
+    figures: dict[str, Any] = {
         "peak_rss_mb": round(peak_kb / 1024, 1),
-        "reminders_queued": sum(counts.values()),
-        "reminders_sent": counts.get("sent", 0),
-        "seconds": seconds,
+        "reminders_expected": expected,
+        "reminders_queued": queued,
+        "reminders_sent": sent,
+        "all_queued_s": round(all_queued_s, 1) if all_queued_s is not None else None,
+        "seconds": round(elapsed, 1),
+        "bot_exit": bot.returncode,
     }
+    work = {
+        "reminders_queued": (queued, expected),
+        "reminders_sent": (sent, min(send, expected)),
+    }
+    return figures, work
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="peak memory of the running bot")
     parser.add_argument("--participants", type=int, default=300_000)
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--timeout", type=float, default=1200.0, help="seconds to wait for the fan-out"
+    )
+    parser.add_argument(
+        "--send", type=int, default=0, help="stop once this many are sent (default: all)"
+    )
     parser.add_argument("--database", type=Path, help="reuse a seeded database (it is changed)")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--at",
+        type=datetime.fromisoformat,
+        default=DAYTIME,
+        help="the bot's clock starts here (default: a daytime moment in every zone)",
+    )
+    args = parser.parse_args(argv)
+    load = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         database = args.database or folder / "memory.db"
-        asyncio.run(prepare(database, args.participants, reuse=args.database is not None))
-        result = asyncio.run(measure(database, args.seconds, folder))
-    print(json.dumps({"participants": args.participants, **result}))
+        expected = asyncio.run(
+            prepare(
+                database,
+                args.participants,
+                reuse=args.database is not None,
+                now=args.at,
+            )
+        )
+        figures, work = asyncio.run(
+            measure(database, expected, args.timeout, folder, args.at, args.send or expected)
+        )
+    return finish(
+        {"participants": args.participants, "bot_clock": args.at.isoformat(), **figures},
+        work,
+        load,
+    )
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

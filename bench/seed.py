@@ -1,9 +1,9 @@
 """Generate a realistic district database for the benchmarks.
 
-    python -m bench.seed --participants 20000 --out /tmp/district.db [--seed 1]
+    python -m bench.seed --participants 20000 --out /tmp/district.db [--seed 1] [--months 12]
 
-Facilitators with 250-300 families each, in groups of 15-40; a year of monthly
-meetings (held, with final attendance) plus next month's (scheduled); realistic
+Facilitators with 250-300 families each, in groups of 15-40; a year (``--months``) of
+monthly meetings (held, with final attendance) plus next month's (scheduled); realistic
 absence: most mothers come nearly always, some are often excused, a few drift away
 (and raise open alerts). Deterministic for a given seed. Prints one JSON line last.
 """
@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
+import os
 import random
+import shutil
+import tempfile
 import time as clock
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +27,7 @@ from bot.schedule import MonthlyPattern
 from db import Database
 from db.bulk import BulkLoader, Row
 from db.connection import to_db
+from db.migrate import load_migrations
 
 ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 FIRST = (
@@ -95,7 +100,7 @@ def plan_groups(participants: int, rng: random.Random) -> list[tuple[int, int]]:
     return groups
 
 
-async def seed(path: Path, participants: int, seed_value: int = 1) -> SeedReport:
+async def seed(path: Path, participants: int, seed_value: int = 1, months: int = 12) -> SeedReport:
     started = clock.perf_counter()
     rng = random.Random(seed_value)
     if path.exists():
@@ -163,15 +168,29 @@ async def seed(path: Path, participants: int, seed_value: int = 1) -> SeedReport
     meeting_rows: list[Row] = []
     attendance_rows: list[Row] = []
     alert_rows: list[Row] = []
+    counts = {"meetings": 0, "attendance": 0}
+
+    async def flush() -> None:
+        """Rows so far into the file (meetings first: attendance refers to them), so a
+        province of millions is never held in memory at once."""
+        await loader.insert("meetings", meeting_rows)
+        await loader.insert("attendance", attendance_rows)
+        counts["meetings"] += len(meeting_rows)
+        counts["attendance"] += len(attendance_rows)
+        meeting_rows.clear()
+        attendance_rows.clear()
+
     mid = 0
     for gid, (_, _) in enumerate(groups, start=1):
+        if len(attendance_rows) >= 200_000:
+            await flush()
         pattern = MonthlyPattern(
             rng.randint(0, 4),
             rng.randint(1, 4),
             datetime.min.time().replace(hour=rng.choice((8, 9, 10, 13))),
         )
         zone = group_rows[gid - 1][3]
-        starts = pattern.occurrences(zone, NOW - timedelta(days=365), 13)
+        starts = pattern.occurrences(zone, NOW - timedelta(days=365 * months // 12), months + 1)
         misses: dict[int, int] = {}
         for n, start in enumerate(starts):
             mid += 1
@@ -223,9 +242,7 @@ async def seed(path: Path, participants: int, seed_value: int = 1) -> SeedReport
                 alert_rows.append(
                     (p, gid, "absence", mid - 1, "[]", "open", to_db(NOW - timedelta(days=3)))
                 )
-    await loader.insert("meetings", meeting_rows)
-    for chunk in range(0, len(attendance_rows), 200_000):
-        await loader.insert("attendance", attendance_rows[chunk : chunk + 200_000])
+    await flush()
     await loader.insert("alerts", alert_rows)
     await loader.analyze()
     await db.close()
@@ -233,20 +250,54 @@ async def seed(path: Path, participants: int, seed_value: int = 1) -> SeedReport
         participants=pid,
         facilitators=facilitators,
         groups=len(groups),
-        meetings=len(meeting_rows),
-        attendance=len(attendance_rows),
+        meetings=counts["meetings"],
+        attendance=counts["attendance"],
         alerts=len(alert_rows),
         seconds=round(clock.perf_counter() - started, 2),
     )
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("P2K2_BENCH_CACHE") or tempfile.gettempdir()) / "p2k2-bench-seeds"
+
+
+def _cache_key(participants: int, seed_value: int, months: int) -> str:
+    """Seeds are reused only for the same sizes, schema and generator."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for migration in load_migrations():
+        digest.update(migration.sql.encode())
+    return f"district-{participants}-{months}m-s{seed_value}-{digest.hexdigest()[:12]}.db"
+
+
+async def seeded(
+    path: Path, participants: int, seed_value: int = 1, months: int = 12
+) -> SeedReport:
+    """:func:`seed` into ``path``, or a copy of the same seed made earlier (the benchmarks
+    of ``python -m bench all`` share one 300,000-member district instead of seeding it
+    three times). The cache is in ``$P2K2_BENCH_CACHE`` (default: the temp folder)."""
+    cache = cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    cached = cache / _cache_key(participants, seed_value, months)
+    report_file = cached.with_suffix(".json")
+    if not (cached.exists() and report_file.exists()):
+        report = await seed(cached.with_suffix(".tmp"), participants, seed_value, months)
+        cached.with_suffix(".tmp").replace(cached)
+        report_file.write_text(json.dumps(report.__dict__), encoding="utf-8")
+    started = clock.perf_counter()
+    shutil.copyfile(cached, path)
+    data = json.loads(report_file.read_text(encoding="utf-8"))
+    data["seconds"] = round(clock.perf_counter() - started, 2)  # the copy, this time
+    return SeedReport(**data)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--participants", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--months", type=int, default=12, help="months of history")
     parser.add_argument("--out", type=Path, default=Path("/tmp/p2k2-district.db"))
     args = parser.parse_args()
-    report = asyncio.run(seed(args.out, args.participants, args.seed))
+    report = asyncio.run(seed(args.out, args.participants, args.seed, args.months))
     print(json.dumps({"database": str(args.out), **report.__dict__}))
 
 

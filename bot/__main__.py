@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO
 
-from bot.clock import SystemClock
+from bot.clock import CLOCK_START_ENV, SystemClock, clock_from_env
 from bot.codes import FACILITATOR_PREFIX, deep_link
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.content import ContentError, load_library
@@ -271,7 +271,10 @@ def run(settings: Settings) -> int:
     lock.acquire()
     try:
         asyncio.run(migrate_command(settings, sys.stdout))
-        app = build_application(settings)
+        clock = clock_from_env(os.environ)  # benchmarks only: a chosen moment
+        if clock is not None:
+            log.warning("clock set by %s to %s (benchmarks only)", CLOCK_START_ENV, clock.now())
+        app = build_application(settings, clock=clock)
         log.info("starting in %s mode", settings.telegram.mode)
         if settings.telegram.mode == "webhook":
             asyncio.run(_reach_telegram(settings))
