@@ -186,17 +186,36 @@ class AlertQueries(DatabaseBase):
                 (to_db(now), alert_id),
             )
 
-    async def alerts_resolved(self) -> list[tuple[Alert, str]]:
+    async def alerts_resolved(self) -> tuple[list[tuple[Alert, str]], int]:
         """Open alerts that resolved themselves: she left the group (``left``), or an
-        ``unreachable`` follow-up for someone the bot can reach again (``reachable``)."""
+        ``unreachable`` follow-up for someone the bot can reach again (``reachable``).
+        Only participants noted in ``alert_checks`` (by the triggers of migration 16) are
+        looked at; also returns the last note read, for :meth:`alert_checks_done`."""
+        last = await self.read_one("SELECT MAX(id) FROM alert_checks")
+        upto = int(last[0]) if last is not None and last[0] is not None else 0
+        if not upto:
+            return [], 0
         rows = await self.read_all(
-            "SELECT a.*, p.status AS p_status FROM alerts a"
-            " JOIN participants p ON p.id = a.participant_id"
-            " WHERE a.status = 'open'"
-            " AND (p.status = 'left' OR (a.kind = 'unreachable' AND p.reachable = 1))"
+            "SELECT a.*, p.status AS p_status FROM"
+            " (SELECT DISTINCT participant_id FROM alert_checks WHERE id <= ?) c"
+            # CROSS JOIN keeps this order (SQLite does not reorder it): from the few noted
+            # participants to their open alerts, never from all open alerts.
+            " CROSS JOIN participants p ON p.id = c.participant_id"
+            " CROSS JOIN alerts a ON a.participant_id = c.participant_id AND a.status = 'open'"
+            " WHERE p.status = 'left' OR (a.kind = 'unreachable' AND p.reachable = 1)"
             " ORDER BY a.id",
+            (upto,),
         )
-        return [(alert_from(r), "left" if r["p_status"] == "left" else "reachable") for r in rows]
+        resolved = [
+            (alert_from(r), "left" if r["p_status"] == "left" else "reachable") for r in rows
+        ]
+        return resolved, upto
+
+    async def alert_checks_done(self, upto: int) -> None:
+        """The notes up to ``upto`` were looked at (their alerts closed): forget them. A note
+        made meanwhile has a larger id and waits for the next tick."""
+        if upto:
+            await self.write_one("DELETE FROM alert_checks WHERE id <= ?", (upto,))
 
     async def add_alert_action(
         self,

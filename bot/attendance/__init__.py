@@ -154,8 +154,10 @@ class Attendance(CheckIn, Marking, Finalizing, AbsenceAlerts):
         cutoff = now - rules.meeting_length - rules.close_after
         for cm in await self._db.meetings_to_finalize(cutoff):
             queued += await self._finalize(cm, await self._group(cm.meeting.group_id), now)
-        for alert, reason in await self._db.alerts_resolved():
+        resolved, upto = await self._db.alerts_resolved()
+        for alert, reason in resolved:
             queued += await self._close(alert, reason, now)
+        await self._db.alert_checks_done(upto)
         for alert in await self._db.alerts_to_remind(now - rules.alert_remind_after):
             queued += await self._remind(alert, now)
         return queued
