@@ -101,9 +101,14 @@ async def test_leader_announcement_reaches_her_group_only(tmp_path: Path) -> Non
         await e.press(siti, e.t("announce.button_result"), sent)
         await e.wait_text(sent, "Sudah sampai: 2")
 
-        # A barrier: the fan-out is over, nothing is queued; Melati got nothing.
-        queued = e.query("SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending')")
-        assert queued == [(0,)]
+        # A barrier: the fan-out is over, nothing is queued; Melati got nothing. The sender
+        # writes outcomes in batches, so a row just delivered (the facilitator's copy) may
+        # still read "sending" for a moment: wait for its outcome, bounded by wait_until.
+        def settled() -> bool:
+            rows = e.query("SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending')")
+            return rows == [(0,)]
+
+        await e.wait_until(settled, "every outbox row's outcome written")
         for member in melati_members:
             assert announcements(e, member) == [], member.first_name
         assert len(announcements(e, siti)) == 1  # her preview, no copy to herself
