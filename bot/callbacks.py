@@ -57,7 +57,7 @@ class Callback:
 
 # -- buttons the outbox sends (services build them; handlers answer them) --------------
 
-CHECKIN = Callback("kh", (int,), 'a member\'s "Absen hadir" (meeting)')
+CHECKIN = Callback("kh", (int,), 'a member\'s "Catat kehadiran saya" (meeting)')
 MARK_SCREEN = Callback("kl", (int, int), "the facilitator's marking screen (meeting, page)")
 MARK_SCREEN_NEW = Callback(
     "kln", (int, int), "the marking screen as a new message below a record (meeting, page)"

@@ -2,7 +2,7 @@
 
 Buttons (callback data, all ids checked against the database):
 
-* ``kh:<meeting>``: a member's "Absen hadir" (only for her own group's meeting).
+* ``kh:<meeting>``: a member's "Catat kehadiran saya" (only for her own group's meeting).
 
 Dialogue state: ``att_code`` (a member types the code). The code typed alone, with no
 dialogue pending, counts too while her window is open (``bare_code``). The rules and outcomes:

@@ -171,7 +171,7 @@ async def test_move_clears_answers_and_the_notice_asks_again(h: Harness) -> None
     # Ani answers on the notice, for the new time; Siti does not answer again
     await h.press(ani, h.t("reminder.button_yes"), h.fake.last_message(ani))
     assert await rsvp(h, ani) == ("yes", None, None)
-    # at the new time Siti, excused only for the old one, gets her "Absen hadir" button
+    # at the new time Siti, excused only for the old one, gets her "Catat kehadiran saya" button
     h.clock.set(datetime(2026, 12, 12, 1, 30, tzinfo=UTC))
     await h.tick()
     assert h.t("attendance.button_checkin") in button_labels(h.last_with_buttons(siti))

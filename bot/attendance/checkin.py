@@ -1,5 +1,5 @@
 """Check-in: the member checks in with the code in the window; the window opens (the code
-is made and sent to the facilitator, members get their "Absen hadir" button).
+is made and sent to the facilitator, members get their "Catat kehadiran saya" button).
 
 * Inside the window a member checks in with ``/hadir`` and the code. A check-in written in
   the window but delivered late (weak signal) counts if it arrives within ``late_grace`` of
@@ -103,8 +103,9 @@ class CheckIn(AttendanceBase):
         written: datetime,
         now: datetime,
     ) -> Checkin:
-        """``/hadir`` (no meeting given: the one whose window she is in) or her "Absen hadir"
-        button (that meeting). Nothing is recorded; ASK_CODE means: ask for the code."""
+        """``/hadir`` (no meeting given: the one whose window she is in) or her "Catat
+        kehadiran saya" button (that meeting). Nothing is recorded; ASK_CODE means: ask for
+        the code."""
         written = min(written, now)
         admitted = await self._admit(participant, meeting_id, written, now)
         if isinstance(admitted, Checkin):
@@ -281,7 +282,7 @@ class CheckIn(AttendanceBase):
     def _checkin_invitation(
         self, meeting: Meeting, group: Group, p: Participant, chat: int, now: datetime
     ) -> NewMessage:
-        """A member's "the check-in is open" message with its "Absen hadir" button."""
+        """A member's "the check-in is open" message with its "Catat kehadiran saya" button."""
         return NewMessage(
             key=f"checkin_open:{meeting.id}:v{meeting.version}:{p.id}",
             chat_id=chat,
