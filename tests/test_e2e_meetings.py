@@ -10,11 +10,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fakeapi import FakeUser
-from tests.e2e import Config, E2EBot, run_cli, running_e2e_bot
-from tests.test_e2e_onboarding import first_line, join_group
+from tests.e2e import JSON, Config, E2EBot, run_cli, running_e2e_bot
+from tests.test_e2e_onboarding import GROUP, PLACE, first_line, join_group
 
-GROUP = "Mawar 1"  # join_group expects this group name
-PLACE = "Balai Desa Sukamaju"
 WIB = ZoneInfo("Asia/Jakarta")
 OVERRIDES: Config = {
     # Short offsets so a meeting a few minutes ahead has a reminder due at once; the
@@ -45,6 +43,20 @@ async def facilitator_with_group(e: E2EBot) -> tuple[FakeUser, str]:
     return rina, link.group(1)
 
 
+async def schedule_typed(e: E2EBot, rina: FakeUser, typed: str) -> JSON:
+    """Schedule one meeting at a typed time ("5/12 09.00") at the usual place, as far as
+    the summary to check; the caller presses "Jadwalkan" on it. Every step is an
+    interactive answer, so it goes out at once, also in the quiet hours."""
+    await e.send(rina, "/pertemuanbaru", expect="Untuk kelompok mana")
+    await e.press(rina, "Lanjut")
+    await e.wait_message(rina, e.t("meeting.choose_mode"))
+    await e.press(rina, "Sekali")
+    await e.wait_message(rina, "Pilih tanggal")
+    await e.send(rina, typed, expect=e.t("meeting.choose_place"))
+    await e.press(rina, "Tempat biasa")
+    return await e.wait_message(rina, "Periksa dulu")
+
+
 async def test_reminder_rsvp_and_facilitator_view(tmp_path: Path) -> None:
     async with running_e2e_bot(tmp_path, overrides=OVERRIDES) as e:
         rina, payload = await facilitator_with_group(e)
@@ -55,14 +67,7 @@ async def test_reminder_rsvp_and_facilitator_view(tmp_path: Path) -> None:
         start = (datetime.now(UTC) + timedelta(minutes=6)).astimezone(WIB)
         start = start.replace(second=0, microsecond=0)
         typed = f"{start.day}/{start.month} {start:%H.%M}"
-        await e.send(rina, "/pertemuanbaru", expect="Untuk kelompok mana")
-        await e.press(rina, "Lanjut")
-        await e.wait_message(rina, e.t("meeting.choose_mode"))
-        await e.press(rina, "Sekali")
-        await e.wait_message(rina, "Pilih tanggal")
-        await e.send(rina, typed, expect=e.t("meeting.choose_place"))
-        await e.press(rina, "Tempat biasa")
-        summary = await e.wait_message(rina, "Periksa dulu")
+        summary = await schedule_typed(e, rina, typed)
         assert f"pukul {start:%H.%M} WIB" in summary["text"]
         await e.press(rina, "Jadwalkan", summary)
 

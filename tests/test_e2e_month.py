@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from tests.e2e import Config, E2EBot, button_data, running_e2e_bot
 from tests.test_e2e_attendance import write
-from tests.test_e2e_meetings import facilitator_with_group
+from tests.test_e2e_meetings import facilitator_with_group, schedule_typed
 from tests.test_e2e_onboarding import first_line, join_group
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -49,15 +49,8 @@ async def test_late_reminder_in_quiet_hours_waits_for_their_end(tmp_path: Path) 
         rina, payload = await facilitator_with_group(e)
         siti = await join_group(e, rina, payload, "Siti", "Siti Aminah", None)
         typed = f"{start.day}/{start.month} {start:%H.%M}"
-        await e.send(rina, "/pertemuanbaru", expect="Untuk kelompok mana")
-        await e.press(rina, "Lanjut")
-        await e.wait_message(rina, e.t("meeting.choose_mode"))
-        await e.press(rina, "Sekali")
-        await e.wait_message(rina, "Pilih tanggal")
         # interactive answers go out at once, also in the quiet hours
-        await e.send(rina, typed, expect=e.t("meeting.choose_place"))
-        await e.press(rina, "Tempat biasa")
-        summary = await e.wait_message(rina, "Periksa dulu")
+        summary = await schedule_typed(e, rina, typed)
         await e.press(rina, "Jadwalkan", summary)
 
         def decided() -> bool:

@@ -8,11 +8,11 @@ nowhere in the database.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
-from tests.e2e import E2EBot, run_cli, running_e2e_bot
-from tests.test_e2e_onboarding import GROUP, PLACE, first_line, join_group
+from tests.e2e import E2EBot, running_e2e_bot
+from tests.test_e2e_meetings import facilitator_with_group
+from tests.test_e2e_onboarding import GROUP, first_line, join_group
 
 HER_WORDS = "Bu tolong, suami saya memukul saya tiap malam zq9"
 MARKERS = ("zq9", "memukul saya", "tiap malam")
@@ -27,20 +27,9 @@ def everything_stored(e: E2EBot) -> str:
 
 async def test_a_call_for_help_reaches_only_sapa_and_a_private_note(tmp_path: Path) -> None:
     async with running_e2e_bot(tmp_path, overrides={"bot": {"log_level": "DEBUG"}}) as e:
-        result = await run_cli(e.config, "invite-facilitator", "--name", "Rina Wati")
-        payload = re.search(r"start=(f_[A-Za-z0-9_-]+)", result.stdout)
-        assert payload is not None, result.stdout
-        rina = e.fake.add_user("Rina")
-        await e.send(rina, f"/start {payload.group(1)}", expect="Rina Wati")
-        await e.send(rina, "/kelompokbaru", expect=e.t("group.ask_name"))
-        asked = await e.send(rina, GROUP, expect=e.t("group.ask_timezone", name=GROUP))
-        await e.press(rina, "WIB", asked)
-        await e.wait_text(asked, first_line(e.t("group.ask_place", zone="WIB")))
-        created = await e.send(rina, PLACE, expect="start=g_")
-        link = re.search(r"start=(g_[A-Za-z0-9_-]+)", created["text"])
-        assert link is not None
-        siti = await join_group(e, rina, link.group(1), "Siti", "Siti Aminah", None)
-        ani = await join_group(e, rina, link.group(1), "Ani", "Ani Rahmawati", None)
+        rina, payload = await facilitator_with_group(e)
+        siti = await join_group(e, rina, payload, "Siti", "Siti Aminah", None)
+        ani = await join_group(e, rina, payload, "Ani", "Ani Rahmawati", None)
 
         await e.send(siti, HER_WORDS, expect=e.t("safety.answer", name="Siti Aminah")[:40])
         note = e.t("safety.facilitator_notice", name="Siti Aminah", group=GROUP)

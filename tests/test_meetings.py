@@ -36,14 +36,20 @@ async def reminders(h: Harness) -> list[dict[str, object]]:
     return await h.outbox("reminder")
 
 
-async def test_schedule_once_with_buttons(h: Harness) -> None:
-    fac, _ = await setup_group(h)
+async def once_on_saturday(h: Harness, fac: FakeUser) -> None:
+    """The scheduling dialogue with buttons, up to its summary: once, Saturday 5 December
+    09.00, at the usual place."""
     await h.send(fac, "/pertemuanbaru")
     await h.press(fac, "Lanjut")
     await h.press(fac, "Sekali")
     await h.press(fac, "Sab 5/12")
     await h.press(fac, "09.00")
     await h.press(fac, "Tempat biasa")
+
+
+async def test_schedule_once_with_buttons(h: Harness) -> None:
+    fac, _ = await setup_group(h)
+    await once_on_saturday(h, fac)
     summary = h.last_text(fac)
     assert "Sabtu, 5 Desember 2026 pukul 09.00 WIB" in summary
     assert "Sesi 1: Menjadi Orang Tua yang Lebih Baik" in summary

@@ -10,7 +10,7 @@ from bot.meetings import REASON_NOTE_LIMIT
 from fakeapi import FakeUser
 from tests.harness import Harness, button_data, button_labels
 from tests.test_attendance_alerts import alerts, run_meeting, setup, yearly
-from tests.test_meetings import schedule, setup_group
+from tests.test_meetings import once_on_saturday, schedule, setup_group
 
 # START in tests/harness.py is Monday 30 November 2026, 08.00 WIB; meetings on Saturday
 # 5 December 09.00 WIB (02.00 UTC): the 3-day reminder is due on 2 December 02.00 UTC.
@@ -219,12 +219,7 @@ async def test_my_schedule_has_buttons_per_meeting(h: Harness) -> None:
 
 async def test_scheduling_confirmation_stays_and_the_list_follows(h: Harness) -> None:
     fac, _ = await setup_group(h)
-    await h.send(fac, "/pertemuanbaru")
-    await h.press(fac, "Lanjut")
-    await h.press(fac, "Sekali")
-    await h.press(fac, "Sab 5/12")
-    await h.press(fac, "09.00")
-    await h.press(fac, "Tempat biasa")
+    await once_on_saturday(h, fac)
     confirm = h.last_with_buttons(fac)
     await h.press(fac, "Jadwalkan", confirm)
     assert message(h, fac, confirm["message_id"])["text"] == h.t("meeting.scheduled", count=1)
