@@ -18,15 +18,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.auth import Actor, owns_group
 from bot.crashpoints import crash_point
 from bot.i18n import Catalog, Html
-from db import Database
 from db.announcements import Announcement, FanOut, NewAnnouncement, QuotaWindow
-from db.models import Group, Participant
-from db.outbox import NewMessage
+from db.models import Facilitator, Group, GroupSummary, Participant
+from db.outbox import NewMessage, QuietRule
 
 TEXT_LIMIT = 3500
 """Characters (UTF-16 code units, as Telegram counts) of a text announcement. With the
@@ -125,10 +125,50 @@ def local_day(now: datetime, tz: str, limit: int) -> QuotaWindow:
     return QuotaWindow(start, end, limit)
 
 
+class AnnouncementStore(Protocol):
+    """The queries this service needs (implemented in ``db/``)."""
+
+    quiet_rule: QuietRule | None
+
+    async def active_members(self, group_ids: Sequence[int]) -> list[Participant]: ...
+
+    async def announcement(self, announcement_id: int) -> Announcement | None: ...
+
+    async def announcements_in(
+        self, author_telegram_id: int, author_kind: str, window: QuotaWindow
+    ) -> int: ...
+
+    async def announcements_to_group_since(
+        self, group_id: int, since: datetime
+    ) -> list[Announcement]: ...
+
+    async def counts(self, key_prefix: str = ...) -> dict[str, int]: ...
+
+    async def create_announcement(
+        self,
+        item: NewAnnouncement,
+        quota: QuotaWindow | None,
+        now: datetime,
+        fan_out: FanOut | None = ...,
+    ) -> tuple[Announcement | None, bool]: ...
+
+    async def facilitator(self, facilitator_id: int) -> Facilitator | None: ...
+
+    async def first_queued_at(self, key_prefix: str) -> datetime | None: ...
+
+    async def group(self, group_id: int) -> Group | None: ...
+
+    async def groups_of(self, facilitator_id: int) -> list[GroupSummary]: ...
+
+    async def offer_announcements_again(
+        self, offers: Sequence[tuple[int, NewMessage]], now: datetime
+    ) -> int: ...
+
+
 class Announcements:
     def __init__(
         self,
-        db: Database,
+        db: AnnouncementStore,
         catalog: Catalog,
         daily_quota_per_leader: int,
         on_enqueued: Callable[[], Awaitable[None] | None] | None = None,

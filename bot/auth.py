@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
-from db import Database
 from db.models import Facilitator, Group, Participant
 
 
@@ -65,7 +65,15 @@ def allowed(actor: Actor, roles: frozenset[Role]) -> bool:
     return bool(actor.roles & roles)
 
 
-async def resolve_actor(db: Database, telegram_id: int) -> Actor:
+class ActorStore(Protocol):
+    """The query that tells who a Telegram account is (``db/onboarding.py``)."""
+
+    async def who(
+        self, telegram_id: int
+    ) -> tuple[Facilitator | None, Participant | None, Group | None, bool]: ...
+
+
+async def resolve_actor(db: ActorStore, telegram_id: int) -> Actor:
     facilitator, participant, group, pending = await db.who(telegram_id)
     if facilitator is not None:
         return Actor(telegram_id, facilitator=facilitator, pending=pending)

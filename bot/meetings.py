@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from bot.auth import Actor, owns_group
 from bot.callbacks import RSVP_NO, RSVP_YES
@@ -20,12 +21,11 @@ from bot.config import Settings
 from bot.content import Library, Session
 from bot.daysoff import DaysOff
 from bot.i18n import Catalog
-from bot.reminders import Reminders, TickReport
+from bot.reminders import Reminders, ReminderStore, TickReport
 from bot.schedule import (
     MonthlyPattern,
     local_to_utc,
 )
-from db import Database
 from db.meetings import Meeting, NewMeeting, RsvpRow
 from db.models import Group, Participant
 from db.outbox import NewMessage
@@ -47,10 +47,69 @@ class RsvpOutcome(StrEnum):
     CLOSED = "closed"  # cancelled, or already begun
 
 
+class MeetingStore(ReminderStore, Protocol):
+    """The queries this service needs (implemented in ``db/``)."""
+
+    async def applied_refs(self, update_id: int | None, effect: str) -> list[int] | None: ...
+
+    async def cancel_meeting(
+        self, meeting_id: int, now: datetime, notices: Iterable[NewMessage] = ...
+    ) -> bool: ...
+
+    async def create_meetings(
+        self,
+        items: Sequence[NewMeeting],
+        now: datetime,
+        *,
+        update_id: int | None = ...,
+        effect: str = ...,
+    ) -> list[Meeting]: ...
+
+    async def create_series(self, group_id: int, pattern: str, now: datetime) -> int: ...
+
+    async def group(self, group_id: int) -> Group | None: ...
+
+    async def meeting(self, meeting_id: int) -> Meeting | None: ...
+
+    async def move_meeting(
+        self,
+        meeting_id: int,
+        starts_at: datetime,
+        now: datetime,
+        notices: Callable[[Meeting], Iterable[NewMessage]] | None = ...,
+        *,
+        update_id: int | None = ...,
+    ) -> Meeting: ...
+
+    async def planned_sessions(self, group_id: int) -> set[str]: ...
+
+    async def reminder_recipients(self, group_id: int) -> list[Participant]: ...
+
+    async def rsvp_of(
+        self, meeting_id: int, participant_id: int
+    ) -> tuple[str, str | None] | None: ...
+
+    async def rsvp_table(self, meeting_id: int, group_id: int) -> list[RsvpRow]: ...
+
+    async def series_ending_before(
+        self, until: datetime
+    ) -> list[tuple[int, Group, str, datetime]]: ...
+
+    async def set_rsvp(
+        self, meeting_id: int, participant_id: int, answer: str, reason: str | None, now: datetime
+    ) -> None: ...
+
+    async def set_rsvp_note(self, meeting_id: int, participant_id: int, note: str) -> bool: ...
+
+    async def upcoming_meetings(
+        self, group_ids: Iterable[int], now: datetime, limit: int = ...
+    ) -> list[Meeting]: ...
+
+
 class Meetings:
     def __init__(
         self,
-        db: Database,
+        db: MeetingStore,
         catalog: Catalog,
         content: Library,
         settings: Settings,

@@ -12,11 +12,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
-from bot.auth import Actor, owns_group, resolve_actor
+from bot.auth import Actor, ActorStore, owns_group, resolve_actor
 from bot.codes import new_code
 from bot.config import TIMEZONES, Settings
-from db import Database
 from db.models import (
     ADDRESSES,
     Facilitator,
@@ -80,8 +80,70 @@ class JoinResult:
     group: Group | None = None
 
 
+class OnboardingStore(ActorStore, Protocol):
+    """The queries this service needs (implemented in ``db/``)."""
+
+    async def add_participant(
+        self,
+        group_id: int,
+        telegram_id: int | None,
+        name: str,
+        phone: str | None,
+        now: datetime,
+        address: str = ...,
+        *,
+        update_id: int | None = ...,
+    ) -> Participant | None: ...
+
+    async def create_facilitator_invite(
+        self, code: str, name: str, now: datetime, expires_at: datetime
+    ) -> FacilitatorInvite: ...
+
+    async def create_group(
+        self,
+        facilitator_id: int,
+        name: str,
+        timezone: str,
+        place: str,
+        join_code: str,
+        now: datetime,
+        *,
+        update_id: int | None = ...,
+    ) -> Group: ...
+
+    async def facilitator(self, facilitator_id: int) -> Facilitator | None: ...
+
+    async def facilitator_invite(self, code: str) -> FacilitatorInvite | None: ...
+
+    async def group(self, group_id: int) -> Group | None: ...
+
+    async def group_by_join_code(self, join_code: str) -> Group | None: ...
+
+    async def groups_of(self, facilitator_id: int) -> list[GroupSummary]: ...
+
+    async def mark_group_chat_notified(self, chat_id: int, now: datetime) -> bool: ...
+
+    async def members(self, group_id: int) -> list[Participant]: ...
+
+    async def participant(self, participant_id: int) -> Participant | None: ...
+
+    async def redeem_facilitator_invite(
+        self, code: str, telegram_id: int, now: datetime
+    ) -> Facilitator | None: ...
+
+    async def remove_participant(
+        self, participant_id: int, group_id: int, now: datetime
+    ) -> bool: ...
+
+    async def renew_join_code(
+        self, group_id: int, join_code: str, now: datetime, *, update_id: int | None = ...
+    ) -> Group | None: ...
+
+    async def set_leader(self, group_id: int, participant_id: int) -> bool: ...
+
+
 class Onboarding:
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: OnboardingStore, settings: Settings) -> None:
         self._db = db
         self._settings = settings
 

@@ -32,11 +32,11 @@ import contextlib
 import heapq
 import itertools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -53,7 +53,6 @@ from telegram.error import (
 from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.flood import BULK, FloodGate, retry_after_seconds
-from db import Database
 from db.outbox import Buttons, OutboxRow
 
 log = logging.getLogger(__name__)
@@ -237,6 +236,26 @@ class _Run:
     order: itertools.count[int] = field(default_factory=itertools.count)
 
 
+class SenderStore(Protocol):
+    """The queries this service needs (implemented in ``db/``)."""
+
+    async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]: ...
+
+    async def mark_blocked_chat(self, chat_id: int, error: str, now: datetime) -> list[int]: ...
+
+    async def mark_failed(self, row_id: int, error: str) -> None: ...
+
+    async def mark_retry(self, row_id: int, error: str, not_before: datetime) -> None: ...
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None: ...
+
+    async def next_due_at(self) -> datetime | None: ...
+
+    async def release(self, row_ids: Sequence[int]) -> None: ...
+
+    async def requeue_sending(self) -> int: ...
+
+
 class OutboxSender:
     """Drains the outbox within Telegram's limits. One per bot token.
 
@@ -255,7 +274,7 @@ class OutboxSender:
 
     def __init__(
         self,
-        db: Database,
+        db: SenderStore,
         bot: Bot,
         settings: OutboxSettings,
         clock: Clock,

@@ -18,15 +18,23 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from typing import Protocol
 
-from db import Database
 from db.models import Participant
 
 BLOCKED_ERROR = "Forbidden: bot was blocked by the user (my_chat_member)"
 
 
+class ReachabilityStore(Protocol):
+    """The queries this service needs (implemented in ``db/``)."""
+
+    async def mark_blocked_chat(self, chat_id: int, error: str, now: datetime) -> list[int]: ...
+
+    async def set_reachable(self, telegram_id: int, reachable: bool) -> Participant | None: ...
+
+
 class Reachability:
-    def __init__(self, db: Database, wake_sender: Callable[[], None]) -> None:
+    def __init__(self, db: ReachabilityStore, wake_sender: Callable[[], None]) -> None:
         self._db = db
         self._wake = wake_sender
         # Further reactions (e.g. an attendance follow-up alert) register here.

@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -39,9 +40,8 @@ from babel.dates import format_date
 from bot.config import AttendanceSettings
 from bot.content import Library
 from bot.i18n import LOCALE, Catalog, zone_label
-from db import Database
-from db.models import Facilitator, Group
-from db.reports import MeetingCounts, OpenAlert
+from db.models import Facilitator, Group, GroupSummary
+from db.reports import Mark, MeetingCounts, OpenAlert, RecentMark
 
 RECAP_MEETINGS = 6
 """Meetings per group in the recap."""
@@ -225,10 +225,30 @@ def safe_filename(text: str) -> str:
 # ------------------------------------------------------------------------------ the service
 
 
+class ReportStore(Protocol):
+    """The queries this service needs (implemented in ``db/``)."""
+
+    async def groups_of(self, facilitator_id: int) -> list[GroupSummary]: ...
+
+    async def latest_meetings(
+        self, group_ids: Sequence[int], per_group: int
+    ) -> list[MeetingCounts]: ...
+
+    async def marks_of(self, meeting_ids: Sequence[int]) -> list[Mark]: ...
+
+    async def meetings_between(
+        self, group_ids: Sequence[int], start: datetime, end: datetime
+    ) -> list[MeetingCounts]: ...
+
+    async def open_alerts(self, group_ids: Sequence[int]) -> list[OpenAlert]: ...
+
+    async def recent_marks(self, group_ids: Sequence[int], last: int) -> list[RecentMark]: ...
+
+
 class Reports:
     def __init__(
         self,
-        db: Database,
+        db: ReportStore,
         catalog: Catalog,
         content: Library,
         attendance: AttendanceSettings,

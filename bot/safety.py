@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Catalog, default_catalog_dir
-from db import Database
-from db.models import Group, Participant
+from db.models import Facilitator, Group, Participant
 from db.outbox import NewMessage
 
 NOTICE_KIND = "help_notice"
@@ -73,10 +73,20 @@ class HelpPhrases:
         return any(f" {phrase} " in padded for phrase in self.phrases)
 
 
+class SafetyStore(Protocol):
+    """The queries this service needs (implemented in ``db/``)."""
+
+    async def enqueue(
+        self, rows: Iterable[NewMessage], now: datetime, *, chunk_size: int = ...
+    ) -> int: ...
+
+    async def facilitator(self, facilitator_id: int) -> Facilitator | None: ...
+
+
 class Safety:
     def __init__(
         self,
-        db: Database,
+        db: SafetyStore,
         catalog: Catalog,
         phrases: HelpPhrases,
         *,

@@ -5,6 +5,10 @@ in every module of the packages, read with :mod:`ast`, also those inside functio
   handlers reach the database through services only (they may import the record types
   ``db`` returns, never the :class:`~db.Database` or a connection);
 * services (``bot/`` without its transport edges) never import ``telegram`` or ``handlers``;
+* services never import the :class:`~db.Database` or a connection: each declares the few
+  queries it needs as a small ``Protocol`` (``QuizStore``, ``AlertStore``, ...), which the
+  SQLite implementation satisfies (so a second backend is a drop-in); only the
+  composition root ``bot.services`` names the whole ``Database``;
 * ``fakeapi`` is its own package: it imports nothing of the bot;
 * handlers never read the database through ``services.db``: every check and change is a
   service method (``handler_db_uses``);
@@ -30,6 +34,13 @@ TRANSPORT_EDGES = {
 }
 """The modules of ``bot/`` that talk to Telegram; everything else in ``bot/`` is a service
 or a rule. (``bot.simulator`` drives the fake Bot API and is an edge too.)"""
+
+COMPOSITION_ROOT = "bot.services"
+"""The one service-side module that holds the whole ``Database`` (to hand it to each
+service as the narrow store that service declares)."""
+
+DATABASE_MODULES = ("db.Database", "db.base", "db.connection")
+"""The database object and its connection: what only edges and the composition root see."""
 
 HANDLER_DB_MODULES = {"db.models", "db.meetings", "db.attendance"}
 """What handlers may import from ``db``: the record types and constants services return."""
@@ -106,6 +117,8 @@ def violations(module: str, imported: Iterable[str]) -> list[str]:
         )
         if service and under(name, "telegram", "handlers", "fakeapi"):
             found.append(f"{module} (a service) imports {name}")
+        if service and module != COMPOSITION_ROOT and under(name, *DATABASE_MODULES):
+            found.append(f"{module} (a service) imports {name}: declare a store Protocol")
         if under(module, "handlers") and under(name, "db"):
             top = ".".join(name.split(".")[:2])
             if top not in HANDLER_DB_MODULES:
@@ -121,6 +134,9 @@ def test_the_checker_sees_a_broken_rule() -> None:
     assert violations("fakeapi.core", imports_of("fakeapi.core", "from db import Database\n"))
     assert violations("handlers.groups", imports_of("handlers.groups", source))
     assert violations("handlers.groups", ["db.connection"])
+    assert violations("bot.quiz", imports_of("bot.quiz", "from db import Database\n"))
+    assert not violations("bot.quiz", ["db.models.Participant", "db.quiz"])
+    assert not violations("bot.services", ["db.Database"])
     assert not violations("handlers.groups", ["db.models.Group", "bot.auth"])
     relative = imports_of("db.outbox", "from .base import x\n")
     assert "db.base" in set(relative)

@@ -34,8 +34,9 @@ visit); after it closes only later meetings count towards a new crossing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from bot.attendance.alerts import (
     ABSENCE,
@@ -43,6 +44,7 @@ from bot.attendance.alerts import (
     NOTE_LIMIT,
     UNREACHABLE,
     AbsenceAlerts,
+    AlertStore,
     AlertView,
     Crossing,
     FollowUp,
@@ -66,15 +68,17 @@ from bot.attendance.checkin import (
     CheckIn,
     Checkin,
     CheckinResult,
+    CheckInStore,
     checkin_state,
     code_matches,
     new_checkin_code,
     normalise_code,
 )
-from bot.attendance.finalize import LATE_AFTER, LATE_SUMMARY_LIMIT, Finalizing
+from bot.attendance.finalize import LATE_AFTER, LATE_SUMMARY_LIMIT, FinalizeStore, Finalizing
 from bot.attendance.marking import (
     MARKABLE_FOR,
     Marking,
+    MarkingStore,
     MarkingView,
     Toggle,
     ToggleResult,
@@ -83,7 +87,8 @@ from bot.attendance.marking import (
 from bot.config import Settings
 from bot.content import Library
 from bot.i18n import Catalog
-from db import Database
+from db.alerts import Alert
+from db.attendance import CheckinMeeting, PastMark
 from db.models import Participant
 from db.outbox import NewMessage
 
@@ -124,13 +129,40 @@ __all__ = [
 ]
 
 
+class AttendanceStore(CheckInStore, MarkingStore, FinalizeStore, AlertStore, Protocol):
+    """All the queries of the attendance features, plus those of the clock tick; the
+    SQLite ``db.Database`` implements it."""
+
+    async def meetings_to_open(self, latest_start: datetime) -> list[CheckinMeeting]: ...
+
+    async def meetings_to_finalize(self, latest_start: datetime) -> list[CheckinMeeting]: ...
+
+    async def alerts_resolved(self) -> tuple[list[tuple[Alert, str]], int]: ...
+
+    async def alert_checks_done(self, upto: int) -> None: ...
+
+    async def alerts_to_remind(self, opened_before: datetime) -> list[Alert]: ...
+
+    async def open_alert(self, participant_id: int, kind: str) -> Alert | None: ...
+
+    async def group_meetings_between(
+        self, group_id: int, first_start: datetime, last_start: datetime
+    ) -> list[CheckinMeeting]: ...
+
+    async def past_marks(
+        self, participant_id: int, after: datetime | None = ..., limit: int | None = ...
+    ) -> list[PastMark]: ...
+
+    async def enqueue_again(self, rows: Sequence[NewMessage], now: datetime) -> int: ...
+
+
 class Attendance(CheckIn, Marking, Finalizing, AbsenceAlerts):
     """The attendance service: its features live in bot/attendance/{checkin, marking,
     finalize, alerts}.py; this class joins them and runs the clock tick."""
 
     def __init__(
         self,
-        db: Database,
+        db: AttendanceStore,
         catalog: Catalog,
         content: Library,
         settings: Settings,
@@ -138,6 +170,11 @@ class Attendance(CheckIn, Marking, Finalizing, AbsenceAlerts):
         reachability: Listeners | None = None,
     ) -> None:
         super().__init__(db, catalog, content, settings, on_enqueued)
+        self._store = db
+        self._checkin_db = db
+        self._marking_db = db
+        self._finalize_db = db
+        self._alert_db = db
         self._policy = Policy.of(settings.attendance)
         if reachability is not None:
             reachability.listeners.append(self.became_unreachable)
@@ -148,17 +185,17 @@ class Attendance(CheckIn, Marking, Finalizing, AbsenceAlerts):
         Returns how many outbox rows were queued."""
         rules = self._rules
         queued = 0
-        for cm in await self._db.meetings_to_open(now + rules.open_before):
+        for cm in await self._store.meetings_to_open(now + rules.open_before):
             if window_state(self.window(cm.meeting), now) is WindowState.OPEN:
                 queued += await self._open(cm, await self._group(cm.meeting.group_id), now)
         cutoff = now - rules.meeting_length - rules.close_after
-        for cm in await self._db.meetings_to_finalize(cutoff):
+        for cm in await self._store.meetings_to_finalize(cutoff):
             queued += await self._finalize(cm, await self._group(cm.meeting.group_id), now)
-        resolved, upto = await self._db.alerts_resolved()
+        resolved, upto = await self._store.alerts_resolved()
         for alert, reason in resolved:
             queued += await self._close(alert, reason, now)
-        await self._db.alert_checks_done(upto)
-        for alert in await self._db.alerts_to_remind(now - rules.alert_remind_after):
+        await self._store.alert_checks_done(upto)
+        for alert in await self._store.alerts_to_remind(now - rules.alert_remind_after):
             queued += await self._remind(alert, now)
         return queued
 
@@ -171,7 +208,7 @@ class Attendance(CheckIn, Marking, Finalizing, AbsenceAlerts):
         Reminders are not: their moment has passed, the next one reaches her as usual.
         Offering what she already got is a no-op (``Database.enqueue_again``)."""
         queued = 0
-        alert = await self._db.open_alert(participant.id, UNREACHABLE)
+        alert = await self._store.open_alert(participant.id, UNREACHABLE)
         if alert is not None:
             queued += await self._close(alert, "reachable", now)
         chat = participant.telegram_id
@@ -180,7 +217,7 @@ class Attendance(CheckIn, Marking, Finalizing, AbsenceAlerts):
         group = await self._group(participant.group_id)
         rules = self._rules
         messages: list[NewMessage] = []
-        for cm in await self._db.group_meetings_between(
+        for cm in await self._store.group_meetings_between(
             group.id, now - rules.meeting_length - rules.close_after, now + rules.open_before
         ):
             opened = cm.checkin_code is not None
@@ -188,7 +225,7 @@ class Attendance(CheckIn, Marking, Finalizing, AbsenceAlerts):
                 messages.append(
                     self._checkin_invitation(cm.meeting, group, participant, chat, now)
                 )
-        past = await self._db.past_marks(participant.id, limit=1)
+        past = await self._store.past_marks(participant.id, limit=1)
         if past:
             mark = past[-1]
             late = now - self.window(mark.meeting).closes
@@ -203,7 +240,7 @@ class Attendance(CheckIn, Marking, Finalizing, AbsenceAlerts):
                     )
                 )
         if messages:
-            count = await self._db.enqueue_again(messages, now)
+            count = await self._store.enqueue_again(messages, now)
             if count and self._on_enqueued is not None:
                 result = self._on_enqueued()
                 if result is not None:

@@ -14,9 +14,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from bot.attendance.base import (
     AttendanceBase,
+    BaseStore,
 )
 from bot.auth import Actor, owns_group
 from bot.callbacks import ALERT_NEW, FOLLOW_UP
@@ -26,7 +28,7 @@ from bot.i18n import Html
 from db.alerts import Alert, AlertAction, AlertKind
 from db.attendance import ABSENT, EXCUSED, PRESENT, PastMark
 from db.meetings import Meeting
-from db.models import Group, Participant
+from db.models import Group, GroupSummary, Participant
 from db.outbox import NewMessage
 
 log = logging.getLogger(__name__)
@@ -125,8 +127,69 @@ class FollowUp:
     action: AlertAction
 
 
+class AlertStore(BaseStore, Protocol):
+    """The queries of absence alerts (``db/alerts.py``, ``db/attendance.py``)."""
+
+    async def actions_done(self, alert_ids: Sequence[int]) -> dict[int, list[str]]: ...
+
+    async def add_alert_action(
+        self,
+        alert_id: int,
+        action: str,
+        facilitator_id: int,
+        now: datetime,
+        *,
+        close_reason: str | None = ...,
+        update_id: int | None = ...,
+    ) -> int | None: ...
+
+    async def alert(self, alert_id: int) -> Alert | None: ...
+
+    async def alert_action(self, action_id: int) -> AlertAction | None: ...
+
+    async def alert_actions(self, alert_id: int) -> list[AlertAction]: ...
+
+    async def close_alert(self, alert_id: int, reason: str, now: datetime) -> bool: ...
+
+    async def create_alert(
+        self,
+        participant_id: int,
+        group_id: int,
+        kind: str,
+        trigger_meeting_id: int | None,
+        missed: Sequence[int],
+        now: datetime,
+    ) -> Alert | None: ...
+
+    async def groups_of(self, facilitator_id: int) -> list[GroupSummary]: ...
+
+    async def last_alert_closed_at(self, participant_id: int, kind: str) -> datetime | None: ...
+
+    async def last_present(self, participant_id: int) -> Meeting | None: ...
+
+    async def meetings_by_ids(self, meeting_ids: Sequence[int]) -> list[Meeting]: ...
+
+    async def open_alert(self, participant_id: int, kind: str) -> Alert | None: ...
+
+    async def open_alerts_of_groups(self, group_ids: Sequence[int]) -> list[Alert]: ...
+
+    async def participant(self, participant_id: int) -> Participant | None: ...
+
+    async def past_marks(
+        self, participant_id: int, after: datetime | None = ..., limit: int | None = ...
+    ) -> list[PastMark]: ...
+
+    async def set_action_note(self, action_id: int, note: str) -> bool: ...
+
+    async def set_alert_missed(self, alert_id: int, missed: Sequence[int]) -> None: ...
+
+    async def set_alert_reminded(self, alert_id: int, now: datetime) -> None: ...
+
+
 class AbsenceAlerts(AttendanceBase):
     """Raising, telling, closing absence (and unreachable) alerts; the follow-ups."""
+
+    _alert_db: AlertStore
 
     _policy: Policy
 
@@ -145,15 +208,15 @@ class AbsenceAlerts(AttendanceBase):
         ``digest``: collect the alert to tell about here instead of sending it alone."""
         if not participant.active:
             return 0
-        current = await self._db.open_alert(participant.id, ABSENCE)
-        since = await self._db.last_alert_closed_at(participant.id, ABSENCE)
-        past = await self._db.past_marks(participant.id, after=since)
+        current = await self._alert_db.open_alert(participant.id, ABSENCE)
+        since = await self._alert_db.last_alert_closed_at(participant.id, ABSENCE)
+        past = await self._alert_db.past_marks(participant.id, after=since)
         crossing = evaluate([Mark(m.meeting.id, m.status) for m in past], self._policy)
         if current is not None:
             if crossing is None:
                 return await self._close(current, "attended", now, past, corrected=corrected)
             if crossing.missed != current.missed:
-                await self._db.set_alert_missed(current.id, crossing.missed)
+                await self._alert_db.set_alert_missed(current.id, crossing.missed)
             if current.trigger_meeting_id == trigger:
                 if digest is not None:
                     digest.append(current.id)
@@ -162,7 +225,7 @@ class AbsenceAlerts(AttendanceBase):
             return 0
         if crossing is None:
             return 0
-        alert = await self._db.create_alert(
+        alert = await self._alert_db.create_alert(
             participant.id,
             participant.group_id,
             ABSENCE,
@@ -231,10 +294,10 @@ class AbsenceAlerts(AttendanceBase):
         again or after the home visit."""
         queued = 0
         for participant_id in participant_ids:
-            participant = await self._db.participant(participant_id)
+            participant = await self._alert_db.participant(participant_id)
             if participant is None or not participant.active or participant.reachable:
                 continue
-            alert = await self._db.create_alert(
+            alert = await self._alert_db.create_alert(
                 participant.id, participant.group_id, UNREACHABLE, None, (), now
             )
             if alert is not None:
@@ -281,7 +344,7 @@ class AbsenceAlerts(AttendanceBase):
 
     async def _remind(self, alert: Alert, now: datetime) -> int:
         queued = await self._notify_alert(alert.id, now, reminder=True)
-        await self._db.set_alert_reminded(alert.id, now)
+        await self._alert_db.set_alert_reminded(alert.id, now)
         return queued
 
     async def _close(
@@ -295,7 +358,7 @@ class AbsenceAlerts(AttendanceBase):
     ) -> int:
         """Close an alert by itself (she attended, is reachable again, or left) and tell
         her facilitator, kindly."""
-        if not await self._db.close_alert(alert.id, reason, now):
+        if not await self._alert_db.close_alert(alert.id, reason, now):
             return 0
         if reason == "left":
             return 0
@@ -337,11 +400,11 @@ class AbsenceAlerts(AttendanceBase):
         )
 
     async def _view(self, alert_id: int) -> AlertView | None:
-        alert = await self._db.alert(alert_id)
+        alert = await self._alert_db.alert(alert_id)
         if alert is None:
             return None
-        participant = await self._db.participant(alert.participant_id)
-        group = await self._db.group(alert.group_id)
+        participant = await self._alert_db.participant(alert.participant_id)
+        group = await self._alert_db.group(alert.group_id)
         if participant is None or group is None:
             return None
         return AlertView(alert, participant, group)
@@ -366,7 +429,7 @@ class AbsenceAlerts(AttendanceBase):
                 phone=phone,
             )
         else:
-            missed = await self._db.meetings_by_ids(alert.missed)
+            missed = await self._alert_db.meetings_by_ids(alert.missed)
             first = missed[0].starts_at if missed else alert.opened_at
             excuses = [
                 t(
@@ -374,10 +437,10 @@ class AbsenceAlerts(AttendanceBase):
                     date=catalog.short_date(m.meeting.starts_at, tz),
                     reason=self._reason(m.reason),
                 )
-                for m in await self._db.past_marks(participant.id)
+                for m in await self._alert_db.past_marks(participant.id)
                 if m.status == EXCUSED and m.meeting.starts_at >= first
             ]
-            last = await self._db.last_present(participant.id)
+            last = await self._alert_db.last_present(participant.id)
             text = t(
                 "attendance.alert_absence",
                 name=participant.name,
@@ -402,7 +465,7 @@ class AbsenceAlerts(AttendanceBase):
                 phone=phone,
             )
         if with_actions:
-            actions = await self._db.alert_actions(alert.id)
+            actions = await self._alert_db.alert_actions(alert.id)
             if actions:
                 items = "\n".join(
                     t(
@@ -425,12 +488,14 @@ class AbsenceAlerts(AttendanceBase):
     async def open_alerts(self, actor: Actor) -> list[AlertView]:
         if actor.facilitator is None:
             return []
-        groups = {s.group.id: s.group for s in await self._db.groups_of(actor.facilitator.id)}
+        groups = {
+            s.group.id: s.group for s in await self._alert_db.groups_of(actor.facilitator.id)
+        }
         views = []
-        alerts = await self._db.open_alerts_of_groups(list(groups))
-        done = await self._db.actions_done([a.id for a in alerts])
+        alerts = await self._alert_db.open_alerts_of_groups(list(groups))
+        done = await self._alert_db.actions_done([a.id for a in alerts])
         for alert in alerts:
-            participant = await self._db.participant(alert.participant_id)
+            participant = await self._alert_db.participant(alert.participant_id)
             if participant is not None:
                 views.append(
                     AlertView(
@@ -455,7 +520,7 @@ class AbsenceAlerts(AttendanceBase):
         view = await self.owned_alert(actor, alert_id)
         if action is None or view is None or actor.facilitator is None:
             return None
-        action_id = await self._db.add_alert_action(
+        action_id = await self._alert_db.add_alert_action(
             alert_id,
             action,
             actor.facilitator.id,
@@ -466,21 +531,21 @@ class AbsenceAlerts(AttendanceBase):
         if action_id is None:
             return None
         crash_point("followup-recorded")
-        recorded = await self._db.alert_action(action_id)
+        recorded = await self._alert_db.alert_action(action_id)
         assert recorded is not None
         return FollowUp(view, recorded)
 
     async def add_note(self, actor: Actor, action_id: int, note: str) -> AlertAction | None:
         """Her short note on an action she recorded; None if it is not hers."""
-        action = await self._db.alert_action(action_id)
+        action = await self._alert_db.alert_action(action_id)
         if action is None or actor.facilitator is None:
             return None
         if action.by_facilitator_id != actor.facilitator.id:
             return None
         if await self.owned_alert(actor, action.alert_id) is None:
             return None
-        await self._db.set_action_note(action_id, note)
-        return await self._db.alert_action(action_id)
+        await self._alert_db.set_action_note(action_id, note)
+        return await self._alert_db.alert_action(action_id)
 
 
 def clean_note(text: str) -> str | None:

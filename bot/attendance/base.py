@@ -6,7 +6,7 @@ No Telegram here (docs/DECISIONS.md, "Services never import telegram").
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -16,10 +16,9 @@ from bot.config import AttendanceSettings, Settings
 from bot.content import Library
 from bot.i18n import Catalog
 from bot.schedule import checkin_window
-from db import Database
 from db.attendance import ABSENT, EXCUSED, PRESENT
 from db.meetings import Meeting
-from db.models import Group, Participant
+from db.models import Facilitator, Group, Participant
 from db.outbox import NewMessage
 
 STATUSES = (PRESENT, EXCUSED, ABSENT)
@@ -55,6 +54,18 @@ def window_state(window: Window, now: datetime) -> WindowState:
     return WindowState.CLOSED
 
 
+class BaseStore(Protocol):
+    """The queries every attendance feature uses (``db/onboarding.py``, ``db/outbox.py``)."""
+
+    async def enqueue(
+        self, rows: Iterable[NewMessage], now: datetime, *, chunk_size: int = ...
+    ) -> int: ...
+
+    async def facilitator(self, facilitator_id: int) -> Facilitator | None: ...
+
+    async def group(self, group_id: int) -> Group | None: ...
+
+
 class Listeners(Protocol):
     listeners: list[Callable[[Sequence[int], datetime], Awaitable[None]]]
     reachable_listeners: list[Callable[[Participant, datetime], Awaitable[int]]]
@@ -66,7 +77,7 @@ class AttendanceBase:
 
     def __init__(
         self,
-        db: Database,
+        db: BaseStore,
         catalog: Catalog,
         content: Library,
         settings: Settings,

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from bot.attendance.base import (
     AttendanceBase,
+    BaseStore,
     Window,
     WindowState,
     window_state,
@@ -23,9 +26,10 @@ from bot.attendance.base import (
 from bot.callbacks import CHECKIN, MARK_SCREEN_NEW
 from db.attendance import (
     PRESENT,
+    AttendanceMark,
     CheckinMeeting,
 )
-from db.meetings import Meeting
+from db.meetings import Meeting, RsvpRow
 from db.models import Group, Participant
 from db.outbox import NewMessage
 
@@ -93,8 +97,47 @@ class Checkin:
     left: int = 0  # wrong codes she may still type
 
 
+class CheckInStore(BaseStore, Protocol):
+    """The queries of the check-in (``db/attendance.py``)."""
+
+    async def add_wrong_code(
+        self,
+        meeting_id: int,
+        participant_id: int,
+        now: datetime | None = ...,
+        *,
+        update_id: int | None = ...,
+    ) -> int: ...
+
+    async def checkin_gate(
+        self, meeting_id: int, participant_id: int
+    ) -> tuple[AttendanceMark | None, int]: ...
+
+    async def checkin_meeting(self, meeting_id: int) -> CheckinMeeting | None: ...
+
+    async def ensure_checkin_code(self, meeting_id: int, code: str) -> str: ...
+
+    async def group_meetings_between(
+        self, group_id: int, first_start: datetime, last_start: datetime
+    ) -> list[CheckinMeeting]: ...
+
+    async def mark_window_opened(self, meeting_id: int, now: datetime) -> None: ...
+
+    async def record_self_checkin(
+        self, meeting_id: int, participant_id: int, written_at: datetime, now: datetime
+    ) -> str: ...
+
+    async def rsvp_table(self, meeting_id: int, group_id: int) -> list[RsvpRow]: ...
+
+    async def upcoming_meetings(
+        self, group_ids: Iterable[int], now: datetime, limit: int = ...
+    ) -> list[Meeting]: ...
+
+
 class CheckIn(AttendanceBase):
     """Check-in by the member, and the window opening."""
+
+    _checkin_db: CheckInStore
 
     async def start_checkin(
         self,
@@ -137,7 +180,7 @@ class CheckIn(AttendanceBase):
         whose window she is in."""
         if meeting_id is None:
             return await self._find_meeting(participant, written, now)
-        cm = await self._db.checkin_meeting(meeting_id)
+        cm = await self._checkin_db.checkin_meeting(meeting_id)
         if (
             cm is None
             or cm.meeting.group_id != participant.group_id
@@ -158,7 +201,7 @@ class CheckIn(AttendanceBase):
             return Checkin(CheckinResult.NOT_OPEN, meeting, window)
         if state is WindowState.CLOSED:
             return Checkin(CheckinResult.CLOSED, meeting, window)
-        mark, wrong = await self._db.checkin_gate(meeting.id, participant.id)
+        mark, wrong = await self._checkin_db.checkin_gate(meeting.id, participant.id)
         if mark is not None and mark.status == PRESENT:
             return Checkin(CheckinResult.ALREADY, meeting, window)
         if mark is not None and mark.source == "facilitator":
@@ -174,7 +217,7 @@ class CheckIn(AttendanceBase):
         if not participant.active:
             return Checkin(CheckinResult.NOT_YOURS)
         reach = rules.meeting_length + rules.close_after + max(rules.late_grace, RECENTLY_CLOSED)
-        candidates = await self._db.group_meetings_between(
+        candidates = await self._checkin_db.group_meetings_between(
             participant.group_id, written - reach, now + rules.open_before
         )
         closed: CheckinMeeting | None = None
@@ -185,7 +228,7 @@ class CheckIn(AttendanceBase):
                 return cm
             if state is WindowState.CLOSED and now - window.closes < RECENTLY_CLOSED:
                 closed = cm
-        upcoming = await self._db.upcoming_meetings([participant.group_id], now, 1)
+        upcoming = await self._checkin_db.upcoming_meetings([participant.group_id], now, 1)
         if closed is not None and not (
             upcoming and window_state(self.window(upcoming[0]), now) is WindowState.OPEN
         ):
@@ -219,16 +262,16 @@ class CheckIn(AttendanceBase):
             return Checkin(CheckinResult.FORMAT, meeting, window, limit - wrong)
         if cm.checkin_code is None:  # the tick has not got to it yet: open it now
             await self._open(cm, await self._group(meeting.group_id), now)
-            cm = await self._db.checkin_meeting(meeting.id) or cm
+            cm = await self._checkin_db.checkin_meeting(meeting.id) or cm
         if not code_matches(cm.checkin_code, code):
-            wrong = await self._db.add_wrong_code(
+            wrong = await self._checkin_db.add_wrong_code(
                 meeting.id, participant.id, now, update_id=update_id
             )
             if wrong >= limit:
                 return Checkin(CheckinResult.BLOCKED, meeting, window)
             return Checkin(CheckinResult.WRONG, meeting, window, limit - wrong)
         at = written if window_state(window, written) is WindowState.OPEN else now
-        outcome = await self._db.record_self_checkin(meeting.id, participant.id, at, now)
+        outcome = await self._checkin_db.record_self_checkin(meeting.id, participant.id, at, now)
         if outcome == "already":
             return Checkin(CheckinResult.ALREADY, meeting, window)
         if outcome == "facilitator":
@@ -240,7 +283,7 @@ class CheckIn(AttendanceBase):
     async def _open(self, cm: CheckinMeeting, group: Group, now: datetime) -> int:
         """Make the code (once), send it to the facilitator and tell the members."""
         meeting = cm.meeting
-        code = await self._db.ensure_checkin_code(meeting.id, new_checkin_code())
+        code = await self._checkin_db.ensure_checkin_code(meeting.id, new_checkin_code())
         window = self.window(meeting)
         messages: list[NewMessage] = []
         chat = await self._facilitator_chat(group)
@@ -270,13 +313,13 @@ class CheckIn(AttendanceBase):
                     not_before=now,
                 )
             )
-        for row in await self._db.rsvp_table(meeting.id, group.id):
+        for row in await self._checkin_db.rsvp_table(meeting.id, group.id):
             p = row.participant
             if row.answer == "no" or p.telegram_id is None or not p.reachable:
                 continue
             messages.append(self._checkin_invitation(meeting, group, p, p.telegram_id, now))
         queued = await self._enqueue(messages, now)
-        await self._db.mark_window_opened(meeting.id, now)
+        await self._checkin_db.mark_window_opened(meeting.id, now)
         return queued
 
     def _checkin_invitation(

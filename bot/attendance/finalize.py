@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.attendance.base import (
     STATUSES,
     AttendanceBase,
+    BaseStore,
 )
 from bot.callbacks import MARK_SCREEN_NEW
 from bot.i18n import Html
@@ -40,15 +42,29 @@ is done, and a message about it would only confuse: the meeting is finalized sil
 (logged); the module stays in ``/materi`` and the marks in ``/rekap``."""
 
 
+class FinalizeStore(BaseStore, Protocol):
+    """The queries of finalising a meeting (``db/attendance.py``)."""
+
+    async def finalize_marks(self, meeting_id: int, now: datetime) -> None: ...
+
+    async def meeting_marks(self, meeting_id: int) -> list[tuple[Participant, AttendanceMark]]: ...
+
+    async def participant(self, participant_id: int) -> Participant | None: ...
+
+    async def set_finalized(self, meeting_id: int, now: datetime) -> None: ...
+
+
 class Finalizing(AttendanceBase):
     """The close of a meeting and the messages after it."""
+
+    _finalize_db: FinalizeStore
 
     async def _finalize(self, cm: CheckinMeeting, group: Group, now: datetime) -> int:
         """Attendance becomes final; messages go out; alerts are evaluated. Each step is
         idempotent, and ``finalized_at`` is set last: a crash repeats, never duplicates."""
         meeting = cm.meeting
-        await self._db.finalize_marks(meeting.id, now)
-        marks = await self._db.meeting_marks(meeting.id)
+        await self._finalize_db.finalize_marks(meeting.id, now)
+        marks = await self._finalize_db.meeting_marks(meeting.id)
         queued = 0
         late = now - self.window(meeting).closes
         if late <= LATE_SUMMARY_LIMIT:
@@ -70,7 +86,7 @@ class Finalizing(AttendanceBase):
         for participant, _ in marks:
             queued += await self._review(participant, now, trigger=meeting.id, digest=digest)
         queued += await self._digest(meeting, group, digest, now)
-        await self._db.set_finalized(meeting.id, now)
+        await self._finalize_db.set_finalized(meeting.id, now)
         return queued
 
     async def _after_meeting_messages(
@@ -147,7 +163,7 @@ class Finalizing(AttendanceBase):
                         not_before=not_before,
                     )
                 )
-        leader = await self._db.participant(group.leader_id) if group.leader_id else None
+        leader = await self._finalize_db.participant(group.leader_id) if group.leader_id else None
         if leader is not None and leader.telegram_id is not None and leader.active:
             messages.append(
                 NewMessage(

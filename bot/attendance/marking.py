@@ -7,13 +7,16 @@ self check-in; every change is logged. Also a member's own history.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from bot.attendance.base import (
     STATUSES,
     AttendanceBase,
+    BaseStore,
     Window,
     WindowState,
     window_state,
@@ -25,13 +28,14 @@ from db.attendance import (
     EXCUSED,
     FACILITATOR,
     PRESENT,
+    AttendanceMark,
     CheckinMeeting,
     MarkRow,
     MarkStatus,
     PastMark,
 )
 from db.meetings import RsvpAnswer
-from db.models import Group, Participant
+from db.models import Group, GroupSummary, Participant
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +78,46 @@ class Toggle:
     group: Group | None = None
 
 
+class MarkingStore(BaseStore, Protocol):
+    """The queries of marking (``db/attendance.py``)."""
+
+    async def attendance_mark(
+        self, meeting_id: int, participant_id: int
+    ) -> AttendanceMark | None: ...
+
+    async def checkin_meeting(self, meeting_id: int) -> CheckinMeeting | None: ...
+
+    async def groups_of(self, facilitator_id: int) -> list[GroupSummary]: ...
+
+    async def markable_meetings(
+        self, group_ids: Sequence[int], first_start: datetime, last_start: datetime
+    ) -> list[CheckinMeeting]: ...
+
+    async def marking_table(self, meeting_id: int, group_id: int) -> list[MarkRow]: ...
+
+    async def participant(self, participant_id: int) -> Participant | None: ...
+
+    async def past_marks(
+        self, participant_id: int, after: datetime | None = ..., limit: int | None = ...
+    ) -> list[PastMark]: ...
+
+    async def rsvp_answers(self, meeting_id: int) -> dict[int, RsvpAnswer]: ...
+
+    async def set_mark(
+        self, meeting_id: int, participant_id: int, status: str, facilitator_id: int, now: datetime
+    ) -> None: ...
+
+
 class Marking(AttendanceBase):
     """Marks by the facilitator; a member's own history."""
 
+    _marking_db: MarkingStore
+
     async def owned(self, actor: Actor, meeting_id: int) -> tuple[CheckinMeeting, Group] | None:
-        cm = await self._db.checkin_meeting(meeting_id)
+        cm = await self._marking_db.checkin_meeting(meeting_id)
         if cm is None or cm.meeting.status == "cancelled":
             return None
-        group = await self._db.group(cm.meeting.group_id)
+        group = await self._marking_db.group(cm.meeting.group_id)
         if group is None or not owns_group(actor, group):
             return None
         return cm, group
@@ -91,10 +127,10 @@ class Marking(AttendanceBase):
         if found is None:
             return None
         cm, group = found
-        rows = await self._db.marking_table(cm.meeting.id, group.id)
+        rows = await self._marking_db.marking_table(cm.meeting.id, group.id)
         excuses = {
             pid: answer
-            for pid, answer in (await self._db.rsvp_answers(cm.meeting.id)).items()
+            for pid, answer in (await self._marking_db.rsvp_answers(cm.meeting.id)).items()
             if answer.answer == "no"
         }
         return MarkingView(cm, group, self.window(cm.meeting), rows, excuses)
@@ -112,14 +148,14 @@ class Marking(AttendanceBase):
         window = self.window(cm.meeting)
         if window_state(window, now) is WindowState.BEFORE:
             return Toggle(ToggleResult.NOT_YET, window=window, group=group)
-        participant = await self._db.participant(participant_id)
+        participant = await self._marking_db.participant(participant_id)
         if participant is None or participant.group_id != group.id:
             return Toggle(ToggleResult.NOT_YOURS)
-        current = await self._db.attendance_mark(cm.meeting.id, participant.id)
+        current = await self._marking_db.attendance_mark(cm.meeting.id, participant.id)
         if current is None and not participant.active:
             return Toggle(ToggleResult.NOT_YOURS)
         if current is None or current.status != status or current.source != FACILITATOR:
-            await self._db.set_mark(
+            await self._marking_db.set_mark(
                 cm.meeting.id, participant.id, status, actor.facilitator.id, now
             )
             crash_point("attendance-marked")
@@ -132,8 +168,10 @@ class Marking(AttendanceBase):
         newest first."""
         if actor.facilitator is None:
             return []
-        groups = {s.group.id: s.group for s in await self._db.groups_of(actor.facilitator.id)}
-        meetings = await self._db.markable_meetings(
+        groups = {
+            s.group.id: s.group for s in await self._marking_db.groups_of(actor.facilitator.id)
+        }
+        meetings = await self._marking_db.markable_meetings(
             list(groups), now - MARKABLE_FOR, now + self._rules.open_before
         )
         return [
@@ -144,5 +182,5 @@ class Marking(AttendanceBase):
 
     async def history(self, participant: Participant, limit: int = 12) -> list[PastMark]:
         """Her marks in held meetings, newest first."""
-        marks = await self._db.past_marks(participant.id, limit=limit)
+        marks = await self._marking_db.past_marks(participant.id, limit=limit)
         return list(reversed(marks))
