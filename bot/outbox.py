@@ -198,7 +198,7 @@ class TokenBucket:
         self._tat = start + timedelta(seconds=1 / self.rate)
 
 
-def keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
+def markup_of(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
     return InlineKeyboardMarkup(
@@ -502,14 +502,14 @@ class OutboxSender:
                     row.photo,
                     caption=row.text,
                     parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard(row.buttons),
+                    reply_markup=markup_of(row.buttons),
                 )
             else:
                 message = await self._bot.send_message(
                     row.chat_id,
                     row.text,
                     parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard(row.buttons),
+                    reply_markup=markup_of(row.buttons),
                 )
         except Exception as exc:  # every failure is classified; one row must not stop all
             await self._settle(row, classify(exc))
