@@ -54,7 +54,7 @@ from telegram.request import HTTPXRequest
 from bench.common import finish, load_average, spread
 from bot.clock import SystemClock
 from bot.config import OutboxSettings
-from bot.outbox import DEFAULT_CONCURRENCY, OutboxSender, keyboard
+from bot.outbox import DEFAULT_CONCURRENCY, OutboxSender, markup_of
 from db import Database
 from db.outbox import NewMessage
 
@@ -166,7 +166,7 @@ async def bare_once(bot: Bot, count: int, concurrency: int) -> tuple[float, int]
     async def worker() -> None:
         nonlocal sent
         for i in chats:  # the same text and buttons, as the outbox sends them
-            markup = keyboard(((("Hadir", f"rsvp:y:{i}"), ("Izin", f"rsvp:n:{i}")),))
+            markup = markup_of(((("Hadir", f"rsvp:y:{i}"), ("Izin", f"rsvp:n:{i}")),))
             await bot.send_message(FIRST_USER + i, TEXT, parse_mode="HTML", reply_markup=markup)
             sent += 1
 
