@@ -68,6 +68,12 @@ ALERT_NEW = Callback("kvn", (int,), "one follow-up from the close's digest, as a
 RSVP_YES = Callback("ry", (int,), '"Saya akan hadir" under a reminder (meeting)')
 RSVP_NO = Callback("rn", (int,), '"Tidak bisa hadir" under a reminder (meeting)')
 
+# -- buttons one handler module draws for another's action (no import between them) ----
+
+MEETING_DAY = Callback("md", (str,), "a day of the scheduling calendar (YYYYMMDD)")
+MEETING_TIME = Callback("mt", (str,), "a time of the scheduling dialogue (HHMM)")
+MEETING_MOVE = Callback("mm", (int,), '"Pindahkan" on a meeting\'s screen (meeting)')
+
 OUTBOX_CALLBACKS = (
     CHECKIN,
     MARK_SCREEN,

@@ -11,14 +11,24 @@ transaction).
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import ClassVar, Protocol
 
+from bot.dialogues import Dialogue
 from db.models import ChatState, Participant
 from db.privacy import StoredAbout
 
-ERASE_STATE = "erase_confirm"
+
+@dataclass(frozen=True)
+class EraseConfirm(Dialogue):
+    """The erasure question is pending; ``token`` is the one its button carries."""
+
+    kind: ClassVar[str] = "erase_confirm"
+    token: str
+
+
 ERASE_CONFIRM_TTL = timedelta(minutes=10)
 """Long enough to read the question and press; short enough that a message lying in a
 shared phone's chat cannot be used later."""
@@ -30,9 +40,10 @@ def new_erase_token() -> str:
 
 def erase_confirmed(state: ChatState | None, token: str, now: datetime) -> bool:
     """Whether ``token`` (from the pressed button) confirms the question still pending."""
-    if state is None or state.kind != ERASE_STATE:
+    pending = EraseConfirm.of(state)
+    if pending is None or state is None:
         return False
-    expected = str(state.data.get("token") or "")
+    expected = pending.token
     if not expected or not secrets.compare_digest(expected.encode(), token.encode()):
         return False
     return timedelta(0) <= now - state.updated_at <= ERASE_CONFIRM_TTL

@@ -33,6 +33,7 @@ from handlers import (
     reminders,
     reports,
     safety,
+    scheduling,
 )
 from handlers.registry import Dispatcher, Router
 
@@ -40,6 +41,7 @@ ROUTERS: tuple[Router, ...] = (
     common.router,
     onboarding.router,
     groups.router,
+    scheduling.router,
     meetings.router,
     reminders.router,
     materi.router,

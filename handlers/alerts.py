@@ -13,6 +13,9 @@ The rule (the absence policy) and outcomes: bot/attendance/alerts.py.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from bot.attendance import (
     UNREACHABLE,
     AlertView,
@@ -21,10 +24,20 @@ from bot.attendance import (
 )
 from bot.auth import FACILITATORS
 from bot.callbacks import ALERT, ALERT_NEW, FOLLOW_UP
-from db.models import ChatState
+from bot.dialogues import Dialogue
 from handlers.registry import Call, Router, keyboard
 
 router = Router()
+
+
+@dataclass(frozen=True)
+class NoteAsked(Dialogue):
+    """A follow-up was recorded: her next text is the note of alert action ``action``."""
+
+    kind: ClassVar[str] = "att_note"
+    action: int
+
+
 LIST_LIMIT = 12
 
 
@@ -119,7 +132,7 @@ async def follow_up(call: Call, alert_id: int, short: str) -> None:
         await call.toast(call.t(key), alert=True)
         return
     action = done.action
-    await call.set_state("att_note", action=action.id)
+    await call.set_state(NoteAsked(action.id))
     key = "attendance.ask_note_closed" if action.action == "visit_done" else "attendance.ask_note"
     await call.toast()
     await call.reply(
@@ -133,21 +146,21 @@ async def follow_up(call: Call, alert_id: int, short: str) -> None:
     )
 
 
-@router.input("att_note", FACILITATORS)
-async def typed_note(call: Call, state: ChatState) -> None:
+@router.input(NoteAsked, FACILITATORS)
+async def typed_note(call: Call, state: NoteAsked) -> None:
     note = clean_note(call.message.text or "") if call.message else None
     if note is None:
         await call.reply(call.t("attendance.note_invalid"))
         return
-    saved = await _service(call).add_note(call.actor, int(state.data["action"]), note)
+    saved = await _service(call).add_note(call.actor, state.action, note)
     await call.clear_state()
     await call.reply(call.t("attendance.note_saved" if saved else "common.stale_button"))
 
 
 @router.action("kn", FACILITATORS, int)
 async def skip_note(call: Call, action_id: int) -> None:
-    state = await call.services.dialogues.state(call.actor.telegram_id)
-    if state is None or state.kind != "att_note" or state.data.get("action") != action_id:
+    state = await call.dialogue(NoteAsked)
+    if state is None or state.action != action_id:
         await call.toast(call.t("common.stale_button"), alert=True)
         return
     await call.clear_state()

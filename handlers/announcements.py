@@ -11,7 +11,8 @@ Callback data: ``anng:<group id, 0 = all of hers>``, ``annok``, ``annx``,
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from bot.announcements import (
     Announcements,
@@ -24,10 +25,36 @@ from bot.announcements import (
     text_limit,
 )
 from bot.auth import FACILITATORS, LEADERS
-from db.models import ChatState, Group
+from bot.dialogues import Dialogue
+from db.models import Group
 from handlers.registry import Call, Router, keyboard
 
 router = Router()
+
+
+@dataclass(frozen=True)
+class Compose(Dialogue):
+    """The groups are chosen: her next message is the text (or a photo with a caption)."""
+
+    kind: ClassVar[str] = "ann_compose"
+    token: str
+    groups: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Preview(Dialogue):
+    """The preview was shown; "Kirim" sends this draft, once (its ``token``)."""
+
+    kind: ClassVar[str] = "ann_confirm"
+    token: str
+    groups: tuple[int, ...]
+    text: str
+    photo: str | None = None
+
+    def draft(self) -> Draft:
+        return Draft(self.token, self.groups, self.text, self.photo)
+
+
 AUTHORS = LEADERS | FACILITATORS
 
 
@@ -83,7 +110,7 @@ async def choose_group(call: Call, group_id: int) -> None:
 
 
 async def _ask_text(call: Call, groups: list[Group]) -> None:
-    await call.set_state("ann_compose", token=new_token(), groups=[g.id for g in groups])
+    await call.set_state(Compose(new_token(), tuple(g.id for g in groups)))
     await call.reply(
         call.t(
             "announce.ask_text",
@@ -94,25 +121,15 @@ async def _ask_text(call: Call, groups: list[Group]) -> None:
     )
 
 
-def _draft(state: ChatState) -> Draft:
-    data = state.data
-    return Draft(
-        token=str(data.get("token") or ""),
-        group_ids=tuple(int(g) for g in data.get("groups", [])),
-        text=str(data.get("text") or ""),
-        photo=str(data["photo"]) if data.get("photo") else None,
-    )
-
-
-@router.input("ann_compose", AUTHORS, hint="announce.compose_hint", media=True, prose=True)
-async def compose(call: Call, state: ChatState) -> None:
+@router.input(Compose, AUTHORS, hint="announce.compose_hint", media=True, prose=True)
+async def compose(call: Call, state: Compose) -> None:
     """Her text, or a photo with its caption (once the dispatcher passes photos on)."""
     message = call.message
     if message is None:
         return
     photo = message.photo[-1].file_id if message.photo else None
     text = (message.text if photo is None else message.caption) or ""
-    draft = _draft(state)
+    draft = Draft(state.token, state.groups, "", None)
     service = _service(call)
     groups = await service.valid_targets(call.actor, draft.group_ids)
     if groups is None:
@@ -124,13 +141,7 @@ async def compose(call: Call, state: ChatState) -> None:
     if problem is not None:
         await call.reply(_problem_text(call, problem, draft))
         return
-    await call.set_state(
-        "ann_confirm",
-        token=draft.token,
-        groups=list(draft.group_ids),
-        text=draft.text,
-        photo=photo,
-    )
+    await call.set_state(Preview(draft.token, draft.group_ids, draft.text, photo))
     await _show_preview(call, service, groups, draft)
 
 
@@ -172,32 +183,31 @@ async def _show_preview(
     )
 
 
-@router.input("ann_confirm", AUTHORS, hint="announce.press_button")
-async def press_a_button(call: Call, state: ChatState) -> None:
+@router.input(Preview, AUTHORS, hint="announce.press_button")
+async def press_a_button(call: Call, state: Preview) -> None:
     await call.reply(call.t("announce.press_button"))
 
 
-async def _pending(call: Call, kind: str) -> ChatState | None:
-    state = await call.services.dialogues.state(call.actor.telegram_id)
-    if state is None or state.kind != kind:
+async def _pending(call: Call) -> Preview | None:
+    state = await call.dialogue(Preview)
+    if state is None:
         await call.toast(call.t("common.stale_button"), alert=True)
-        return None
     return state
 
 
 @router.action("annok", AUTHORS)
 async def confirm(call: Call) -> None:
-    state = await _pending(call, "ann_confirm")
+    state = await _pending(call)
     if state is None:
         return
     service = _service(call)
-    outcome = await service.confirm(call.actor, _draft(state), call.now)
+    outcome = await service.confirm(call.actor, state.draft(), call.now)
     await call.clear_state()
     if isinstance(outcome, Problem):
         if outcome is Problem.QUOTA:
             text = call.t("announce.quota_used", quota=_quota_limit(call, service))
         else:
-            text = _problem_text(call, outcome, _draft(state))
+            text = _problem_text(call, outcome, state.draft())
         await call.show(text)
         return
     announcement = outcome.announcement
@@ -214,7 +224,7 @@ async def confirm(call: Call) -> None:
 
 @router.action("annx", AUTHORS)
 async def cancel(call: Call) -> None:
-    if await _pending(call, "ann_confirm") is None:
+    if await _pending(call) is None:
         return
     await call.clear_state()
     await call.show(call.t("common.cancelled"))

@@ -11,7 +11,9 @@ bot/attendance/checkin.py.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from bot.attendance import (
     Attendance,
@@ -21,12 +23,22 @@ from bot.attendance import (
 )
 from bot.auth import MEMBERS
 from bot.callbacks import CHECKIN
+from bot.dialogues import Dialogue
 from bot.i18n import Html
 from db.attendance import PRESENT
-from db.models import ChatState
 from handlers.registry import Call, Router
 
 router = Router()
+
+
+@dataclass(frozen=True)
+class CodeAsked(Dialogue):
+    """She pressed "Catat kehadiran saya": her next text is the code for ``meeting``."""
+
+    kind: ClassVar[str] = "att_code"
+    meeting: int
+
+
 LIST_LIMIT = 12
 
 
@@ -88,10 +100,10 @@ async def bare_code(call: Call, text: str) -> bool:
     return True
 
 
-@router.input("att_code", MEMBERS)
-async def typed_code(call: Call, state: ChatState) -> None:
+@router.input(CodeAsked, MEMBERS)
+async def typed_code(call: Call, state: CodeAsked) -> None:
     text = call.message.text if call.message and call.message.text else ""
-    await _submit(call, int(state.data["meeting"]), text, _written(call))
+    await _submit(call, state.meeting, text, _written(call))
 
 
 async def _submit(call: Call, meeting_id: int, text: str, written: datetime) -> None:
@@ -110,7 +122,7 @@ async def _answer(call: Call, outcome: Checkin) -> None:
     result, meeting, catalog = outcome.result, outcome.meeting, call.services.catalog
     if result in {CheckinResult.ASK_CODE, CheckinResult.WRONG, CheckinResult.FORMAT}:
         assert meeting is not None
-        await call.set_state("att_code", meeting=meeting.id)
+        await call.set_state(CodeAsked(meeting.id))
     else:
         await call.clear_state()
     when = catalog.datetime(meeting.starts_at, group.timezone) if meeting else ""

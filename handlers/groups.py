@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import ClassVar
 
 from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
@@ -10,13 +12,48 @@ from telegram.error import TelegramError
 from bot.auth import FACILITATORS, Role
 from bot.codes import JOIN_PREFIX, deep_link
 from bot.config import TIMEZONES
+from bot.dialogues import Dialogue
 from bot.i18n import zone_label
 from bot.onboarding import clean_group_name, clean_person_name, clean_place
-from db.models import ChatState, Group
+from db.models import Group
 from handlers.registry import Call, Router, keyboard
 
 log = logging.getLogger(__name__)
 router = Router()
+
+
+@dataclass(frozen=True)
+class GroupNameAsked(Dialogue):
+    """A new group: her next text is its name."""
+
+    kind: ClassVar[str] = "group_name"
+
+
+@dataclass(frozen=True)
+class GroupZoneAsked(Dialogue):
+    """The new group's name is known; a button gives its time zone."""
+
+    kind: ClassVar[str] = "group_tz"
+    name: str
+
+
+@dataclass(frozen=True)
+class GroupPlaceAsked(Dialogue):
+    """Name and time zone are known; her next text is where the group meets."""
+
+    kind: ClassVar[str] = "group_place"
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class OfflineNameAsked(Dialogue):
+    """Her next text is the name of a member without a phone, for ``group_id``."""
+
+    kind: ClassVar[str] = "group_add_offline"
+    group_id: int
+
+
 PAGE_SIZE = 10
 ZONES_BY_LABEL = {label: name for name, label in TIMEZONES.items()}
 
@@ -55,49 +92,49 @@ async def new_group_command(call: Call, args: list[str]) -> None:
 
 @router.action("gn", FACILITATORS)
 async def new_group(call: Call) -> None:
-    await call.set_state("group_name")
+    await call.set_state(GroupNameAsked())
     await call.reply(call.t("group.ask_name"))
 
 
-@router.input("group_name", FACILITATORS)
-async def group_name(call: Call, state: ChatState) -> None:
+@router.input(GroupNameAsked, FACILITATORS)
+async def group_name(call: Call, state: GroupNameAsked) -> None:
     name = clean_group_name(call.message.text or "") if call.message else None
     if name is None:
         await call.reply(call.t("group.name_invalid"))
         return
-    await call.set_state("group_tz", name=name)
+    await call.set_state(GroupZoneAsked(name))
     await call.reply(
         call.t("group.ask_timezone", name=name),
         keyboard([(label, choose_zone.data(label)) for label in ZONES_BY_LABEL]),
     )
 
 
-@router.input("group_tz", FACILITATORS, hint="group.press_zone")
-async def group_tz_text(call: Call, state: ChatState) -> None:
+@router.input(GroupZoneAsked, FACILITATORS, hint="group.press_zone")
+async def group_tz_text(call: Call, state: GroupZoneAsked) -> None:
     await call.reply(call.t("group.press_zone"))
 
 
 @router.action("gz", FACILITATORS, str)
 async def choose_zone(call: Call, label: str) -> None:
-    state = await call.services.dialogues.state(call.actor.telegram_id)
+    state = await call.dialogue(GroupZoneAsked)
     zone = ZONES_BY_LABEL.get(label)
-    if state is None or state.kind != "group_tz" or zone is None:
+    if state is None or zone is None:
         await call.toast(call.t("common.stale_button"), alert=True)
         return
-    await call.set_state("group_place", name=state.data["name"], timezone=zone)
+    await call.set_state(GroupPlaceAsked(state.name, zone))
     await call.show(call.t("group.ask_place", zone=label))
 
 
-@router.input("group_place", FACILITATORS)
-async def group_place(call: Call, state: ChatState) -> None:
+@router.input(GroupPlaceAsked, FACILITATORS)
+async def group_place(call: Call, state: GroupPlaceAsked) -> None:
     place = clean_place(call.message.text or "") if call.message else None
     if place is None:
         await call.reply(call.t("group.place_invalid"))
         return
     group = await call.services.onboarding.create_group(
         call.actor,
-        str(state.data["name"]),
-        str(state.data["timezone"]),
+        state.name,
+        state.timezone,
         place,
         call.now,
         update_id=call.update_id,
@@ -204,18 +241,18 @@ async def add_offline(call: Call, group_id: int) -> None:
     group = await _owned(call, group_id)
     if group is None:
         return
-    await call.set_state("group_add_offline", group_id=group.id)
+    await call.set_state(OfflineNameAsked(group.id))
     await call.reply(call.t("group.ask_offline_name", group=group.name))
 
 
-@router.input("group_add_offline", FACILITATORS)
-async def add_offline_name(call: Call, state: ChatState) -> None:
+@router.input(OfflineNameAsked, FACILITATORS)
+async def add_offline_name(call: Call, state: OfflineNameAsked) -> None:
     name = clean_person_name(call.message.text or "") if call.message else None
     if name is None:
         await call.reply(call.t("join.name_invalid"))
         return
     group = await call.services.onboarding.add_offline(
-        call.actor, int(state.data["group_id"]), name, call.now, update_id=call.update_id
+        call.actor, state.group_id, name, call.now, update_id=call.update_id
     )
     await call.clear_state()
     if group is None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import ClassVar
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -13,14 +15,48 @@ from telegram import (
 from telegram.error import TelegramError
 
 from bot.auth import Role
+from bot.dialogues import Dialogue
 from bot.i18n import DEFAULT_ADDRESS
 from bot.onboarding import JoinOutcome, clean_person_name, clean_phone
-from db.models import ADDRESSES, ChatState
+from db.models import ADDRESSES
 from handlers import groups
 from handlers.registry import Call, Router, keyboard
 
 log = logging.getLogger(__name__)
 router = Router()
+
+
+@dataclass(frozen=True)
+class JoinName(Dialogue):
+    """She opened a group's join link (``code``): her next text is her name."""
+
+    kind: ClassVar[str] = "join_name"
+    group_id: int
+    code: str
+
+
+@dataclass(frozen=True)
+class JoinPhone(Dialogue):
+    """Her name is known: next she shares or types her phone number, or skips it."""
+
+    kind: ClassVar[str] = "join_phone"
+    group_id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class JoinConfirm(Dialogue):
+    """All is known: she checks it, chooses Ibu or Bapak, and presses "Ya"."""
+
+    kind: ClassVar[str] = "join_confirm"
+    group_id: int
+    code: str
+    name: str
+    phone: str | None
+    address: str = DEFAULT_ADDRESS
+
+
 STRANGERS = frozenset({Role.STRANGER})
 
 
@@ -60,18 +96,18 @@ async def begin_join(call: Call, code: str) -> None:
     if group is None:
         await call.reply(call.t("join.bad_link"))
         return
-    await call.set_state("join_name", group_id=group.id, code=code)
+    await call.set_state(JoinName(group.id, code))
     await call.reply(call.t("join.welcome", group=group.name), ReplyKeyboardRemove())
 
 
-@router.input("join_name", STRANGERS)
-async def join_name(call: Call, state: ChatState) -> None:
+@router.input(JoinName, STRANGERS)
+async def join_name(call: Call, state: JoinName) -> None:
     message = call.message
     name = clean_person_name(message.text or "") if message else None
     if name is None:
         await call.reply(call.t("join.name_invalid"))
         return
-    await call.set_state("join_phone", **state.data, name=name)
+    await call.set_state(state.step(JoinPhone, name=name))
     await call.reply(
         call.t("join.ask_phone", name=name),
         ReplyKeyboardMarkup(
@@ -85,8 +121,8 @@ async def join_name(call: Call, state: ChatState) -> None:
     )
 
 
-@router.input("join_phone", STRANGERS, contact=True, hint="join.phone_hint")
-async def join_phone(call: Call, state: ChatState) -> None:
+@router.input(JoinPhone, STRANGERS, contact=True, hint="join.phone_hint")
+async def join_phone(call: Call, state: JoinPhone) -> None:
     message = call.message
     assert message is not None
     phone: str | None
@@ -102,13 +138,14 @@ async def join_phone(call: Call, state: ChatState) -> None:
         if phone is None:
             await call.reply(call.t("join.phone_hint"))
             return
-    await call.set_state("join_confirm", **{**state.data, "phone": phone})
+    confirm = state.step(JoinConfirm, phone=phone)
+    await call.set_state(confirm)
     await call.reply(call.t("join.noted"), ReplyKeyboardRemove())
-    await show_join_summary(call, {**state.data, "phone": phone})
+    await show_join_summary(call, confirm)
 
 
-async def show_join_summary(call: Call, data: dict[str, object]) -> None:
-    group = await call.services.onboarding.group(int(str(data["group_id"])))
+async def show_join_summary(call: Call, data: JoinConfirm) -> None:
+    group = await call.services.onboarding.group(data.group_id)
     if group is None:
         await call.clear_state()
         await call.reply(call.t("join.bad_link"))
@@ -118,11 +155,10 @@ async def show_join_summary(call: Call, data: dict[str, object]) -> None:
 
 
 def join_summary(
-    call: Call, data: dict[str, object], group_name: str
+    call: Call, data: JoinConfirm, group_name: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The check before joining, with the two buttons for how the bot addresses her."""
-    phone = data.get("phone")
-    address = str(data.get("address") or DEFAULT_ADDRESS)
+    phone, address = data.phone, data.address
 
     def address_button(value: str) -> tuple[str, str]:
         label = call.t(f"join.button_address_{value}")
@@ -132,9 +168,9 @@ def join_summary(
 
     text = call.t(
         "join.confirm",
-        name=str(data["name"]),
+        name=data.name,
         group=group_name,
-        phone=str(phone) if phone else call.t("join.no_phone"),
+        phone=phone or call.t("join.no_phone"),
         sapaan=call.services.catalog.address(address),
     )
     markup = keyboard(
@@ -148,16 +184,15 @@ def join_summary(
     return text, markup
 
 
-@router.input("join_confirm", STRANGERS, hint="join.press_button")
-async def join_confirm_text(call: Call, state: ChatState) -> None:
+@router.input(JoinConfirm, STRANGERS, hint="join.press_button")
+async def join_confirm_text(call: Call, state: JoinConfirm) -> None:
     await call.reply(call.t("join.press_button"))
 
 
-async def _join_state(call: Call) -> ChatState | None:
-    state = await call.services.dialogues.state(call.actor.telegram_id)
-    if state is None or state.kind != "join_confirm":
+async def _join_state(call: Call) -> JoinConfirm | None:
+    state = await call.dialogue(JoinConfirm)
+    if state is None:
         await call.toast(call.t("common.stale_button"), alert=True)
-        return None
     return state
 
 
@@ -170,13 +205,13 @@ async def join_address(call: Call, address: str) -> None:
     if address not in ADDRESSES:
         await call.toast(call.t("common.stale_button"), alert=True)
         return
-    data = {**state.data, "address": address}
-    group = await call.services.onboarding.group(int(str(data["group_id"])))
+    data = state.step(JoinConfirm, address=address)
+    group = await call.services.onboarding.group(data.group_id)
     if group is None:
         await call.clear_state()
         await call.show(call.t("join.bad_link"))
         return
-    await call.set_state("join_confirm", **data)
+    await call.set_state(data)
     text, markup = join_summary(call, data, group.name)
     await call.show(text, markup)
 
@@ -186,16 +221,15 @@ async def join_yes(call: Call) -> None:
     state = await _join_state(call)
     if state is None:
         return
-    data = state.data
-    phone = data.get("phone")
+    data = state
     result = await call.services.onboarding.join(
-        int(data["group_id"]),
-        str(data["code"]),
+        data.group_id,
+        data.code,
         call.actor.telegram_id,
-        str(data["name"]),
-        str(phone) if phone else None,
+        data.name,
+        data.phone or None,
         call.now,
-        str(data.get("address") or DEFAULT_ADDRESS),
+        data.address,
     )
     await call.clear_state()
     if result.outcome is JoinOutcome.LINK_CHANGED:
@@ -208,7 +242,7 @@ async def join_yes(call: Call) -> None:
     sapaan = call.services.catalog.address(
         result.participant.address if result.participant else DEFAULT_ADDRESS
     )
-    await call.show(call.t("join.done", name=str(data["name"]), group=group.name, sapaan=sapaan))
+    await call.show(call.t("join.done", name=data.name, group=group.name, sapaan=sapaan))
     await call.context.menus.set_menu(call.context, call.chat_id, Role.PARTICIPANT)
     facilitator = await call.services.onboarding.facilitator(group.facilitator_id)
     if facilitator is not None:
@@ -217,7 +251,7 @@ async def join_yes(call: Call) -> None:
                 facilitator.telegram_id,
                 call.t(
                     "join.facilitator_notice",
-                    name=str(data["name"]),
+                    name=data.name,
                     group=group.name,
                     sapaan=sapaan,
                 ),
@@ -231,8 +265,7 @@ async def join_rename(call: Call) -> None:
     state = await _join_state(call)
     if state is None:
         return
-    data = {k: v for k, v in state.data.items() if k in {"group_id", "code"}}
-    await call.set_state("join_name", **data)
+    await call.set_state(state.step(JoinName))
     await call.show(call.t("join.ask_name_again"))
 
 

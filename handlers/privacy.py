@@ -10,7 +10,7 @@ import logging
 from telegram.error import TelegramError
 
 from bot.auth import MEMBERS, REGISTERED, Role
-from bot.privacy import ERASE_STATE, EraseOutcome, new_erase_token
+from bot.privacy import EraseConfirm, EraseOutcome, new_erase_token
 from handlers.registry import Call, Router, keyboard
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ async def my_data(call: Call, args: list[str]) -> None:
 async def erase_ask(call: Call) -> None:
     """The question, with a one-time token in its "yes" button (``bot/privacy.py``)."""
     token = new_erase_token()
-    await call.set_state(ERASE_STATE, token=token)
+    await call.set_state(EraseConfirm(token))
     await call.show(
         call.t("privacy.erase_confirm"),
         keyboard(
@@ -58,8 +58,7 @@ async def erase_ask(call: Call) -> None:
 
 @router.action("pen", MEMBERS)
 async def erase_no(call: Call) -> None:
-    state = await call.services.dialogues.state(call.actor.telegram_id)
-    if state is not None and state.kind == ERASE_STATE:
+    if await call.dialogue(EraseConfirm) is not None:
         await call.clear_state()
     await call.show(call.t("privacy.kept"))
 

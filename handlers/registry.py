@@ -9,8 +9,10 @@ with decorators::
     @router.action("go", FACILITATORS, int)          # callback data "go:<group id>"
     async def open_group(call: Call, group_id: int) -> None: ...
 
-    @router.input("join_name", STRANGERS_ONLY)         # free text while the chat is in that state
-    async def join_name(call: Call, state: ChatState) -> None: ...
+    @router.input(JoinName, STRANGERS_ONLY)   # free text while her dialogue is a JoinName
+    async def join_name(call: Call, state: JoinName) -> None: ...
+
+(a dialogue state is a frozen dataclass, see ``bot/dialogues.py``)
 
 :func:`handlers.register` installs all routers through one :class:`Dispatcher`,
 which is the single place that resolves the sender, checks the role, parses
@@ -25,7 +27,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -45,9 +47,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.auth import Actor, Role, allowed
 from bot.callbacks import Callback
 from bot.context import BotContext
+from bot.dialogues import D, Dialogue
 from bot.i18n import ADDRESS_PLACEHOLDER
 from bot.services import Services
-from db.models import ChatState
 
 log = logging.getLogger(__name__)
 
@@ -125,9 +127,13 @@ class Call:
         except BadRequest as exc:  # the query is too old: nothing to answer any more
             log.info("callback answer failed: %s", exc)
 
-    async def set_state(self, kind: str, **data: Any) -> None:
-        await self.services.dialogues.start(self.actor.telegram_id, kind, data, self.now)
+    async def set_state(self, dialogue: Dialogue) -> None:
+        await self.services.dialogues.start(self.actor.telegram_id, dialogue, self.now)
         self._pending = True
+
+    async def dialogue(self, *kinds: type[D]) -> D | None:
+        """Her pending dialogue if it is one of ``kinds``, else None."""
+        return await self.services.dialogues.current(self.actor.telegram_id, *kinds)
 
     async def clear_state(self) -> None:
         if self._pending:  # most updates have no dialogue to clear: spare the write
@@ -136,7 +142,8 @@ class Call:
 
 
 CommandFn = Callable[[Call, list[str]], Awaitable[None]]
-InputFn = Callable[[Call, ChatState], Awaitable[None]]
+InputFn = Callable[[Call, Any], Awaitable[None]]  # (call, the typed dialogue state)
+InputF = TypeVar("InputF", bound=InputFn)
 ActionFn = Callable[..., Awaitable[None]]
 ChatMemberFn = Callable[[Update, BotContext], Awaitable[None]]
 # Free text no dialogue asked for; returns True when it answered the message.
@@ -176,7 +183,7 @@ class ButtonAction:
 
 @dataclass(frozen=True)
 class Input:
-    kind: str
+    dialogue: type[Dialogue]
     roles: frozenset[Role]
     callback: InputFn
     contact: bool = False  # also accepts a shared contact
@@ -223,16 +230,19 @@ class Router:
 
     def input(
         self,
-        kind: str,
+        dialogue: type[D],
         roles: frozenset[Role],
         *,
         contact: bool = False,
         hint: str = "common.type_text",
         media: bool = False,
         prose: bool = False,
-    ) -> Callable[[InputFn], InputFn]:
-        def deco(fn: InputFn) -> InputFn:
-            self.inputs.append(Input(kind, roles, fn, contact, hint, media, prose))
+    ) -> Callable[[InputF], InputF]:
+        """An input for free text (or a contact, a photo) while her pending dialogue is a
+        ``dialogue``; the function gets that state, read back typed."""
+
+        def deco(fn: InputF) -> InputF:
+            self.inputs.append(Input(dialogue, roles, fn, contact, hint, media, prose))
             return fn
 
         return deco
@@ -268,7 +278,7 @@ class Dispatcher:
             for act in router.actions:
                 self._add(self.actions, act.prefix, act)
             for inp in router.inputs:
-                self._add(self.inputs, inp.kind, inp)
+                self._add(self.inputs, inp.dialogue.kind, inp)
             self.chat_member_hooks.extend(router.chat_member_hooks)
             self.free_text_hooks.extend(router.free_text_hooks)
             self.unclaimed_text_hooks.extend(router.unclaimed_text_hooks)
@@ -375,7 +385,10 @@ class Dispatcher:
             await call.clear_state()
             state = None
         inp = self.inputs.get(state.kind) if state is not None else None
-        if state is not None and (inp is None or not allowed(call.actor, inp.roles)):
+        dialogue = inp.dialogue.of(state) if inp is not None else None
+        if state is not None and (
+            inp is None or dialogue is None or not allowed(call.actor, inp.roles)
+        ):  # her role changed, or a row this version cannot read: start afresh
             await call.clear_state()
             inp = None
         # Free text is first offered to the free-text hooks (a call for help), unless the
@@ -385,7 +398,7 @@ class Dispatcher:
             for hook in self.free_text_hooks:
                 if await hook(call, message.text):
                     return
-        if inp is None or state is None:
+        if inp is None or dialogue is None:
             if message.text:
                 for hook in self.unclaimed_text_hooks:
                     if await hook(call, message.text):
@@ -397,7 +410,7 @@ class Dispatcher:
                 await call.reply(call.t("common.text_only"))
             return
         if message.text or (message.contact and inp.contact) or (message.photo and inp.media):
-            await inp.callback(call, state)
+            await inp.callback(call, dialogue)
         else:
             await call.reply(call.t(inp.hint))
 

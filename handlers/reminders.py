@@ -12,8 +12,12 @@ themselves: ``bot/reminders.py``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from bot.auth import MEMBERS
 from bot.callbacks import RSVP_NO, RSVP_YES
+from bot.dialogues import Dialogue
 from bot.meetings import (
     REASON_NOTE_LIMIT,
     REASONS,
@@ -22,10 +26,17 @@ from bot.meetings import (
     RsvpOutcome,
     clean_reason,
 )
-from db.models import ChatState
 from handlers.registry import Call, Router, keyboard
 
 router = Router()
+
+
+@dataclass(frozen=True)
+class ReasonAsked(Dialogue):
+    """She chose "lainnya": her next text is her reason for not coming to ``meeting``."""
+
+    kind: ClassVar[str] = "rsvp_note"
+    meeting: int
 
 
 def _meetings(call: Call) -> Meetings:
@@ -113,7 +124,7 @@ async def rsvp_reason(call: Call, meeting_id: int, reason: str) -> None:
     if await _record(call, meeting_id, "no", reason):
         assert call.actor.participant is not None
         if reason == "lainnya":  # recorded; her words are welcome, not required
-            await call.set_state("rsvp_note", meeting=meeting_id)
+            await call.set_state(ReasonAsked(meeting_id))
             await call.show(
                 call.t("reminder.ask_note", limit=REASON_NOTE_LIMIT),
                 keyboard([(call.t("reminder.button_skip_note"), skip_reason.data(meeting_id))]),
@@ -122,15 +133,15 @@ async def rsvp_reason(call: Call, meeting_id: int, reason: str) -> None:
         await call.show(call.t("reminder.thanks_no", name=call.actor.participant.name))
 
 
-@router.input("rsvp_note", MEMBERS)
-async def typed_reason(call: Call, state: ChatState) -> None:
+@router.input(ReasonAsked, MEMBERS)
+async def typed_reason(call: Call, state: ReasonAsked) -> None:
     participant = call.actor.participant
     assert participant is not None
     note = clean_reason(call.message.text or "") if call.message else None
     if note is None:
         await call.reply(call.t("reminder.note_invalid", limit=REASON_NOTE_LIMIT))
         return
-    meeting_id = int(state.data["meeting"])
+    meeting_id = state.meeting
     outcome = await _meetings(call).rsvp_note(participant, meeting_id, note, call.now)
     await call.clear_state()
     if outcome is RsvpOutcome.RECORDED:
@@ -142,8 +153,8 @@ async def typed_reason(call: Call, state: ChatState) -> None:
 
 @router.action("rrs", MEMBERS, int)
 async def skip_reason(call: Call, meeting_id: int) -> None:
-    state = await call.services.dialogues.state(call.actor.telegram_id)
-    if state is None or state.kind != "rsvp_note" or state.data.get("meeting") != meeting_id:
+    state = await call.dialogue(ReasonAsked)
+    if state is None or state.meeting != meeting_id:
         await call.toast(call.t("common.stale_button"), alert=True)
         return
     assert call.actor.participant is not None

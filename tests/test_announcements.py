@@ -384,8 +384,8 @@ async def test_compose_handler_takes_a_photo_with_caption(h: Harness) -> None:
     """The compose step reads a photo and its caption (the dispatcher must pass it on)."""
     w = await setup_world(h)
     await h.send(w.leader, "/umumkan")
-    state = await h.db.chat_state(w.leader.id)
-    assert state is not None and state.kind == "ann_compose"
+    state = handler.Compose.of(await h.db.chat_state(w.leader.id))
+    assert state is not None  # an "ann_compose" dialogue, read back typed
     call = await _call(h, h.fake.send_photo(w.leader, caption=TRICKY))
     await handler.compose(call, state)
     preview = [m for m in h.fake.sent_by_bot(w.leader) if "photo" in m][-1]
