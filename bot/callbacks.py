@@ -72,7 +72,6 @@ RSVP_NO = Callback("rn", (int,), '"Tidak bisa hadir" under a reminder (meeting)'
 
 MEETING_DAY = Callback("md", (str,), "a day of the scheduling calendar (YYYYMMDD)")
 MEETING_TIME = Callback("mt", (str,), "a time of the scheduling dialogue (HHMM)")
-MEETING_MOVE = Callback("mm", (int,), '"Pindahkan" on a meeting\'s screen (meeting)')
 
 OUTBOX_CALLBACKS = (
     CHECKIN,

@@ -1,21 +1,23 @@
 """Meetings: the facilitator lists her coming meetings, opens one (answers to the
-reminders, marking, moving, cancelling) and cancels it. Planning and moving a meeting is
-the dialogue of ``handlers/scheduling.py``; members' answers to reminders are in
-``handlers/reminders.py``.
+reminders, marking), moves it (a date and a time, the steps shared with planning) and
+cancels it. Planning a meeting is the dialogue of ``handlers/scheduling.py``; members'
+answers to reminders are in ``handlers/reminders.py``.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from bot.auth import FACILITATORS, REGISTERED
-from bot.callbacks import MEETING_MOVE
 from bot.meetings import Meetings
+from bot.schedule import local_to_utc, parse_when, to_local
 from db.meetings import Meeting
 from db.models import Group
 from handlers.marking import mark_screen
 from handlers.registry import Call, Router, keyboard
 from handlers.reminders import my_meetings
+from handlers.when import MoveDate, calendar, clock_time, error_text
 
 router = Router()
 LIST_LIMIT = 10
@@ -108,7 +110,7 @@ async def meeting_detail(call: Call, meeting_id: int) -> None:
     if meeting.scheduled and meeting.starts_at > call.now:
         rows.append(
             [
-                (call.t("meeting.button_move"), MEETING_MOVE.data(meeting.id)),
+                (call.t("meeting.button_move"), move_ask.data(meeting.id)),
                 (call.t("meeting.button_cancel_meeting"), cancel_ask.data(meeting.id)),
             ]
         )
@@ -146,6 +148,68 @@ async def answers(call: Call, meeting_id: int) -> None:
     )
     await call.show(
         text, keyboard([(call.t("common.button_back"), meeting_detail.data(meeting.id))])
+    )
+
+
+async def move_zone(call: Call, meeting_id: int) -> str | None:
+    """The time zone of her meeting ``meeting_id``; None if it is not hers (any more)."""
+    found = await _meetings(call).owned_meeting(call.actor, meeting_id)
+    return found[1].timezone if found else None
+
+
+# -- moving a meeting -------------------------------------------------------------------
+
+
+@router.action("mm", FACILITATORS, int)
+async def move_ask(call: Call, meeting_id: int) -> None:
+    found = await _meetings(call).owned_meeting(call.actor, meeting_id)
+    if found is None:
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return
+    meeting, group = found
+    await call.set_state(MoveDate(meeting.id))
+    await call.show(
+        call.t("meeting.move_ask", when=_meetings(call).when(meeting, group)),
+        calendar(call, group.timezone),
+    )
+
+
+@router.input(MoveDate, FACILITATORS)
+async def typed_move(call: Call, state: MoveDate) -> None:
+    tz = await move_zone(call, state.meeting)
+    if tz is None:
+        await call.clear_state()
+        await call.reply(call.t("common.stale_button"))
+        return
+    text = call.message.text if call.message and call.message.text else ""
+    moment = parse_when(text, call.now, tz)
+    if isinstance(moment, datetime):
+        local = to_local(moment, tz)
+        await finish_move(call, state.meeting, local.date().isoformat(), local.strftime("%H:%M"))
+        return
+    await call.reply(error_text(call, moment))
+
+
+async def finish_move(call: Call, meeting_id: int, day: str, at: str) -> None:
+    """Move ``meeting_id`` to ``day`` at ``at`` (her group's local time), the last step."""
+    tz = await move_zone(call, meeting_id)
+    if tz is None:
+        await call.clear_state()
+        await call.reply(call.t("common.stale_button"))
+        return
+    start = local_to_utc(date.fromisoformat(day), clock_time(at), tz)
+    if start <= call.now:
+        await call.reply(call.t("meeting.when_past"))
+        return
+    moved = await _meetings(call).move(
+        call.actor, meeting_id, start, call.now, update_id=call.update_id
+    )
+    await call.clear_state()
+    if moved is None:
+        await call.reply(call.t("common.stale_button"))
+        return
+    await call.reply(
+        call.t("meeting.moved", when=call.services.catalog.datetime(moved.starts_at, tz))
     )
 
 

@@ -4,27 +4,25 @@ A short dialogue kept in ``chat_states``, one typed state per step (the ``meet_*
 classes below): groups → once or monthly → date (calendar buttons or typed "5/12 09.00")
 or the monthly pattern → time → place → confirm. Moving a meeting asks a date and a time
 the same way. Typed dates are parsed by ``bot.schedule``; a past, impossible or unreadable
-date gets a short correction with an example and schedules nothing. The screens
-(calendar, times, the confirmation's lines) are drawn in ``handlers/when.py``.
+date gets a short correction with an example and schedules nothing. The states and the
+screens (calendar, times, the confirmation's lines) are in ``handlers/when.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import ClassVar, TypeVar, overload
+from typing import TypeVar, overload
 
 from telegram import InlineKeyboardMarkup
 
 from bot.auth import FACILITATORS
-from bot.callbacks import MEETING_DAY, MEETING_MOVE, MEETING_TIME
+from bot.callbacks import MEETING_DAY, MEETING_TIME
 from bot.dialogues import D, Dialogue
 from bot.meetings import Meetings
 from bot.onboarding import clean_place
 from bot.schedule import (
     ORDINALS_ID,
     WEEKDAYS_ID,
-    MonthlyPattern,
     WhenError,
     calendar_days,
     local_to_utc,
@@ -35,95 +33,25 @@ from bot.schedule import (
 )
 from db.models import Group
 from handlers import when
-from handlers.meetings import show_list
+from handlers.meetings import finish_move, move_zone, show_list
 from handlers.registry import Call, Router, keyboard
+from handlers.when import (
+    ChooseDate,
+    ChooseGroups,
+    ChooseMode,
+    ChooseNth,
+    ChoosePlace,
+    ChooseTime,
+    ChooseWeekday,
+    Confirm,
+    Draft,
+    MoveDate,
+    MoveTime,
+    clock_time,
+)
 
 router = Router()
 E = TypeVar("E", bound=Dialogue)
-
-
-@dataclass(frozen=True)
-class Draft(Dialogue):
-    """A meeting being planned: each step's state carries what the earlier steps chose."""
-
-    groups: tuple[int, ...] = ()
-    mode: str = ""  # "once" or "monthly"
-    day: str | None = None  # once: the ISO date
-    nth: int | None = None  # monthly: 1-4, or -1 for the last
-    weekday: int | None = None  # monthly: 0 = Monday
-    at: str | None = None  # "HH:MM", the group's local time
-    place: str | None = None  # None: each group's usual place
-    session: str | None = None  # once: a topic chosen instead of the proposed one
-
-    @property
-    def once(self) -> bool:
-        return self.mode == "once"
-
-    def pattern(self) -> MonthlyPattern:
-        assert self.weekday is not None and self.nth is not None and self.at is not None
-        return MonthlyPattern(self.weekday, self.nth, _clock(self.at))
-
-
-@dataclass(frozen=True)
-class ChooseGroups(Draft):
-    kind: ClassVar[str] = "meet_groups"
-
-
-@dataclass(frozen=True)
-class ChooseMode(Draft):
-    kind: ClassVar[str] = "meet_mode"
-
-
-@dataclass(frozen=True)
-class ChooseDate(Draft):
-    kind: ClassVar[str] = "meet_date"
-
-
-@dataclass(frozen=True)
-class ChooseNth(Draft):
-    kind: ClassVar[str] = "meet_nth"
-
-
-@dataclass(frozen=True)
-class ChooseWeekday(Draft):
-    kind: ClassVar[str] = "meet_weekday"
-
-
-@dataclass(frozen=True)
-class ChooseTime(Draft):
-    kind: ClassVar[str] = "meet_time"
-
-
-@dataclass(frozen=True)
-class ChoosePlace(Draft):
-    kind: ClassVar[str] = "meet_place"
-
-
-@dataclass(frozen=True)
-class Confirm(Draft):
-    kind: ClassVar[str] = "meet_confirm"
-
-
-@dataclass(frozen=True)
-class MoveDate(Dialogue):
-    """Moving ``meeting``: a day button, or a typed date and time."""
-
-    kind: ClassVar[str] = "meet_move"
-    meeting: int
-
-
-@dataclass(frozen=True)
-class MoveTime(Dialogue):
-    """Moving ``meeting`` to ``day``: a time button or a typed time."""
-
-    kind: ClassVar[str] = "meet_move_time"
-    meeting: int
-    day: str
-
-
-def _clock(at: str) -> time:
-    hour, minute = (int(x) for x in at.split(":"))
-    return time(hour, minute)
 
 
 @overload
@@ -155,11 +83,6 @@ async def _zone(call: Call, draft: Draft) -> str:
     group = await _meetings(call).group(draft.groups[0])
     assert group is not None
     return group.timezone
-
-
-async def _move_zone(call: Call, meeting_id: int) -> str | None:
-    found = await _meetings(call).owned_meeting(call.actor, meeting_id)
-    return found[1].timezone if found else None
 
 
 # -- starting: which groups ---------------------------------------------------------
@@ -288,7 +211,7 @@ async def choose_day(call: Call, raw: str) -> None:
     if isinstance(state, ChooseDate):
         tz: str | None = await _zone(call, state)
     else:
-        tz = await _move_zone(call, state.meeting)
+        tz = await move_zone(call, state.meeting)
     try:
         day: date | None = date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
     except ValueError:
@@ -350,7 +273,7 @@ async def typed_time(call: Call, state: ChooseTime | MoveTime) -> None:
 async def _after_time(call: Call, state: ChooseTime | MoveTime, at: time) -> None:
     clock = at.strftime("%H:%M")
     if isinstance(state, MoveTime):
-        await _finish_move(call, state.meeting, state.day, clock)
+        await finish_move(call, state.meeting, state.day, clock)
         return
     if state.once:
         assert state.day is not None
@@ -428,7 +351,9 @@ async def _confirm(call: Call, draft: Confirm) -> None:
         place = draft.place or group.place
         if draft.once:
             assert draft.day is not None and draft.at is not None
-            start = local_to_utc(date.fromisoformat(draft.day), _clock(draft.at), group.timezone)
+            start = local_to_utc(
+                date.fromisoformat(draft.day), clock_time(draft.at), group.timezone
+            )
             proposed = await meetings.propose_session(group.id)
             session = draft.session or (proposed.id if proposed else "")
             lines.append(when.once_line(call, group, start, place, session))
@@ -516,7 +441,7 @@ async def confirm(call: Call) -> None:
             call.actor,
             list(draft.groups),
             date.fromisoformat(draft.day),
-            _clock(draft.at),
+            clock_time(draft.at),
             draft.place,
             draft.session,
             call.now,
@@ -537,58 +462,3 @@ async def confirm(call: Call) -> None:
         return
     await call.show(call.t("meeting.scheduled", count=len(created)))
     await show_list(call, new_message=True)  # the confirmation stays as it is
-
-
-# -- moving a meeting -------------------------------------------------------------------
-
-
-@router.action(MEETING_MOVE, FACILITATORS)
-async def move_ask(call: Call, meeting_id: int) -> None:
-    found = await _meetings(call).owned_meeting(call.actor, meeting_id)
-    if found is None:
-        await call.toast(call.t("common.stale_button"), alert=True)
-        return
-    meeting, group = found
-    await call.set_state(MoveDate(meeting.id))
-    await call.show(
-        call.t("meeting.move_ask", when=_meetings(call).when(meeting, group)),
-        when.calendar(call, group.timezone),
-    )
-
-
-@router.input(MoveDate, FACILITATORS)
-async def typed_move(call: Call, state: MoveDate) -> None:
-    tz = await _move_zone(call, state.meeting)
-    if tz is None:
-        await call.clear_state()
-        await call.reply(call.t("common.stale_button"))
-        return
-    text = call.message.text if call.message and call.message.text else ""
-    moment = parse_when(text, call.now, tz)
-    if isinstance(moment, datetime):
-        local = to_local(moment, tz)
-        await _finish_move(call, state.meeting, local.date().isoformat(), local.strftime("%H:%M"))
-        return
-    await call.reply(when.error_text(call, moment))
-
-
-async def _finish_move(call: Call, meeting_id: int, day: str, at: str) -> None:
-    tz = await _move_zone(call, meeting_id)
-    if tz is None:
-        await call.clear_state()
-        await call.reply(call.t("common.stale_button"))
-        return
-    start = local_to_utc(date.fromisoformat(day), _clock(at), tz)
-    if start <= call.now:
-        await call.reply(call.t("meeting.when_past"))
-        return
-    moved = await _meetings(call).move(
-        call.actor, meeting_id, start, call.now, update_id=call.update_id
-    )
-    await call.clear_state()
-    if moved is None:
-        await call.reply(call.t("common.stale_button"))
-        return
-    await call.reply(
-        call.t("meeting.moved", when=call.services.catalog.datetime(moved.starts_at, tz))
-    )

@@ -1,15 +1,19 @@
-"""The screens of choosing when a meeting is: the calendar, the times, and the lines of
-the confirmation (with public holidays and district days off marked). Views only: the
-dialogue that uses them is ``handlers/scheduling.py``; their buttons are the typed
-callbacks ``MEETING_DAY`` and ``MEETING_TIME`` of ``bot/callbacks.py``."""
+"""Choosing when a meeting is: the typed states of the dialogue (``meet_*``, one class per
+step) and its screens: the calendar, the times, and the lines of the confirmation (with
+public holidays and district days off marked). The dialogue itself, the actions that
+move from one state to the next, is ``handlers/scheduling.py``; the screens' buttons are
+the typed callbacks ``MEETING_DAY`` and ``MEETING_TIME`` of ``bot/callbacks.py``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import ClassVar
 
 from telegram import InlineKeyboardMarkup
 
 from bot.callbacks import MEETING_DAY, MEETING_TIME
+from bot.dialogues import Dialogue
 from bot.meetings import MONTHLY_COUNT
 from bot.schedule import (
     COMMON_TIMES,
@@ -24,6 +28,91 @@ from db.models import Group
 from handlers.registry import Call, keyboard
 
 CALENDAR_DAYS = 28
+
+
+@dataclass(frozen=True)
+class Draft(Dialogue):
+    """A meeting being planned: each step's state carries what the earlier steps chose."""
+
+    groups: tuple[int, ...] = ()
+    mode: str = ""  # "once" or "monthly"
+    day: str | None = None  # once: the ISO date
+    nth: int | None = None  # monthly: 1-4, or -1 for the last
+    weekday: int | None = None  # monthly: 0 = Monday
+    at: str | None = None  # "HH:MM", the group's local time
+    place: str | None = None  # None: each group's usual place
+    session: str | None = None  # once: a topic chosen instead of the proposed one
+
+    @property
+    def once(self) -> bool:
+        return self.mode == "once"
+
+    def pattern(self) -> MonthlyPattern:
+        assert self.weekday is not None and self.nth is not None and self.at is not None
+        return MonthlyPattern(self.weekday, self.nth, clock_time(self.at))
+
+
+@dataclass(frozen=True)
+class ChooseGroups(Draft):
+    kind: ClassVar[str] = "meet_groups"
+
+
+@dataclass(frozen=True)
+class ChooseMode(Draft):
+    kind: ClassVar[str] = "meet_mode"
+
+
+@dataclass(frozen=True)
+class ChooseDate(Draft):
+    kind: ClassVar[str] = "meet_date"
+
+
+@dataclass(frozen=True)
+class ChooseNth(Draft):
+    kind: ClassVar[str] = "meet_nth"
+
+
+@dataclass(frozen=True)
+class ChooseWeekday(Draft):
+    kind: ClassVar[str] = "meet_weekday"
+
+
+@dataclass(frozen=True)
+class ChooseTime(Draft):
+    kind: ClassVar[str] = "meet_time"
+
+
+@dataclass(frozen=True)
+class ChoosePlace(Draft):
+    kind: ClassVar[str] = "meet_place"
+
+
+@dataclass(frozen=True)
+class Confirm(Draft):
+    kind: ClassVar[str] = "meet_confirm"
+
+
+@dataclass(frozen=True)
+class MoveDate(Dialogue):
+    """Moving ``meeting``: a day button, or a typed date and time."""
+
+    kind: ClassVar[str] = "meet_move"
+    meeting: int
+
+
+@dataclass(frozen=True)
+class MoveTime(Dialogue):
+    """Moving ``meeting`` to ``day``: a time button or a typed time."""
+
+    kind: ClassVar[str] = "meet_move_time"
+    meeting: int
+    day: str
+
+
+def clock_time(at: str) -> time:
+    """A stored "HH:MM" as a time."""
+    hour, minute = (int(x) for x in at.split(":"))
+    return time(hour, minute)
 
 
 def calendar(call: Call, tz: str) -> InlineKeyboardMarkup:

@@ -14,7 +14,7 @@ from bot.dialogues import Dialogue
 from db.models import ChatState
 from handlers.groups import GroupPlaceAsked, GroupZoneAsked
 from handlers.onboarding import JoinConfirm, JoinName, JoinPhone
-from handlers.scheduling import ChooseTime, Confirm, MoveDate
+from handlers.when import ChooseTime, Confirm, MoveDate
 from tests.harness import Harness, create_group, register_facilitator
 
 
