@@ -27,7 +27,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tim
 from telegram.ext import Application
 
 from bot.context import services_of
-from bot.outbox import retry_after_seconds
+from bot.flood import retry_after_seconds
 from db import Database
 
 log = logging.getLogger(__name__)

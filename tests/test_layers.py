@@ -31,6 +31,7 @@ TRANSPORT_EDGES = {
     "bot.flood",  # PTB's rate limiter hook
     "bot.outbox",  # the sender: calls the Bot API
     "bot.polling",  # getUpdates and the update queue
+    "bot.sending",  # the sender's rules: they read Telegram's errors
 }
 """The modules of ``bot/`` that talk to Telegram; everything else in ``bot/`` is a service
 or a rule. (``bot.simulator`` drives the fake Bot API and is an edge too.)"""

@@ -31,16 +31,10 @@ from telegram.error import (
 
 from bot.clock import ManualClock
 from bot.config import OutboxSettings
+from bot.flood import retry_after_seconds
 from bot.i18n import Catalog
-from bot.outbox import (
-    Action,
-    OutboxSender,
-    TokenBucket,
-    backoff,
-    chat_ready_at,
-    classify,
-    retry_after_seconds,
-)
+from bot.outbox import OutboxSender
+from bot.sending import Action, TokenBucket, backoff, chat_ready_at, classify
 from db import Database
 from db.models import Group, Participant
 from db.outbox import NewMessage
