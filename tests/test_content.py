@@ -17,9 +17,9 @@ from bot.content import (
     ContentError,
     Library,
     default_content_dir,
-    html_problem,
     load_library,
 )
+from bot.content_text import html_problem
 
 # The table "Modules and sessions (2018 edition)" of the shared CURRICULUM.md.
 MODULE_TITLES = {

@@ -16,15 +16,8 @@ import re
 
 import pytest
 
-from bot.content import (
-    Library,
-    Session,
-    default_content_dir,
-    load_library,
-    sentences,
-    strip_tags,
-    words,
-)
+from bot.content import Library, Session, default_content_dir, load_library
+from bot.content_text import sentences, strip_tags, words
 
 MAX_AVERAGE_WORDS = 18
 MAX_SENTENCE_WORDS = 30

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import default_content_dir, load_library, strip_tags
+from bot.content import default_content_dir, load_library
+from bot.content_text import strip_tags
 from bot.i18n import Catalog, default_catalog_dir
 
 GLOSSARY = default_catalog_dir().parent / "GLOSSARY.toml"

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from bot import materi as render
-from bot.content import Session, default_content_dir, load_library, strip_tags
+from bot.content import Session, default_content_dir, load_library
+from bot.content_text import strip_tags
 from bot.i18n import Catalog, Html
 from fakeapi import FakeUser, parse_text
 from fakeapi.core import MAX_MESSAGE_LENGTH

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from bot.content import strip_tags
+from bot.content_text import strip_tags
 from bot.i18n import Catalog
 from tests.harness import Harness, create_group, join, register_facilitator
 
