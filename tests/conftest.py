@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import Harness, running_bot
+from tests.support.harness import Harness, running_bot
 
 # PTB 22: RetryAfter.retry_after as a timedelta, without a deprecation warning.
 os.environ.setdefault("PTB_TIMEDELTA", "1")

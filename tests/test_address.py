@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.auth import resolve_actor
 from db import connect, migrate
 from db.migrate import load_migrations
-from tests.harness import Harness, create_group, join, register_facilitator
+from tests.support.harness import Harness, create_group, join, register_facilitator
 
 ADDRESS_MIGRATION = next(m for m in load_migrations() if m.name.endswith("_member_address.sql"))
 

@@ -24,12 +24,11 @@ from bot.context import BotContext
 from fakeapi import FakeUser
 from handlers import announcements as handler
 from handlers.registry import Call
-from tests.harness import (
+from tests.support.announcements import announcements_to, setup_world
+from tests.support.harness import (
     START,
     Harness,
     button_labels,
-    create_group,
-    join,
     register_facilitator,
     running_bot,
 )
@@ -37,39 +36,7 @@ from tests.harness import (
 TRICKY = 'Rapat <b>penting</b> <a href="http://evil.example">klik</a> & bawa KTP'
 
 
-class World:
-    def __init__(self, fac: FakeUser, mawar: list[FakeUser], melati: list[FakeUser]) -> None:
-        self.fac = fac
-        self.leader = mawar[0]
-        self.mawar = mawar
-        self.melati = melati
-
-
-DAILY_QUOTA_PER_LEADER = 3  # the config default (tests/harness.py sets none)
-
-
-async def make_leader(h: Harness, user: FakeUser) -> None:
-    member = await h.participant(user)
-    assert await h.db.set_leader(member.group_id, member.id)
-
-
-async def setup_world(h: Harness) -> World:
-    fac = await register_facilitator(h)
-    mawar_link = await create_group(h, fac, "Mawar")
-    melati_link = await create_group(h, fac, "Melati", "WITA")
-    mawar = [await join(h, mawar_link, name) for name in ("Siti", "Ani", "Dewi")]
-    melati = [await join(h, melati_link, name) for name in ("Budi", "Euis")]
-    await make_leader(h, mawar[0])
-    await make_leader(h, melati[0])
-    return World(fac, mawar, melati)
-
-
-def announcements_to(h: Harness, user: FakeUser) -> list[dict[str, Any]]:
-    return [
-        m
-        for m in h.fake.sent_by_bot(user)
-        if "Pengumuman untuk kelompok" in (m.get("text") or m.get("caption") or "")
-    ]
+DAILY_QUOTA_PER_LEADER = 3  # the config default (tests/support/harness.py sets none)
 
 
 async def announce(h: Harness, user: FakeUser, text: str) -> None:

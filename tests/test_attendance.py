@@ -8,7 +8,7 @@ default settings its check-in window opens at 08.30 WIB (01.30 UTC) and closes a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from bot.attendance import (
     CheckinResult,
@@ -21,13 +21,21 @@ from bot.attendance import (
     window_state,
 )
 from bot.auth import resolve_actor
-from db.meetings import Meeting, NewMeeting
-from fakeapi import FakeUser
-from tests.harness import Harness, create_group, join, register_facilitator
+from tests.support.attendance import (
+    CLOSES,
+    OPENS,
+    START,
+    add_meeting,
+    check_in,
+    code_of,
+    group_id_of,
+    log_rows,
+    marks,
+    open_window,
+    setup,
+)
+from tests.support.harness import Harness, create_group, join, register_facilitator
 
-START = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
-OPENS = datetime(2026, 12, 5, 1, 30, tzinfo=UTC)
-CLOSES = datetime(2026, 12, 5, 4, 30, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
 
 
@@ -37,68 +45,6 @@ def code_label(h: Harness) -> str:
 
 
 # --------------------------------------------------------------------- shared helpers
-
-
-async def setup(
-    h: Harness, members: tuple[str, ...] = ("Siti", "Ani", "Dewi"), group: str = "Mawar"
-) -> tuple[FakeUser, list[FakeUser]]:
-    fac = await register_facilitator(h)
-    payload = await create_group(h, fac, group)
-    return fac, [await join(h, payload, name) for name in members]
-
-
-async def group_id_of(h: Harness, fac: FakeUser) -> int:
-    groups = await h.db.groups_of((await h.facilitator(fac)).id)
-    return groups[0].group.id
-
-
-async def add_meeting(
-    h: Harness, group_id: int, start: datetime = START, session: str = "sesi-01"
-) -> Meeting:
-    created = await h.db.create_meetings(
-        [NewMeeting(group_id, start, "Balai Desa Sukamaju", session)], h.clock.now()
-    )
-    return created[0]
-
-
-async def code_of(h: Harness, meeting: Meeting) -> str:
-    rows = await h.db.connection.execute_fetchall(
-        "SELECT checkin_code FROM meetings WHERE id = ?", (meeting.id,)
-    )
-    code = next(iter(rows))[0]
-    assert code is not None
-    return str(code)
-
-
-async def marks(h: Harness, meeting: Meeting) -> dict[str, tuple[str, str]]:
-    rows = await h.db.connection.execute_fetchall(
-        "SELECT p.name, a.status, a.source FROM attendance a"
-        " JOIN participants p ON p.id = a.participant_id WHERE a.meeting_id = ?",
-        (meeting.id,),
-    )
-    return {r[0]: (r[1], r[2]) for r in rows}
-
-
-async def log_rows(h: Harness, meeting: Meeting) -> list[tuple[str, str, str, int | None, str]]:
-    rows = await h.db.connection.execute_fetchall(
-        "SELECT p.name, l.status, l.source, l.by_facilitator_id, l.at FROM attendance_log l"
-        " JOIN participants p ON p.id = l.participant_id WHERE l.meeting_id = ? ORDER BY l.id",
-        (meeting.id,),
-    )
-    return [tuple(r) for r in rows]
-
-
-async def open_window(h: Harness, fac: FakeUser, at: datetime = OPENS) -> tuple[Meeting, str]:
-    meeting = await add_meeting(h, await group_id_of(h, fac))
-    h.clock.set(at)
-    await h.tick()
-    return meeting, await code_of(h, meeting)
-
-
-async def check_in(h: Harness, mother: FakeUser, code: str) -> str:
-    await h.send(mother, "/hadir")
-    await h.send(mother, code)
-    return h.last_text(mother)
 
 
 # --------------------------------------------------------------------- pure rules

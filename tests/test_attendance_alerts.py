@@ -7,18 +7,20 @@ Policy (defaults): 2 unexcused misses in a row, or 3 among the last 6 meetings.
 from __future__ import annotations
 
 import json
-from datetime import time, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from bot.attendance import Crossing, Mark, Policy, evaluate
-from bot.auth import resolve_actor
-from bot.schedule import MonthlyPattern
-from db.meetings import Meeting
 from fakeapi import FakeUser
-from tests.harness import Harness, register_facilitator
-from tests.test_attendance import check_in, code_of, group_id_of, setup
+from tests.support.attendance import (
+    alerts,
+    run_meeting,
+    setup,
+    yearly,
+)
+from tests.support.harness import Harness, register_facilitator
 
 POLICY = Policy(in_a_row=2, m=3, k=6)
 
@@ -65,45 +67,6 @@ def test_policy_settings_vary() -> None:
 
 
 # --------------------------------------------------------------------- the year, in the bot
-
-
-async def alerts(h: Harness) -> list[dict[str, Any]]:
-    rows = await h.db.connection.execute_fetchall("SELECT * FROM alerts ORDER BY id")
-    return [dict(r) for r in rows]
-
-
-async def yearly(h: Harness, fac: FakeUser, count: int = 12) -> list[Meeting]:
-    actor = await resolve_actor(h.db, fac.id)
-    created = await h.services.meetings.schedule_monthly(
-        actor,
-        [await group_id_of(h, fac)],
-        MonthlyPattern(weekday=5, nth=1, at=time(9, 0)),  # first Saturday, 09.00
-        None,
-        h.clock.now(),
-        count=count,
-    )
-    assert created is not None and len(created) == count
-    return created
-
-
-async def run_meeting(h: Harness, meeting: Meeting, script: list[tuple[FakeUser, str]]) -> None:
-    """Before: excuses by RSVP. In the window: present ones check in. Then the close."""
-    window = h.services.attendance.window(meeting)
-    h.clock.set(meeting.starts_at - timedelta(days=1))
-    for user, status in script:
-        if status == "E":
-            participant = await h.participant(user)
-            await h.services.meetings.rsvp(
-                participant, meeting.id, "no", "keluarga", h.clock.now()
-            )
-    h.clock.set(window.opens + timedelta(minutes=5))
-    await h.tick()
-    code = await code_of(h, meeting)
-    for user, status in script:
-        if status == "P":
-            assert (await check_in(h, user, code)).startswith("✅")
-    h.clock.set(window.closes)
-    await h.tick()
 
 
 async def open_from_digest(h: Harness, fac: FakeUser, name: str) -> dict[str, Any]:

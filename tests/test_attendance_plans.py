@@ -6,10 +6,18 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.harness import Harness
-from tests.test_attendance import CLOSES, OPENS, check_in, code_of, open_window, setup
-from tests.test_attendance_alerts import run_meeting, yearly
-from tests.test_query_plans import full_scans, traced
+from tests.support.attendance import (
+    CLOSES,
+    OPENS,
+    check_in,
+    code_of,
+    open_window,
+    run_meeting,
+    setup,
+    yearly,
+)
+from tests.support.harness import Harness
+from tests.support.queries import full_scans, traced
 
 
 async def scenario(h: Harness) -> None:

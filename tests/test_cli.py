@@ -12,7 +12,7 @@ import pytest
 
 from bot.__main__ import InstanceLock, main
 from bot.config import TOKEN_ENV
-from tests.harness import REPO, TOKEN, write_config
+from tests.support.harness import REPO, TOKEN, write_config
 
 
 def run(

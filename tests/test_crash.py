@@ -48,36 +48,25 @@ Each test prints one ``CRASH ...`` summary line (run with ``-s``) and stores its
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import random
-import sqlite3
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from bot.i18n import Catalog
 from bot.outbox import DEFAULT_CONCURRENCY, FLUSH_SIZE
 from db import Database
-from db.bulk import BulkLoader
-from db.connection import to_db
 from db.outbox import NewMessage
-from fakeapi import FakeBotAPI, FakeBotAPIServer, FakeUser, parse_text
-from tests.e2e import (
+from fakeapi import FakeBotAPI, FakeBotAPIServer, parse_text
+from tests.support.crash import QUIET, Member, Runs, add_open_meetings, group_code, query, seed
+from tests.support.e2e import (
     TOKEN,
     USERNAME,
     Config,
-    start_bot,
-    stop_process,
-    wait_while_running,
     write_config,
 )
 
-WAIT = 60.0
-"""Every wait: generous, for a loaded 2-core machine."""
 FANOUT = 2000
 GROUP_SIZE = 25
 CRASH_AT = (0.30, 0.65)
@@ -87,84 +76,16 @@ DUPLICATE_BOUND = FLUSH_SIZE + 2 * DEFAULT_CONCURRENCY
 CHECKIN_GROUPS = 8
 CHECKIN_GROUP_SIZE = 30
 CHECKIN_CRASH_AT = 0.40
-PLACE = "Balai Desa Sukamaju"
 TEXT = (
     "Pengumuman untuk Ibu <b>{name}</b>: pertemuan P2K2 berikutnya di Balai Desa. "
     "Mohon bawa buku catatan. Terima kasih."
 )
-QUIET: Config = {
-    "schedule": {"reminder_offsets": [], "quiet_start": "00:00", "quiet_end": "00:00"},
-}
 
 FIGURES: dict[str, dict[str, int | float]] = {}
 """Figures of each scenario, for the README (printed by the last test)."""
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-@dataclass(frozen=True)
-class Member:
-    participant_id: int
-    group_id: int
-    user: FakeUser
-
-
-def query(database: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    """Read the bot's database on a read-only connection (closed again)."""
-    uri = f"{database.as_uri()}?mode=ro"
-    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=WAIT)) as conn:
-        return list(conn.execute(sql, params).fetchall())
-
-
-async def seed(
-    database: Path,
-    fake: FakeBotAPI,
-    groups: int,
-    group_size: int,
-    now: datetime,
-    *,
-    phones: bool = False,
-) -> tuple[FakeUser, list[Member]]:
-    """A facilitator with ``groups`` groups of ``group_size`` members, all of them users of
-    the fake, written straight into a fresh database (migrated by ``Database.open``)."""
-    created = to_db(now - timedelta(days=30))
-    rina = fake.add_user("Rina")
-    members: list[Member] = []
-    for group_id in range(1, groups + 1):
-        for _ in range(group_size):
-            user = fake.add_user(f"Ibu{len(members) + 1}")
-            members.append(Member(len(members) + 1, group_id, user))
-    db = await Database.open(database)
-    try:
-        loader = BulkLoader(db.connection)
-        await loader.insert("facilitators", [(1, rina.id, "Rina Wati", created)])
-        await loader.insert(
-            "groups",
-            (
-                (g, 1, f"Kelompok {g}", "Asia/Jakarta", PLACE, f"crash{g:05d}", None, created)
-                for g in range(1, groups + 1)
-            ),
-        )
-        await loader.insert(
-            "participants",
-            (
-                (
-                    m.participant_id,
-                    m.group_id,
-                    m.user.id,
-                    f"Ibu {m.participant_id}",
-                    f"+62812{m.participant_id:07d}" if phones else None,
-                    "active",
-                    1,
-                    created,
-                )
-                for m in members
-            ),
-        )
-    finally:
-        await db.close()
-    return rina, members
 
 
 async def enqueue_fanout(database: Path, members: Iterable[Member], now: datetime) -> int:
@@ -187,60 +108,6 @@ async def enqueue_fanout(database: Path, members: Iterable[Member], now: datetim
         )
     finally:
         await db.close()
-
-
-class Runs:
-    """The bot processes of one scenario, one after another, on the same config and
-    database; each writes its own log. The last one is always stopped and awaited."""
-
-    def __init__(self, fake: FakeBotAPI, config: Path, folder: Path) -> None:
-        self.fake = fake
-        self.config = config
-        self.folder = folder
-        self.logs: list[Path] = []
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self, extra_env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
-        assert self.process is None or self.process.returncode is not None
-        log_path = self.folder / f"bot{len(self.logs) + 1}.log"
-        self.logs.append(log_path)
-        self.process = await start_bot(self.config, log_path, extra_env)
-        return self.process
-
-    async def kill(self) -> int:
-        """``kill -9``, and wait for it to be gone."""
-        assert self.process is not None
-        with contextlib.suppress(ProcessLookupError):
-            self.process.kill()
-        return await self.process.wait()
-
-    async def stop(self) -> int | None:
-        """SIGTERM (SIGKILL fallback), awaited; None if nothing runs."""
-        if self.process is None or self.process.returncode is not None:
-            return None
-        return await stop_process(self.process)
-
-    def log_tail(self, lines: int = 30) -> str:
-        if not self.logs:
-            return ""
-        text = self.logs[-1].read_text(encoding="utf-8", errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
-
-    def log_texts(self) -> list[str]:
-        return [p.read_text(encoding="utf-8", errors="replace") for p in self.logs]
-
-    async def wait(self, predicate: Callable[[], bool], what: str) -> None:
-        """Until ``predicate()`` (re-checked on every Bot API call), up to :data:`WAIT`;
-        fails at once with the end of the log if the bot process ends meanwhile."""
-        assert self.process is not None
-        await wait_while_running(self.fake, self.process, predicate, what, self.log_tail)
-
-    async def wait_ready(self) -> None:
-        """The new process polls (its first ``getUpdates``): set-up is done."""
-        polls = self.fake.method_counts["getUpdates"]
-        await self.wait(
-            lambda: self.fake.method_counts["getUpdates"] > polls, "the bot's first getUpdates"
-        )
 
 
 def assert_clean_logs(runs: Runs) -> None:
@@ -377,40 +244,6 @@ async def test_paced_fanout_repeats_at_most_the_message_in_flight(tmp_path: Path
 
 
 # ------------------------------------------------------------------ 2. the check-in burst
-
-
-def group_code(group_id: int) -> str:
-    return f"{(4821 + 137 * group_id) % 10000:04d}"
-
-
-async def add_open_meetings(database: Path, groups: int, now: datetime) -> None:
-    """One meeting per group an hour ahead, its window already open with its code (the
-    tick does not open it again, so no invitations go out)."""
-    stamp = to_db(now)
-    db = await Database.open(database)
-    try:
-        await BulkLoader(db.connection).insert(
-            "meetings",
-            (
-                (
-                    g,
-                    g,
-                    to_db(now + timedelta(hours=1)),
-                    PLACE,
-                    "sesi-01",
-                    "scheduled",
-                    stamp,
-                    stamp,
-                    group_code(g),
-                    stamp,
-                    None,  # not finalized
-                    None,  # no reminders to work out: the meeting is about to start
-                )
-                for g in range(1, groups + 1)
-            ),
-        )
-    finally:
-        await db.close()
 
 
 def acknowledgment_markers() -> tuple[str, str]:

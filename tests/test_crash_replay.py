@@ -17,65 +17,30 @@ must complete what the first run began.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.crashpoints import ENV, EXIT_STATUS
 from db import Database
 from fakeapi import FakeBotAPI, FakeBotAPIServer, FakeUser
-from tests.e2e import (
+from tests.support.crash import (
+    Member,
+    Scenario,
+    add_open_meetings,
+    query,
+    seed,
+)
+from tests.support.e2e import (
     TOKEN,
     USERNAME,
-    Config,
     E2EBot,
     button_data,
     button_labels,
-    write_config,
 )
-from tests.test_crash import QUIET, WAIT, Member, Runs, add_open_meetings, query, seed
+from tests.support.e2e_steps import first_line
 
 JSON = dict[str, Any]
 TEXT = "Besok kerja bakti jam 7 pagi, bawa sapu"
-
-
-def first_line(text: str) -> str:
-    return text.split("\n", 1)[0]
-
-
-class Scenario:
-    """One database, one fake, runs of the bot one after another (the first pinned to
-    crash at a named point)."""
-
-    def __init__(
-        self,
-        fake: FakeBotAPI,
-        server: FakeBotAPIServer,
-        tmp_path: Path,
-        overrides: Config | None = None,
-    ) -> None:
-        self.fake = fake
-        self.server = server
-        self.config, self.database = write_config(tmp_path, server, {**QUIET, **(overrides or {})})
-        self.runs = Runs(fake, self.config, tmp_path)
-        self.tmp_path = tmp_path
-
-    async def start(self, crash_at: str | None = None) -> E2EBot:
-        process = await self.runs.start({ENV: crash_at} if crash_at else None)
-        log_path = self.runs.logs[-1]
-        e = E2EBot(self.fake, self.server, process, self.config, self.database, log_path)
-        await self.runs.wait_ready()
-        return e
-
-    async def crashed(self) -> None:
-        """The pinned crash happened (and not any other end)."""
-        assert self.runs.process is not None
-        code = await asyncio.wait_for(self.runs.process.wait(), WAIT)
-        assert code == EXIT_STATUS, self.runs.log_tail()
-
-    def pending_presses(self) -> int:
-        return sum(1 for u in self.fake.pending_updates if "callback_query" in u)
 
 
 def press(fake: FakeBotAPI, user: FakeUser, message: JSON, label: str) -> None:

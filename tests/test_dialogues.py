@@ -15,7 +15,7 @@ from db.models import ChatState
 from handlers.groups import GroupPlaceAsked, GroupZoneAsked
 from handlers.onboarding import JoinConfirm, JoinName, JoinPhone
 from handlers.when import ChooseTime, Confirm, MoveDate
-from tests.harness import Harness, create_group, register_facilitator
+from tests.support.harness import Harness, create_group, register_facilitator
 
 
 def _row(kind: str, data: dict[str, object]) -> ChatState:

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from fakeapi import FakeUser
-from tests.e2e import Config, E2EBot, run_cli, running_e2e_bot
+from tests.support.e2e import Config, E2EBot, run_cli, running_e2e_bot
 
 TEXT = "Besok kerja bakti jam 7 <b>pagi</b> & bawa sapu"
 

@@ -15,28 +15,19 @@ moved back to the moment it was put in. Everything else goes through the bot's r
 
 from __future__ import annotations
 
-import contextlib
 import re
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fakeapi import FakeUser
-from tests.e2e import WAIT, Config, E2EBot, run_cli, running_e2e_bot
-from tests.test_e2e_onboarding import GROUP, PLACE, first_line, join_group
+from tests.support.e2e import Config, E2EBot, run_cli, running_e2e_bot
+from tests.support.e2e_steps import GROUP, PLACE, first_line, join_group, write
 
 OVERRIDES: Config = {
     "schedule": {"reminder_offsets": [], "quiet_start": "00:00", "quiet_end": "00:00"},
     "attendance": {"open_before": "1d", "meeting_length": "0m", "close_after": "0m"},
 }
 CODE_RE = re.compile(r"Kode hadir: (\d{4})")
-
-
-def write(e: E2EBot, sql: str, *params: object) -> int:
-    """A fixture write into the bot's database (WAL: the bot keeps running)."""
-    with contextlib.closing(sqlite3.connect(e.database, timeout=WAIT)) as conn, conn:
-        cursor = conn.execute(sql, params)
-        return int(cursor.lastrowid or 0)
 
 
 def iso(moment: datetime) -> str:

@@ -4,14 +4,18 @@ hadir" with a reason, and the facilitator sees it on her side."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from fakeapi import FakeUser
-from tests.e2e import JSON, Config, E2EBot, run_cli, running_e2e_bot
-from tests.test_e2e_onboarding import GROUP, PLACE, first_line, join_group
+from tests.support.e2e import Config, running_e2e_bot
+from tests.support.e2e_steps import (
+    GROUP,
+    PLACE,
+    facilitator_with_group,
+    join_group,
+    schedule_typed,
+)
 
 WIB = ZoneInfo("Asia/Jakarta")
 OVERRIDES: Config = {
@@ -24,37 +28,6 @@ OVERRIDES: Config = {
         "quiet_end": "00:00",
     },
 }
-
-
-async def facilitator_with_group(e: E2EBot) -> tuple[FakeUser, str]:
-    result = await run_cli(e.config, "invite-facilitator", "--name", "Rina Wati")
-    assert result.returncode == 0, result.stderr
-    match = re.search(r"start=(f_[A-Za-z0-9_-]+)", result.stdout)
-    assert match is not None, result.stdout
-    rina = e.fake.add_user("Rina")
-    await e.send(rina, f"/start {match.group(1)}", expect="Rina Wati")
-    await e.send(rina, "/kelompokbaru", expect=e.t("group.ask_name"))
-    asked = await e.send(rina, GROUP, expect=e.t("group.ask_timezone", name=GROUP))
-    await e.press(rina, "WIB", asked)
-    await e.wait_text(asked, first_line(e.t("group.ask_place", zone="WIB")))
-    created = await e.send(rina, PLACE, expect="start=g_")
-    link = re.search(r"start=(g_[A-Za-z0-9_-]+)", created["text"])
-    assert link is not None
-    return rina, link.group(1)
-
-
-async def schedule_typed(e: E2EBot, rina: FakeUser, typed: str) -> JSON:
-    """Schedule one meeting at a typed time ("5/12 09.00") at the usual place, as far as
-    the summary to check; the caller presses "Jadwalkan" on it. Every step is an
-    interactive answer, so it goes out at once, also in the quiet hours."""
-    await e.send(rina, "/pertemuanbaru", expect="Untuk kelompok mana")
-    await e.press(rina, "Lanjut")
-    await e.wait_message(rina, e.t("meeting.choose_mode"))
-    await e.press(rina, "Sekali")
-    await e.wait_message(rina, "Pilih tanggal")
-    await e.send(rina, typed, expect=e.t("meeting.choose_place"))
-    await e.press(rina, "Tempat biasa")
-    return await e.wait_message(rina, "Periksa dulu")
 
 
 async def test_reminder_rsvp_and_facilitator_view(tmp_path: Path) -> None:

@@ -8,10 +8,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tests.e2e import Config, E2EBot, button_data, running_e2e_bot
-from tests.test_e2e_attendance import write
-from tests.test_e2e_meetings import facilitator_with_group, schedule_typed
-from tests.test_e2e_onboarding import first_line, join_group
+from tests.support.e2e import Config, E2EBot, button_data, running_e2e_bot
+from tests.support.e2e_steps import (
+    facilitator_with_group,
+    first_line,
+    join_group,
+    schedule_typed,
+    write,
+)
 
 WIB = ZoneInfo("Asia/Jakarta")
 

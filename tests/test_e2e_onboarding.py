@@ -12,40 +12,14 @@ import re
 from pathlib import Path
 
 from fakeapi import FakeUser
-from tests.e2e import TOKEN, E2EBot, button_labels, run_cli, running_e2e_bot
+from tests.support.e2e import TOKEN, E2EBot, button_labels, run_cli, running_e2e_bot
+from tests.support.e2e_steps import GROUP, PLACE, first_line, join_group
 
-GROUP = "Mawar 1"
-PLACE = "Balai Desa Sukamaju"
 MOTHERS = [  # (first name in Telegram, name she types, phone she shares or None)
     ("Siti", "Siti Aminah", "6281234567890"),
     ("Ani", "Ani Rahmawati", None),
     ("Dewi", "Dewi Lestari", None),
 ]
-
-
-async def join_group(
-    e: E2EBot, facilitator: FakeUser, payload: str, first: str, name: str, phone: str | None
-) -> FakeUser:
-    """A mother opens the group link, types her name, shares her phone or skips, confirms."""
-    mother = e.fake.add_user(first)
-    await e.send(mother, f"/start {payload}", expect=e.t("join.welcome", group=GROUP))
-    await e.send(mother, name, expect=e.t("join.ask_phone", name=name))
-    shown_phone = "+" + phone if phone else e.t("join.no_phone")
-    summary = e.t("join.confirm", name=name, group=GROUP, phone=shown_phone)
-    if phone:
-        confirm = await e.contact(mother, phone, expect=summary)
-    else:
-        confirm = await e.send(mother, e.t("join.button_skip_phone"), expect=summary)
-    answer = await e.press(mother, e.t("join.button_yes"), confirm)
-    assert not answer.get("show_alert"), answer
-    await e.wait_text(confirm, first_line(e.t("join.done", name=name, group=GROUP)))
-    notice = e.t("join.facilitator_notice", name=name, group=GROUP)
-    await e.wait_message(facilitator, notice)
-    return mother
-
-
-def first_line(text: str) -> str:
-    return text.split("\n", 1)[0]
 
 
 def snapshot(e: E2EBot) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:

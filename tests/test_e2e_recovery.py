@@ -19,9 +19,9 @@ from db import Database
 from db.bulk import BulkLoader
 from db.connection import to_db
 from fakeapi import FakeBotAPI, FakeBotAPIServer
-from tests.e2e import TOKEN, USERNAME, E2EBot
-from tests.test_crash import PLACE, query, seed
-from tests.test_crash_replay import Scenario, first_line
+from tests.support.crash import PLACE, Scenario, query, seed
+from tests.support.e2e import TOKEN, USERNAME, E2EBot
+from tests.support.e2e_steps import first_line
 
 
 async def test_a_message_from_an_unreachable_mother_clears_it(tmp_path: Path) -> None:

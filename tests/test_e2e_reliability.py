@@ -31,7 +31,7 @@ from db import Database
 from db.connection import from_db
 from db.outbox import NewMessage
 from fakeapi import CallRecord, FakeBotAPI, FakeBotAPIServer, FakeUser
-from tests.e2e import (
+from tests.support.e2e import (
     TOKEN,
     USERNAME,
     WAIT,

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e import E2EBot, running_e2e_bot
-from tests.test_e2e_meetings import facilitator_with_group
-from tests.test_e2e_onboarding import GROUP, first_line, join_group
+from tests.support.e2e import E2EBot, running_e2e_bot
+from tests.support.e2e_steps import GROUP, facilitator_with_group, first_line, join_group
 
 HER_WORDS = "Bu tolong, suami saya memukul saya tiap malam zq9"
 MARKERS = ("zq9", "memukul saya", "tiap malam")

@@ -16,7 +16,7 @@ import pytest
 from bot.app import tick
 from bot.auth import resolve_actor
 from fakeapi import FakeUser
-from tests.harness import Harness, create_group, join, register_facilitator
+from tests.support.harness import Harness, create_group, join, register_facilitator
 
 
 @asynccontextmanager

@@ -13,7 +13,7 @@ import pytest
 
 from bot.flood import MAX_TRIES, REPLY_MAX_WAIT
 from db.outbox import NewMessage
-from tests.harness import Harness
+from tests.support.harness import Harness
 
 
 async def test_a_reply_that_gets_a_429_waits_it_out_and_arrives(h: Harness) -> None:

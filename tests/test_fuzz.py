@@ -37,7 +37,7 @@ from hypothesis import HealthCheck, given, settings
 
 from bot.app import tick
 from fakeapi import FakeChat, FakeUser
-from tests.fuzz_strategies import (
+from tests.support.fuzz import (
     DISPATCHER,
     START_OFFSETS,
     AddToGroup,
@@ -65,8 +65,8 @@ from tests.fuzz_strategies import (
     plans,
     utf16_cut,
 )
-from tests.harness import Harness, running_bot
-from tests.test_authz_matrix import World, build_world
+from tests.support.harness import Harness, running_bot
+from tests.support.world import World, build_world
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 FUZZ_STEPS = int(os.environ.get("FUZZ_STEPS", "30"))

@@ -10,8 +10,8 @@ import pytest
 
 from bot.config import ConfigError
 from bot.daysoff import DaysOff
-from tests.harness import Harness, button_labels, make_settings, running_bot
-from tests.test_meetings import setup_group
+from tests.support.harness import Harness, button_labels, make_settings, running_bot
+from tests.support.meetings import setup_group
 
 # The moving Islamic holidays as Indonesia observes them, each within a day or two (the
 # government fixes the exact day; the library marks later years as estimates).

@@ -215,3 +215,15 @@ def test_no_import_cycles_at_load_time() -> None:
             n for n in graph[module] if not (n.startswith(module + ".") and module in PACKAGES)
         }
     assert find_cycles(graph) == []
+
+
+def test_test_modules_share_steps_through_the_support_package() -> None:
+    """A test module imports helpers from ``tests/support/``, never from another test
+    module (so a test file can move or go without breaking others)."""
+    found = []
+    for path in sorted((REPO / "tests").rglob("*.py")):
+        module = module_name(path)
+        for name in imports_of(module, path.read_text(encoding="utf-8")):
+            if under(name, "tests") and name.split(".")[1].startswith("test_"):
+                found.append(f"{module} imports {name}")
+    assert found == []

@@ -15,7 +15,7 @@ import pytest
 
 from bot.config import Secret
 from bot.logs import LIBRARY_FLOORS, RedactFilter, quiet_libraries
-from tests.harness import TOKEN, Harness, create_group, join, register_facilitator
+from tests.support.harness import TOKEN, Harness, create_group, join, register_facilitator
 
 TYPED = (
     "Siti Nurjanah",  # names she types

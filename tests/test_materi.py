@@ -14,7 +14,7 @@ from bot.i18n import Catalog, Html
 from fakeapi import FakeUser, parse_text
 from fakeapi.core import MAX_MESSAGE_LENGTH
 from fakeapi.formatting import utf16_len
-from tests.harness import (
+from tests.support.harness import (
     Harness,
     button_labels,
     create_group,

@@ -8,11 +8,11 @@ from typing import Any
 
 from bot.meetings import REASON_NOTE_LIMIT
 from fakeapi import FakeUser
-from tests.harness import Harness, button_data, button_labels
-from tests.test_attendance_alerts import alerts, run_meeting, setup, yearly
-from tests.test_meetings import once_on_saturday, schedule, setup_group
+from tests.support.attendance import alerts, run_meeting, setup, yearly
+from tests.support.harness import Harness, button_data, button_labels
+from tests.support.meetings import once_on_saturday, schedule, setup_group
 
-# START in tests/harness.py is Monday 30 November 2026, 08.00 WIB; meetings on Saturday
+# START in tests/support/harness.py is Monday 30 November 2026, 08.00 WIB; meetings on Saturday
 # 5 December 09.00 WIB (02.00 UTC): the 3-day reminder is due on 2 December 02.00 UTC.
 THREE_DAYS = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
 ONE_DAY = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)

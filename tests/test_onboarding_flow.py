@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.harness import Harness, button_labels, create_group, join, register_facilitator
+from tests.support.harness import Harness, button_labels, create_group, join, register_facilitator
 
 
 async def test_stranger_start_explains_the_bot(h: Harness) -> None:

@@ -5,19 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from bot.auth import resolve_actor
-from tests.harness import Harness, create_group, join, register_facilitator
-
-
-async def dump_database(h: Harness) -> str:
-    """Every value of every table, as text: to search for what must be gone."""
-    tables = await h.db.connection.execute_fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table'"
-    )
-    parts = []
-    for (table,) in tables:
-        for row in await h.db.connection.execute_fetchall(f"SELECT * FROM {table}"):
-            parts.append(" | ".join(str(v) for v in tuple(row)))
-    return "\n".join(parts)
+from tests.support.harness import Harness, create_group, join, register_facilitator
+from tests.support.queries import dump_database
 
 
 async def test_see_and_erase_my_data(h: Harness) -> None:

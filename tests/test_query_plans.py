@@ -8,32 +8,10 @@ are covered without touching this file.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from tests.harness import Harness, create_group, join, register_facilitator
-
-# Tables that grow with families, meetings or messages. Small tables (facilitators,
-# invites, module content) may be scanned.
-LARGE = {
-    "participants",
-    "groups",
-    "meetings",
-    "attendance",
-    "attendance_log",
-    "rsvps",
-    "outbox",
-    "alerts",
-    "alert_actions",
-    "quiz_answers",
-    "reminder_slots",
-    "checkin_attempts",
-    "chat_states",
-    "announcements",
-}
-SCAN = re.compile(r"\bSCAN (\w+)(?! USING (?:COVERING )?INDEX)")
-FULL_INDEX_SCAN = re.compile(r"\bSCAN (\w+) USING (?:COVERING )?INDEX")
+from tests.support.harness import Harness, create_group, join, register_facilitator
+from tests.support.queries import full_scans, traced
 
 
 async def scenario(h: Harness) -> None:
@@ -67,35 +45,6 @@ async def scenario(h: Harness) -> None:
     for command in ("/tindaklanjut", "/rekap", "/kehadiranku"):
         await h.send(fac, command)
         await h.send(mothers[0], command)
-
-
-async def traced(h: Harness, run: Callable[[], Awaitable[None]]) -> set[str]:
-    """The data statements SQLite ran while ``run()`` ran."""
-    statements: list[str] = []
-    await h.db.connection.set_trace_callback(statements.append)
-    try:
-        await run()
-    finally:
-        await h.db.connection.set_trace_callback(None)  # type: ignore[arg-type]
-    return {
-        s.strip()
-        for s in statements
-        if re.match(r"\s*(SELECT|UPDATE|DELETE|INSERT|WITH)\b", s, re.IGNORECASE)
-        and "sqlite_master" not in s
-    }
-
-
-async def full_scans(h: Harness, queries: set[str]) -> list[str]:
-    """Each query whose plan scans a large table, with its plan."""
-    problems = []
-    for sql in sorted(queries):
-        rows = await h.db.connection.execute_fetchall(f"EXPLAIN QUERY PLAN {sql}")
-        plan = "\n".join(str(row[3]) for row in rows)
-        for pattern in (SCAN, FULL_INDEX_SCAN):
-            for table in pattern.findall(plan):
-                if table in LARGE:
-                    problems.append(f"{table}: {plan}\n  in: {sql[:300]}")
-    return problems
 
 
 async def test_hot_queries_use_indexes(h: Harness) -> None:

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot.schedule import quiet_hold
 from db.outbox import NewMessage
-from tests.harness import Harness
-from tests.test_meetings import reminders, schedule, setup_group
+from tests.support.harness import Harness
+from tests.support.meetings import reminders, schedule, setup_group
 
 QUIET = (time(21, 0), time(6, 0))
 

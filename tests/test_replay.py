@@ -19,9 +19,8 @@ from bot.privacy import ERASE_CONFIRM_TTL
 from db import connect, migrate
 from db.migrate import load_migrations
 from fakeapi import FakeUser
-from tests.harness import Harness, button_data, create_group, register_facilitator
-from tests.test_announcements import announcements_to, setup_world
-from tests.test_attendance import (
+from tests.support.announcements import announcements_to, setup_world
+from tests.support.attendance import (
     CLOSES,
     START,
     add_meeting,
@@ -31,6 +30,7 @@ from tests.test_attendance import (
     open_window,
     setup,
 )
+from tests.support.harness import Harness, button_data, create_group, register_facilitator
 
 
 async def fail_outbox_inserts(h: Harness) -> None:

@@ -18,9 +18,9 @@ from bot.exports import CHART_SIZE
 from bot.reports import below_policy, month_window, pack, percent, table_row
 from db.meetings import NewMeeting
 from fakeapi import FakeUser
-from tests.harness import Harness, create_group, join, register_facilitator
+from tests.support.harness import Harness, create_group, join, register_facilitator
 
-# START (tests/harness.py) is Monday 30 November 2026, 08.00 WIB: the chooser offers
+# START (tests/support/harness.py) is Monday 30 November 2026, 08.00 WIB: the chooser offers
 # November and October 2026.
 
 

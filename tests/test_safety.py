@@ -15,8 +15,8 @@ import pytest
 
 from bot.logs import LIBRARY_FLOORS, quiet_libraries
 from bot.safety import HelpPhrases, PhrasesError, normalize
-from tests.harness import Harness, create_group, join, register_facilitator
-from tests.test_privacy import dump_database
+from tests.support.harness import Harness, create_group, join, register_facilitator
+from tests.support.queries import dump_database
 
 SAPA_WHATSAPP = "08111-129-129"
 CRY = "Bu, suami saya tadi malam memukul saya lagi, saya takut pulang xq7"

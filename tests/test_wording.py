@@ -12,7 +12,7 @@ import pytest
 
 from bot.content_text import strip_tags
 from bot.i18n import Catalog
-from tests.harness import Harness, create_group, join, register_facilitator
+from tests.support.harness import Harness, create_group, join, register_facilitator
 
 CATALOG = Catalog.load()
 # Messages a member gets without asking: they never state that she was absent.

@@ -33,7 +33,7 @@ from bot.config import TOKEN_ENV
 from bot.i18n import Catalog
 from fakeapi import FakeBotAPI, FakeBotAPIServer, FakeUser, parse_text
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TOKEN = "987654321:AAE2eOnlyFakeToken_NeverReal_0123456789xyz"
 USERNAME = "p2k2_e2e_bot"
 WAIT = 20.0

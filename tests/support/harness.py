@@ -22,7 +22,7 @@ from db import Database
 from db.models import Facilitator, Group, Participant
 from fakeapi import FakeBotAPI, FakeRequest, FakeUser, parse_text
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
 START = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday 08.00 WIB
 
