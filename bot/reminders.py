@@ -10,9 +10,9 @@ buttons under a reminder (RSVP) are answered in ``handlers/reminders.py``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.callbacks import RSVP_NO, RSVP_YES
 from bot.config import Settings
@@ -22,6 +22,9 @@ from db.meetings import Meeting, RsvpAnswer
 from db.models import Group, Participant
 from db.outbox import NewMessage
 from db.reminders import ReminderCandidate
+
+if TYPE_CHECKING:
+    from bot.voice import Voice
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,9 @@ class Reminders:
         self._settings = settings
         self._texts = texts
         self._enqueued = enqueued
+        self.voice: Voice | None = None
+        """Voice notes (set by the application): a short spoken reminder for members who
+        chose voice for reminders too."""
 
     async def tick(self, now: datetime) -> TickReport:
         """Queue the reminders that are due at ``now``; record skipped ones.
@@ -276,7 +282,32 @@ class Reminders:
                 useful_until=meeting.starts_at,
             )
 
-        return await self._db.enqueue((message(p) for p in recipients), now)
+        rows = [message(p) for p in recipients]
+        listeners = [
+            (p, row)
+            for p, row in zip(recipients, rows, strict=True)
+            if p.voice == "all" and not row.key.endswith(":excused")
+        ]
+        if listeners and self.voice is not None:
+            # Who, when, where: the same words for the whole group (nothing about her own
+            # answers or absences), so the note is made and uploaded once per meeting time.
+            note = await self.voice.synthesized(
+                t("voice.reminder_script", group=group.name, when=when, place=meeting.place)
+            )
+            if note is not None:
+                caption = t("voice.reminder_caption", group=group.name)
+                rows.extend(
+                    replace(
+                        row,
+                        key=f"{row.key}:voice",
+                        kind="reminder_voice",
+                        text=caption,
+                        buttons=None,
+                        voice=note.ref,
+                    )
+                    for _, row in listeners
+                )
+        return await self._db.enqueue(rows, now)
 
     def _lead(self, remaining: timedelta) -> str:
         """How long until the meeting, e.g. "3 hari lagi": the time actually left."""

@@ -66,6 +66,8 @@ class PrivacyQueries(DatabaseBase):
                 " WHERE participant_id = ?",
                 "DELETE FROM quiz_answers WHERE participant_id = ?",
                 "DELETE FROM checkin_attempts WHERE participant_id = ?",
+                # Voice summaries she recorded as a leader: her voice is her data.
+                "DELETE FROM voice_recordings WHERE recorded_by_participant = ?",
             ):
                 await tx.execute(sql, (participant_id,))
             # Messages to her or about her that are still waiting are dropped (sent ones

@@ -33,6 +33,7 @@ from handlers import (
     reminders,
     reports,
     safety,
+    voice,
 )
 from handlers.registry import Dispatcher, Router
 
@@ -50,6 +51,7 @@ ROUTERS: tuple[Router, ...] = (
     reports.router,
     privacy.router,
     safety.router,
+    voice.router,
 )
 
 

@@ -15,8 +15,9 @@ from telegram.error import TelegramError
 from bot.auth import Role
 from bot.i18n import DEFAULT_ADDRESS
 from bot.onboarding import JoinOutcome, clean_person_name, clean_phone
+from bot.voice import DEFAULT_VOICE
 from db.models import ADDRESSES, ChatState
-from handlers import groups
+from handlers import groups, voice
 from handlers.registry import Call, Router, keyboard
 
 log = logging.getLogger(__name__)
@@ -208,7 +209,10 @@ async def join_yes(call: Call) -> None:
     sapaan = call.services.catalog.address(
         result.participant.address if result.participant else DEFAULT_ADDRESS
     )
-    await call.show(call.t("join.done", name=str(data["name"]), group=group.name, sapaan=sapaan))
+    await call.show(
+        call.t("join.done", name=str(data["name"]), group=group.name, sapaan=sapaan),
+        keyboard(*voice.choice_buttons(call, DEFAULT_VOICE)),
+    )
     await call.context.menus.set_menu(call.context, call.chat_id, Role.PARTICIPANT)
     facilitator = await call.services.onboarding.facilitator(group.facilitator_id)
     if facilitator is not None:
