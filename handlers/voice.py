@@ -4,7 +4,8 @@ From the session card of ``/materi``:
 
 - ``svp:<session>``: "🔊 Dengarkan ringkasan": the voice summary as a voice note (her
   group's recording if there is one, else the synthesized voice);
-- ``svm:<session>`` (facilitators and leaders): the group's recording of the session:
+- ``svm:<session>`` (facilitators and leaders; ``svmn:<session>`` from the messages after a
+  meeting, as a new message): the group's recording of the session:
   listen back (``svl``), record or replace (``svr``, then she sends a voice note: the
   ``voice_record`` dialogue), delete (``svd`` asks, ``svdy`` deletes).
 
@@ -26,6 +27,7 @@ from telegram import InputFile
 from telegram.error import TelegramError
 
 from bot.auth import EVERYONE, MEMBERS, Role
+from bot.callbacks import VOICE_AFTER
 from bot.content import Session
 from bot.voice import VOICE_CHOICES, VoiceNote
 from db.models import ChatState
@@ -159,6 +161,18 @@ async def _show_manage(call: Call, session: Session, *, new: bool = False) -> No
         await call.reply(text, markup)
     else:
         await call.show(text, markup)
+
+
+@router.action(VOICE_AFTER, RECORDERS)
+async def manage_after(call: Call, session_id: str) -> None:
+    """From the summary after a meeting: the recording screen as a new message (the
+    summary stays as it was)."""
+    session = _session(call, session_id)
+    if session is None:
+        await _stale(call)
+        return
+    await call.toast()
+    await _show_manage(call, session, new=True)
 
 
 @router.action("svr", RECORDERS, str)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.app import tick
 from db.meetings import NewMeeting
 from fakeapi import FakeUser
 from tests.harness import (
@@ -217,3 +218,51 @@ async def test_spoken_reminder_waits_for_the_end_of_the_quiet_hours(tmp_path: Pa
         h.clock.set(datetime(2026, 12, 7, 23, 0, tzinfo=UTC))  # Tuesday 06.00 WIB
         await h.tick()
         assert len(voices(h, siti)) == 1
+
+
+async def test_after_the_meeting_the_leader_records_from_her_counts(tmp_path: Path) -> None:
+    """The leader's counts after a meeting carry "🎙 Rekam ringkasan suara": the screen
+    comes as a new message (her counts stay), and her recording is the group's. Queued
+    notes with her voice are dropped when she erases her data."""
+    async with running_bot(tmp_path) as h:
+        fac = await register_facilitator(h)
+        payload = await create_group(h, fac, "Mawar")
+        kartika = await join(h, payload, "Kartika")
+        await join(h, payload, "Siti")
+        me = await h.participant(kartika)
+        assert await h.db.set_leader(me.group_id, me.id)
+        start = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
+        await h.db.create_meetings(
+            [NewMeeting(me.group_id, start, "Balai", "sesi-02")], h.clock.now()
+        )
+        h.clock.set(start + timedelta(hours=2, minutes=31))
+        await h.tick()
+        for user in (fac, kartika):
+            assert h.t("voice.button_record") in button_labels(h.last_with_buttons(user))
+        counts = h.last_with_buttons(kartika)
+        await h.press(kartika, h.t("voice.button_record"), counts)
+        assert h.fake.sent_by_bot(kartika)[-1]["message_id"] != counts["message_id"]
+        assert h.fake.sent_by_bot(kartika)[-1]["text"].startswith("🎙")
+        await h.press(kartika, h.t("voice.button_record_new"))
+        update = h.fake.send_voice(kartika, OGG, duration=20)
+        await h.process(update)
+        assert [(r[1], r[4]) for r in await recordings(h)] == [("sesi-02", me.id)]
+        # A later meeting of the same session queues her voice for Siti (not yet sent).
+        later = datetime(2026, 12, 12, 2, 0, tzinfo=UTC)
+        await h.db.create_meetings(
+            [NewMeeting(me.group_id, later, "Balai", "sesi-02")], h.clock.now()
+        )
+        h.clock.set(later + timedelta(hours=2, minutes=31))
+        await tick_only(h)
+        queued = await h.outbox("voice_summary")
+        assert {r["status"] for r in queued} == {"queued"} and len(queued) == 2
+        await h.send(kartika, "/datasaya")
+        await h.press(kartika, h.t("privacy.button_erase"))
+        await h.press(kartika, h.t("privacy.button_erase_yes"))
+        assert await recordings(h) == []
+        assert [r for r in await h.outbox("voice_summary") if r["status"] == "queued"] == []
+
+
+async def tick_only(h: Harness) -> None:
+    """One clock tick without delivering the outbox (the rows stay queued)."""
+    await tick(h.services)

@@ -16,7 +16,7 @@ from bot.attendance.base import (
     STATUSES,
     AttendanceBase,
 )
-from bot.callbacks import MARK_SCREEN_NEW
+from bot.callbacks import MARK_SCREEN_NEW, VOICE_AFTER
 from bot.i18n import Html
 from bot.materi import session_summary_text
 from bot.schedule import shift_out_of_quiet
@@ -130,7 +130,8 @@ class Finalizing(AttendanceBase):
                         absent=", ".join(p.name for p, _ in absent) or nobody,
                     ),
                     buttons=[
-                        [(t("attendance.button_correct"), MARK_SCREEN_NEW.data(meeting.id, 0))]
+                        [(t("attendance.button_correct"), MARK_SCREEN_NEW.data(meeting.id, 0))],
+                        *self._record_button(meeting.session_id),
                     ],
                     not_before=not_before,
                 )
@@ -190,7 +191,7 @@ class Finalizing(AttendanceBase):
                         excused=len(excused),
                         absent=len(absent),
                     ),
-                    buttons=None,
+                    buttons=self._record_button(meeting.session_id) or None,
                     not_before=not_before,
                 )
             )
@@ -239,6 +240,12 @@ class Finalizing(AttendanceBase):
         if not wants:
             return None, set()
         return await self.voice.summary_note(group.id, meeting.session_id), wants
+
+    def _record_button(self, session_id: str) -> list[list[tuple[str, str]]]:
+        """ "🎙 Rekam ringkasan suara" for the facilitator and the leader after a meeting."""
+        if self.voice is None or self._content.session(session_id) is None:
+            return []
+        return [[(self._catalog.t("voice.button_record"), VOICE_AFTER.data(session_id))]]
 
     def _voice_caption(self, session_id: str) -> str:
         session = self._content.session(session_id)
