@@ -133,7 +133,7 @@ def build_application(
         )
         services.attendance.voice = voice
         services.meetings.voice = voice
-        voice.available()  # says once in the log when voice notes are off
+        voice.available(load=False)  # says once in the log when voice notes are off
         reachability.reachable_listeners.append(services.announcements.offer_again)
         attach_services(app, services)
         attach_menus(app, dispatcher)

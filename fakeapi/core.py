@@ -603,11 +603,6 @@ class FakeBotAPI:
         }
         return self._user_message(user, {"voice": voice})
 
-    def file_bytes(self, file_id: str) -> bytes | None:
-        """The content behind a file id (uploaded by the bot or sent by a user)."""
-        stored = self._files.get(file_id)
-        return stored.data if stored is not None else None
-
     def send_sticker(self, user: FakeUser, *, emoji: str = "👍") -> JSON:
         """The user sends a sticker."""
         stored = self._store_file("sticker", b"RIFF\x00\x00\x00\x00WEBP", None, "image/webp")

@@ -184,8 +184,8 @@ async def test_summary_voice_one_upload_then_file_id_and_text_only_gets_none(
             texts = [m for m in h.fake.sent_by_bot(user) if "voice" not in m]
             assert h.fake.sent_by_bot(user)[-1] == _voices(h, user)[0]
             assert "Sesi 1" in texts[-1]["text"]
-        data = h.fake.file_bytes(file_id)
-        assert data is not None and data.startswith(b"OggS")
+        data = h.fake.file(file_id).data
+        assert data.startswith(b"OggS")
         assert ogg_duration(data) > 10
 
         # Another group has the same session later: no new upload, the same file id.

@@ -22,7 +22,7 @@ import asyncio
 import hashlib
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -96,13 +96,14 @@ class Voice:
     def cache_dir(self) -> Path:
         return self._settings.cache_dir
 
-    def available(self) -> bool:
-        """Whether synthesized notes can be made here (said once in the log if not)."""
-        reason = (
-            "switched off in the configuration ([voice] enabled = false)"
-            if not self._settings.enabled
-            else tts.unavailable_reason()
-        )
+    def available(self, *, load: bool = True) -> bool:
+        """Whether synthesized notes can be made here (said once in the log if not).
+        ``load=False`` (at start-up) only looks for the packages; the engine loads on the
+        first synthesis."""
+        if not self._settings.enabled:
+            reason: str | None = "switched off in the configuration ([voice] enabled = false)"
+        else:
+            reason = tts.unavailable_reason() if load else tts.installed()
         if reason is not None and not self._told:
             self._told = True
             log.warning("voice: synthesized voice notes are off, text only (%s)", reason)
@@ -211,7 +212,7 @@ class Voice:
         seconds = len(samples) / engine.sample_rate
         if seconds > MAX_SECONDS:  # bounded: one second try, a little faster
             rate = min(FASTEST, int(self._tuning.rate * seconds / MAX_SECONDS) + 1)
-            faster = tts.Tuning(**{**self._tuning.__dict__, "rate": rate})
+            faster = replace(self._tuning, rate=rate)
             samples = engine.say(spoken, faster)
         return tts.encode_ogg_opus(samples, engine.sample_rate)
 

@@ -163,6 +163,22 @@ def ogg_duration(data: bytes) -> float:
     return float(info.frames) / float(info.samplerate)
 
 
+def installed() -> str | None:
+    """Why voice cannot work here, without loading anything (None if the packages are
+    there): the start-up check; the engine itself loads on the first synthesis."""
+    import importlib.util
+    from pathlib import Path
+
+    for name in ("espeakng_loader", "soundfile", "numpy"):
+        if importlib.util.find_spec(name) is None:
+            return f"the package {name} is not installed"
+    spec = importlib.util.find_spec("espeakng_loader")
+    folder = Path(spec.origin).parent if spec and spec.origin else None
+    if folder is None or not (folder / "espeak-ng-data" / "id_dict").exists():
+        return "eSpeak NG's Indonesian data is missing"
+    return None
+
+
 _ENGINE: Engine | None = None
 _ENGINE_ERROR: str | None = None
 _ENGINE_LOCK = threading.Lock()
