@@ -60,6 +60,14 @@ def test_number_words(number: int, words: str) -> None:
         ("jam 16:15", "jam empat lewat lima belas menit sore."),
         ("19.00 WIT", "jam tujuh malam."),
         ("Mulai 08.00.", "Mulai jam delapan pagi."),
+        (
+            "pukul 09.00 - 11.30 WIB",
+            "jam sembilan pagi sampai jam sebelas lewat tiga puluh menit siang.",
+        ),
+        (
+            "Selasa, 8 Desember 2026 pukul 09.00 WIB",
+            "Selasa, delapan Desember dua ribu dua puluh enam jam sembilan pagi.",
+        ),
         # money
         ("Rp50.000", "lima puluh ribu rupiah."),
         ("Rp 1.500.000,-", "satu juta lima ratus ribu rupiah."),
@@ -90,6 +98,8 @@ def test_number_words(number: int, words: str) -> None:
         ("ke Posyandu atau Puskesmas", "ke posyandu atau puskesmas."),
         ("WIB", "waktu Indonesia barat."),
         ("dll", "dan lain-lain."),
+        ("Rumah Bu RT 03/RW 02", "Rumah Bu erte tiga, erwe dua."),
+        ("telur - ikan - ayam", "telur, ikan, ayam."),
         # markup and emoji go; a line without punctuation ends with a pause
         ("📘 <b>Ringkasan</b>\n• telur &amp; ikan", "Ringkasan.\ntelur dan ikan."),
     ],

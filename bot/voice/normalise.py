@@ -132,7 +132,9 @@ _EMOJI = re.compile(
     "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d\u2190-\u21ff\u2022\u25aa-\u25fe]"
 )
 _ZONE = r"(?:\s*(?:WIB|WITA|WIT)\b)?"
-_TIME = re.compile(r"(?:\b(?:pukul|jam)\s+)?\b([01]?\d|2[0-3])[.:]([0-5]\d)(?![.,:]?\d)" + _ZONE)
+_CLOCK = r"(?:(?:pukul|jam)\s+)?\b([01]?\d|2[0-3])[.:]([0-5]\d)(?![.,:]?\d)" + _ZONE
+_TIME = re.compile(r"\b" + _CLOCK)
+_TIME_RANGE = re.compile(r"\b" + _CLOCK + r"\s*[-–]\s*" + _CLOCK)  # "09.00 - 11.00 WIB"
 _DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DATE_DMY = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b")
 _MONEY = re.compile(
@@ -161,6 +163,11 @@ def _money(m: re.Match[str]) -> str:
 
 def _time(m: re.Match[str]) -> str:
     return time_words(int(m.group(1)), int(m.group(2)))
+
+
+def _time_at(m: re.Match[str], group: int) -> str:
+    """The second time of a range (its hour in ``group``, its minutes in the next)."""
+    return time_words(int(m.group(group - 1)), int(m.group(group)))
 
 
 def _date_dmy(m: re.Match[str]) -> str:
@@ -202,6 +209,7 @@ def normalise(text: str, lexicon: Lexicon | None = None) -> str:
     text = _EMOJI.sub(" ", text)
     text = _MONEY.sub(_money, text)
     text = _DATE_ISO.sub(_date_iso, text)
+    text = _TIME_RANGE.sub(lambda m: f"{_time(m)} sampai {_time_at(m, 4)}", text)
     text = _TIME.sub(_time, text)  # takes the zone after a time with it: "jam sembilan pagi"
     text = _words(lexicon, text)  # before numbers: P2K2, 2K are words of the lexicon
     text = _PHONE.sub(lambda m: ", ".join(digits_words(g) for g in re.split(r"[- ]", m[0])), text)
@@ -214,7 +222,9 @@ def normalise(text: str, lexicon: Lexicon | None = None) -> str:
     text = _GROUPED.sub(lambda m: number_words(_plain(m.group(0))), text)
     text = _DECIMAL.sub(lambda m: decimal_words(m.group(1), m.group(2)), text)
     text = _NUMBER.sub(lambda m: number_words(int(m.group(0))), text)
-    text = text.replace("/", " atau ").replace("&", " dan ").replace("+", " tambah ")
+    text = text.replace("&", " dan ").replace("+", " tambah ")
+    text = re.sub(r"\s*/\s*", ", ", text)  # "RT 03/RW 02": a pause, not a word
+    text = re.sub(r"\s[-–—]\s", ", ", text)  # a dash in a sentence: a pause
     lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
     # A line without closing punctuation (a title, a bullet) ends with a pause.
     spoken = [
