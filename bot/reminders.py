@@ -9,6 +9,7 @@ buttons under a reminder (RSVP) are answered in ``handlers/reminders.py``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
@@ -158,6 +159,14 @@ class ReminderStore(Protocol):
     async def enqueue(self, rows: Iterable[NewMessage], now: datetime) -> int: ...
 
 
+log = logging.getLogger(__name__)
+
+VOICE_NOTES_PER_TICK = 20
+"""New spoken reminders synthesized in one tick at most (each is a group's own text, a few
+tenths of a second of CPU): a district's reminders due at once do not hold the tick for
+minutes; past the budget those groups get the text reminder only, this time."""
+
+
 class Reminders:
     """Queues the reminders due at a tick (``Meetings.tick`` calls :meth:`tick`)."""
 
@@ -177,6 +186,8 @@ class Reminders:
         self.voice: Voice | None = None
         """Voice notes (set by the application): a short spoken reminder for members who
         chose voice for reminders too."""
+        self.voice_budget = VOICE_NOTES_PER_TICK
+        self._voice_made = 0
 
     async def tick(self, now: datetime) -> TickReport:
         """Queue the reminders that are due at ``now``; record skipped ones.
@@ -186,6 +197,7 @@ class Reminders:
         """
         schedule = self._settings.schedule
         queued = sent = skipped = 0
+        self._voice_made = 0
         for candidate in await self._db.reminder_candidates(now):
             meeting, group = candidate.meeting, candidate.group
             slots = reminder_slots(
@@ -291,9 +303,16 @@ class Reminders:
         if listeners and self.voice is not None:
             # Who, when, where: the same words for the whole group (nothing about her own
             # answers or absences), so the note is made and uploaded once per meeting time.
-            note = await self.voice.synthesized(
-                t("voice.reminder_script", group=group.name, when=when, place=meeting.place)
-            )
+            script = t("voice.reminder_script", group=group.name, when=when, place=meeting.place)
+            note = None
+            made = self.voice.is_made(script)
+            if made or self._voice_made < self.voice_budget:
+                self._voice_made += 0 if made else 1
+                note = await self.voice.synthesized(script)
+            else:
+                log.info(
+                    "reminders: voice budget of this tick used; meeting %d text only", meeting.id
+                )
             if note is not None:
                 caption = t("voice.reminder_caption", group=group.name)
                 rows.extend(

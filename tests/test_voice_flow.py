@@ -266,3 +266,27 @@ async def test_after_the_meeting_the_leader_records_from_her_counts(tmp_path: Pa
 async def tick_only(h: Harness) -> None:
     """One clock tick without delivering the outbox (the rows stay queued)."""
     await tick(h.services)
+
+
+async def test_spoken_reminders_are_bounded_per_tick(tmp_path: Path) -> None:
+    """Past the tick's budget of new spoken reminders, a group gets the text reminder only
+    (the tick is not held for minutes by a district's notes)."""
+    async with running_bot(tmp_path, voice=True) as h:
+        fac = await register_facilitator(h)
+        start = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
+        listeners = []
+        for name in ("Mawar", "Melati"):
+            payload = await create_group(h, fac, name)
+            user = await join(h, payload, f"Siti{name}")
+            me = await h.participant(user)
+            await h.services.voice.choose(me.id, "all")
+            await h.db.create_meetings(
+                [NewMeeting(me.group_id, start, "Balai", "sesi-01")], h.clock.now()
+            )
+            listeners.append(user)
+        h.services.meetings._reminders.voice_budget = 1
+        h.clock.set(start - timedelta(days=1))
+        await h.tick()
+        assert len(await h.outbox("reminder")) == 2, "both get the text"
+        assert len(await h.outbox("reminder_voice")) == 1, "one new note in this tick"
+        assert sorted(len(voices(h, u)) for u in listeners) == [0, 1]

@@ -201,6 +201,10 @@ class Voice:
         seconds = await asyncio.to_thread(_seconds_of, path)
         return VoiceNote(f"tts:{digest}:{seconds}", seconds, False)
 
+    def is_made(self, text: str) -> bool:
+        """Whether the note of ``text`` is already in the cache (no synthesis needed)."""
+        return (self.cache_dir / f"{self.digest(normalise(text))}.ogg").exists()
+
     def digest(self, spoken: str) -> str:
         """The cache key: the spoken text and every setting that changes the sound."""
         return hashlib.sha256(f"{self._tuning.key()}\n{spoken}".encode()).hexdigest()[:32]
