@@ -50,6 +50,7 @@ PRESETS: dict[str, list[tuple[str, list[str]]]] = {
             "latency",
             ["--participants", "3000", "--rounds", "2", "--seconds", "3", "--facilitators", "2"],
         ),
+        ("voice", ["--rounds", "1"]),
     ],
     "quick": [
         ("reports", ["--rounds", "5"]),
@@ -58,6 +59,7 @@ PRESETS: dict[str, list[tuple[str, list[str]]]] = {
         ("tick", ["--participants", "20000", "300000"]),
         ("memory", ["--participants", "300000", "--send", "50000"]),
         ("latency", ["--participants", "300000", "--rounds", "5", "--seconds", "10"]),
+        ("voice", ["--rounds", "3"]),
     ],
     "field": [
         ("reports", ["--rounds", "5"]),
@@ -67,6 +69,7 @@ PRESETS: dict[str, list[tuple[str, list[str]]]] = {
         ("tick", ["--participants", "3000000"]),  # seeding a year of it: ~15 min
         ("memory", ["--participants", "300000"]),
         ("latency", ["--participants", "300000", "--rounds", "5", "--seconds", "10"]),
+        ("voice", ["--rounds", "3"]),
     ],
 }
 
@@ -259,6 +262,18 @@ def rows_latency(r: JSON) -> Iterable[Row]:
         )
 
 
+def rows_voice(r: JSON) -> Iterable[Row]:
+    yield (
+        f"`bench.voice` (the {r['summaries']} module summaries, eSpeak NG Indonesian ->"
+        f" OGG/Opus; {r['rounds']} rounds)",
+        f"{_s(r, 'synth_s', ' s')} for all {r['summaries']}; per summary up to"
+        f" {r['bytes_max']:,} bytes (mean {r['bytes_mean']:,}) and {r['seconds_max']} s"
+        f" of audio (mean {r['seconds_mean']} s)",
+        "<= 150 KB and about 90 s each",
+        _yes(r["bytes_max"] <= 150_000 and r["seconds_max"] <= 91),
+    )
+
+
 ROWS: dict[str, Callable[[JSON], Iterable[Row]]] = {
     "reports": rows_reports,
     "checkins": rows_checkins,
@@ -266,6 +281,7 @@ ROWS: dict[str, Callable[[JSON], Iterable[Row]]] = {
     "tick": rows_tick,
     "memory": rows_memory,
     "latency": rows_latency,
+    "voice": rows_voice,
 }
 
 

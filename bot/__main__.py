@@ -142,7 +142,26 @@ async def check_command(settings: Settings, out: IO[str]) -> int:
     print(f"content: {len(library.modules)} modules, {sessions} sessions", file=out)
     state = "not created yet" if not settings.database.exists() else f"schema {version}/{known}"
     print(f"database {settings.database}: {state}", file=out)
+    print(f"voice: {voice_status(settings)}", file=out)
     return 0
+
+
+def voice_status(settings: Settings) -> str:
+    """Whether synthesized voice notes work here (recordings go by file id regardless)."""
+    if not settings.voice.enabled:
+        return "off ([voice] enabled = false): text only, recordings still sent"
+    from bot.voice import tts
+
+    reason = tts.unavailable_reason()
+    if reason is not None:
+        return f"unavailable ({reason}): text only, recordings still sent"
+    engine = tts.engine()
+    assert engine is not None
+    note = tts.encode_ogg_opus(engine.say("Selamat pagi.", tts.Tuning()), engine.sample_rate)
+    return (
+        f"available (eSpeak NG Indonesian, OGG/Opus {tts.OPUS_RATE} Hz mono,"
+        f" {len(note)} bytes for a test phrase; cache {settings.voice.cache_dir})"
+    )
 
 
 async def _bot_username(settings: Settings) -> str:

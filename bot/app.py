@@ -34,6 +34,7 @@ from bot.reports import Reports
 from bot.safety import HelpPhrases, Safety
 from bot.schedule import quiet_hold
 from bot.services import Services
+from bot.voice import Voice
 from db import Database
 from handlers import build_dispatcher, register
 
@@ -99,8 +100,10 @@ def build_application(
             sleep=sleep,
             on_unreachable=unreachable,
             flood=flood,
+            voice_dir=settings.voice.cache_dir,
         )
         reachability = Reachability(db, sender.wake)
+        voice = Voice(db, catalog, content, settings.voice)
         services = Services(
             settings=settings,
             db=db,
@@ -125,8 +128,12 @@ def build_application(
             dialogues=Dialogues(db),
             privacy=Privacy(db),
             quiz=Quiz(db),
+            voice=voice,
             bot_username=app.bot.username,
         )
+        services.attendance.voice = voice
+        services.meetings.voice = voice
+        voice.available(load=False)  # says once in the log when voice notes are off
         reachability.reachable_listeners.append(services.announcements.offer_again)
         attach_services(app, services)
         attach_menus(app, dispatcher)

@@ -67,6 +67,9 @@ ALERT = Callback("kv", (int,), "one follow-up, from the /tindaklanjut list (aler
 ALERT_NEW = Callback("kvn", (int,), "one follow-up from the close's digest, as a new message")
 RSVP_YES = Callback("ry", (int,), '"Saya akan hadir" under a reminder (meeting)')
 RSVP_NO = Callback("rn", (int,), '"Tidak bisa hadir" under a reminder (meeting)')
+VOICE_AFTER = Callback(
+    "svmn", (str,), "record the group's voice summary, from the messages after a meeting (session)"
+)
 
 # -- buttons one handler module draws for another's action (no import between them) ----
 
@@ -82,5 +85,6 @@ OUTBOX_CALLBACKS = (
     ALERT_NEW,
     RSVP_YES,
     RSVP_NO,
+    VOICE_AFTER,
 )
 """The buttons services build (each is answered by the handler registered with it)."""

@@ -116,6 +116,16 @@ class AnnouncementSettings:
 
 
 @dataclass(frozen=True)
+class VoiceSettings:
+    """Voice notes (bot/voice): synthesized with eSpeak NG, cached under ``cache_dir``."""
+
+    enabled: bool = True
+    cache_dir: Path = Path("data/voice")
+    rate: int = 165  # words per minute (eSpeak's default is 175)
+    pitch: int = 40  # 0-99 (eSpeak's default is 50)
+
+
+@dataclass(frozen=True)
 class Settings:
     config_path: Path
     database: Path
@@ -129,6 +139,7 @@ class Settings:
     attendance: AttendanceSettings
     announcements: AnnouncementSettings
     token: Secret | None
+    voice: VoiceSettings = VoiceSettings()
 
     def require_token(self) -> Secret:
         if self.token is None:
@@ -189,6 +200,12 @@ class _Reader:
         if not low <= value <= high:
             raise self.fail(name, f"must be between {low} and {high}, got {value}")
         return float(value)
+
+    def bool_(self, name: str, default: bool) -> bool:
+        value = self._get(name, default)
+        if not isinstance(value, bool):
+            raise self.fail(name, f"must be true or false, got {value!r}")
+        return value
 
     def table(self, name: str) -> _Reader:
         value = self._get(name, {})
@@ -347,6 +364,15 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
         daily_quota_per_leader=n.int_("daily_quota_per_leader", 3, low=0, high=100)
     )
     n.finish()
+
+    v = root.table("voice")
+    voice = VoiceSettings(
+        enabled=v.bool_("enabled", True),
+        cache_dir=_resolve(base, v.str_("cache_dir", "data/voice")),
+        rate=v.int_("rate", 165, low=80, high=300),
+        pitch=v.int_("pitch", 40, low=0, high=99),
+    )
+    v.finish()
     root.finish()
 
     token_value = env.get(TOKEN_ENV, "").strip()
@@ -385,6 +411,7 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
         attendance=attendance,
         announcements=announcements,
         token=token,
+        voice=voice,
     )
 
 

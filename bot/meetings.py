@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.auth import Actor, owns_group
 from bot.callbacks import RSVP_NO, RSVP_YES
@@ -29,6 +29,9 @@ from bot.schedule import (
 from db.meetings import Meeting, NewMeeting, RsvpRow
 from db.models import Group, Participant
 from db.outbox import NewMessage
+
+if TYPE_CHECKING:
+    from bot.voice import Voice
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +126,15 @@ class Meetings:
         self._series_checked: datetime | None = None
         self.days_off = DaysOff(settings.schedule.days_off)
         self._reminders = Reminders(db, catalog, settings, self, self._enqueued)
+
+    @property
+    def voice(self) -> Voice | None:
+        """Voice notes for the reminders (see :class:`bot.reminders.Reminders`)."""
+        return self._reminders.voice
+
+    @voice.setter
+    def voice(self, value: Voice | None) -> None:
+        self._reminders.voice = value
 
     # -- reading --------------------------------------------------------------
 

@@ -36,9 +36,10 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 
 from bot.clock import Clock
@@ -91,6 +92,7 @@ class SenderStats:
     failed: int = 0
     blocked: int = 0
     pauses: int = 0
+    voice_uploads: int = 0
 
 
 @dataclass
@@ -125,6 +127,10 @@ class SenderStore(Protocol):
 
     async def requeue_sending(self) -> int: ...
 
+    async def uploaded_voice(self, digest: str) -> str | None: ...
+
+    async def record_voice_upload(self, digest: str, file_id: str, now: datetime) -> None: ...
+
 
 class OutboxSender:
     """Drains the outbox within Telegram's limits. One per bot token.
@@ -153,8 +159,11 @@ class OutboxSender:
         on_unreachable: UnreachableHook | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         flood: FloodGate | None = None,
+        voice_dir: Path | None = None,
     ) -> None:
         self._db = db
+        self._voice_dir = voice_dir
+        self._voice_locks: dict[str, asyncio.Lock] = {}
         self._bot = bot
         self._settings = settings
         self._clock = clock
@@ -366,7 +375,9 @@ class OutboxSender:
         """Send one row and record the outcome; True if delivered."""
         bulk = BULK.set(True)  # FloodControl leaves a 429 of ours to _settle
         try:
-            if row.photo:
+            if row.voice:
+                message = await self._send_voice(row)
+            elif row.photo:
                 message = await self._bot.send_photo(
                     row.chat_id,
                     row.photo,
@@ -391,6 +402,51 @@ class OutboxSender:
         self._delivered.append((row.id, message.message_id, self._clock.now()))
         self.stats.sent += 1
         return True
+
+    async def _send_voice(self, row: OutboxRow) -> Message:
+        """A voice note: a recording (``id:<file_id>``) goes by its file id; a synthesized one
+        (``tts:<hash>:<seconds>``) is uploaded once from the cache, and every later row
+        sends the file id Telegram gave it (one upload at a time per note, so a fan-out
+        uploads it once)."""
+        assert row.voice is not None
+        kind, _, rest = row.voice.partition(":")
+        caption = row.text or None
+        markup = markup_of(row.buttons)
+        if kind == "id":
+            return await self._bot.send_voice(
+                row.chat_id, rest, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        digest, _, seconds = rest.partition(":")
+        duration = int(seconds) if seconds.isdigit() else None
+        lock = self._voice_locks.setdefault(digest, asyncio.Lock())
+        async with lock:
+            file_id = await self._db.uploaded_voice(digest)
+            if file_id is None:
+                if self._voice_dir is None:
+                    raise FileNotFoundError("no voice cache configured")
+                data = await asyncio.to_thread((self._voice_dir / f"{digest}.ogg").read_bytes)
+                message = await self._bot.send_voice(
+                    row.chat_id,
+                    InputFile(data, filename="ringkasan.ogg"),
+                    duration=duration,
+                    caption=caption,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+                if message.voice is not None:
+                    await self._db.record_voice_upload(
+                        digest, message.voice.file_id, self._clock.now()
+                    )
+                self.stats.voice_uploads += 1
+                return message
+        return await self._bot.send_voice(
+            row.chat_id,
+            file_id,
+            duration=duration,
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+        )
 
     async def _flush(self) -> None:
         """Record the deliveries not yet written, in one transaction (one writer at a

@@ -9,10 +9,11 @@ buttons under a reminder (RSVP) are answered in ``handlers/reminders.py``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.callbacks import RSVP_NO, RSVP_YES
 from bot.config import Settings
@@ -22,6 +23,9 @@ from db.meetings import Meeting, RsvpAnswer
 from db.models import Group, Participant
 from db.outbox import NewMessage
 from db.reminders import ReminderCandidate
+
+if TYPE_CHECKING:
+    from bot.voice import Voice
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,14 @@ class ReminderStore(Protocol):
     async def enqueue(self, rows: Iterable[NewMessage], now: datetime) -> int: ...
 
 
+log = logging.getLogger(__name__)
+
+VOICE_NOTES_PER_TICK = 20
+"""New spoken reminders synthesized in one tick at most (each is a group's own text, a few
+tenths of a second of CPU): a district's reminders due at once do not hold the tick for
+minutes; past the budget those groups get the text reminder only, this time."""
+
+
 class Reminders:
     """Queues the reminders due at a tick (``Meetings.tick`` calls :meth:`tick`)."""
 
@@ -171,6 +183,11 @@ class Reminders:
         self._settings = settings
         self._texts = texts
         self._enqueued = enqueued
+        self.voice: Voice | None = None
+        """Voice notes (set by the application): a short spoken reminder for members who
+        chose voice for reminders too."""
+        self.voice_budget = VOICE_NOTES_PER_TICK
+        self._voice_made = 0
 
     async def tick(self, now: datetime) -> TickReport:
         """Queue the reminders that are due at ``now``; record skipped ones.
@@ -180,6 +197,7 @@ class Reminders:
         """
         schedule = self._settings.schedule
         queued = sent = skipped = 0
+        self._voice_made = 0
         for candidate in await self._db.reminder_candidates(now):
             meeting, group = candidate.meeting, candidate.group
             slots = reminder_slots(
@@ -276,7 +294,39 @@ class Reminders:
                 useful_until=meeting.starts_at,
             )
 
-        return await self._db.enqueue((message(p) for p in recipients), now)
+        rows = [message(p) for p in recipients]
+        listeners = [
+            (p, row)
+            for p, row in zip(recipients, rows, strict=True)
+            if p.voice == "all" and not row.key.endswith(":excused")
+        ]
+        if listeners and self.voice is not None:
+            # Who, when, where: the same words for the whole group (nothing about her own
+            # answers or absences), so the note is made and uploaded once per meeting time.
+            script = t("voice.reminder_script", group=group.name, when=when, place=meeting.place)
+            note = None
+            made = self.voice.is_made(script)
+            if made or self._voice_made < self.voice_budget:
+                self._voice_made += 0 if made else 1
+                note = await self.voice.synthesized(script)
+            else:
+                log.info(
+                    "reminders: voice budget of this tick used; meeting %d text only", meeting.id
+                )
+            if note is not None:
+                caption = t("voice.reminder_caption", group=group.name)
+                rows.extend(
+                    replace(
+                        row,
+                        key=f"{row.key}:voice",
+                        kind="reminder_voice",
+                        text=caption,
+                        buttons=None,
+                        voice=note.ref,
+                    )
+                    for _, row in listeners
+                )
+        return await self._db.enqueue(rows, now)
 
     def _lead(self, remaining: timedelta) -> str:
         """How long until the meeting, e.g. "3 hari lagi": the time actually left."""

@@ -23,6 +23,7 @@ from bot.quiz import Quiz
 from bot.reachability import Reachability
 from bot.reports import Reports
 from bot.safety import Safety
+from bot.voice import Voice
 from db import Database
 
 
@@ -44,5 +45,6 @@ class Services:
     dialogues: Dialogues
     privacy: Privacy
     quiz: Quiz
+    voice: Voice
     bot_username: str = ""
     tick_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -52,6 +52,7 @@ class Participant:
     joined_at: datetime
     left_at: datetime | None
     address: str = "ibu"  # how the bot addresses her: "ibu" or "bapak" (ADDRESSES)
+    voice: str = "summary"  # voice notes: "text", "summary" or "all" (db.voice.VOICE_CHOICES)
 
     @property
     def active(self) -> bool:

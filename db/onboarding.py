@@ -65,6 +65,7 @@ def participant_from(row: aiosqlite.Row) -> Participant:
         joined_at=from_db(row["joined_at"]),
         left_at=_opt_time(row["left_at"]),
         address=row["address"] if "address" in row.keys() else "ibu",  # noqa: SIM118
+        voice=row["voice"] if "voice" in row.keys() else "summary",  # noqa: SIM118
     )
 
 

@@ -71,6 +71,10 @@ class NewMessage:
     buttons: Sequence[Sequence[tuple[str, str]]] | None
     not_before: datetime
     photo: str | None = None
+    voice: str | None = None
+    """A voice note instead of a text message (``text`` is then its caption): ``tts:<hash>``
+    for a synthesized one (uploaded once from the voice cache, then sent by file id) or
+    ``id:<file_id>`` for a recording kept by Telegram."""
     useful_until: datetime | None = None
     """A row not sent by then is dropped, never sent late (e.g. a reminder once the meeting
     has begun). A row that quiet hours would hold past it is not queued at all."""
@@ -108,10 +112,14 @@ class OutboxRow:
     sent_at: datetime | None
     message_id: int | None
     photo: str | None = None
+    voice: str | None = None
 
 
 def encode_payload(
-    text: str, buttons: Sequence[Sequence[tuple[str, str]]] | None, photo: str | None = None
+    text: str,
+    buttons: Sequence[Sequence[tuple[str, str]]] | None,
+    photo: str | None = None,
+    voice: str | None = None,
 ) -> str:
     """The ``payload`` column: ``{"text": ..., "buttons": [[[label, data], ...], ...]}``,
     plus ``"photo": file_id`` for a photo message (``text`` is then its caption)."""
@@ -120,6 +128,8 @@ def encode_payload(
         payload["buttons"] = [[[label, data] for label, data in row] for row in buttons]
     if photo:
         payload["photo"] = photo
+    if voice:
+        payload["voice"] = voice
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -141,6 +151,7 @@ def decode_payload_with_photo(raw: str) -> tuple[str, Buttons | None, str | None
 
 def outbox_row_from(row: aiosqlite.Row) -> OutboxRow:
     text, buttons, photo = decode_payload_with_photo(row["payload"])
+    voice = json.loads(row["payload"]).get("voice")
     return OutboxRow(
         id=row["id"],
         key=row["key"],
@@ -157,6 +168,7 @@ def outbox_row_from(row: aiosqlite.Row) -> OutboxRow:
         sent_at=from_db(row["sent_at"]) if row["sent_at"] is not None else None,
         message_id=row["message_id"],
         photo=photo,
+        voice=str(voice) if voice else None,
     )
 
 
@@ -235,7 +247,7 @@ def _row_params(
         m.chat_id,
         m.participant_id,
         m.kind,
-        encode_payload(m.text, m.buttons, m.photo),
+        encode_payload(m.text, m.buttons, m.photo, m.voice),
         to_db(m.not_before),
         created,
         quiet_from,

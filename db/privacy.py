@@ -66,6 +66,12 @@ class PrivacyQueries(DatabaseBase):
                 " WHERE participant_id = ?",
                 "DELETE FROM quiz_answers WHERE participant_id = ?",
                 "DELETE FROM checkin_attempts WHERE participant_id = ?",
+                # Voice summaries she recorded as a leader: her voice is her data; notes
+                # of hers still waiting to go out to the group are dropped first.
+                "DELETE FROM outbox WHERE status IN ('queued', 'sending') AND kind ="
+                " 'voice_summary' AND json_extract(payload, '$.voice') IN (SELECT 'id:' ||"
+                " file_id FROM voice_recordings WHERE recorded_by_participant = ?)",
+                "DELETE FROM voice_recordings WHERE recorded_by_participant = ?",
             ):
                 await tx.execute(sql, (participant_id,))
             # Messages to her or about her that are still waiting are dropped (sent ones

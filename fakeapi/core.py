@@ -207,6 +207,7 @@ class FakeBotAPI:
             "answerCallbackQuery": functools.partial(methods_messages.answer_callback_query, self),
             "sendDocument": functools.partial(methods_files.send_document, self),
             "sendPhoto": functools.partial(methods_files.send_photo, self),
+            "sendVoice": functools.partial(methods_files.send_voice, self),
             "getFile": functools.partial(methods_files.get_file, self),
             "sendChatAction": functools.partial(methods_files.send_chat_action, self),
             "getChat": functools.partial(methods_files.get_chat, self),
@@ -590,6 +591,18 @@ class FakeBotAPI:
             extra["caption"] = caption
         return self._user_message(user, extra)
 
+    def send_voice(self, user: FakeUser, data: bytes, *, duration: int = 5) -> JSON:
+        """The user records a voice note (OGG/Opus bytes, downloadable through ``getFile``)."""
+        stored = self._store_file("voice", data, None, "audio/ogg")
+        voice: JSON = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": len(data),
+        }
+        return self._user_message(user, {"voice": voice})
+
     def send_sticker(self, user: FakeUser, *, emoji: str = "👍") -> JSON:
         """The user sends a sticker."""
         stored = self._store_file("sticker", b"RIFF\x00\x00\x00\x00WEBP", None, "image/webp")
@@ -850,7 +863,7 @@ class FakeBotAPI:
     ) -> StoredFile:
         n = self._next_file
         self._next_file += 1
-        prefix = {"photo": "AgAC", "sticker": "CAAC"}.get(kind, "BQAC")
+        prefix = {"photo": "AgAC", "sticker": "CAAC", "voice": "AwAC"}.get(kind, "BQAC")
         stored = StoredFile(
             file_id=f"{prefix}AgIAAxkBAAI{n:08d}",
             file_unique_id=f"AQAD{n:06d}",

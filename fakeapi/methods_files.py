@@ -37,7 +37,9 @@ def input_file(api: FakeBotAPI, p: _Params, files: Files, name: str, kind: str) 
         known = api._files.get(value)
         if known is None:
             raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
-        if (known.kind == "photo") != (kind == "photo"):
+        if (known.kind == "photo") != (kind == "photo") or (known.kind == "voice") != (
+            kind == "voice"
+        ):
             raise ApiError(400, "Bad Request: type of file mismatch")
         return known
     if upload is None:
@@ -45,6 +47,8 @@ def input_file(api: FakeBotAPI, p: _Params, files: Files, name: str, kind: str) 
     file_name, data = upload
     if kind == "photo" and _image_size(data) is None:
         raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+    if kind == "voice" and not data.startswith(b"OggS"):
+        raise ApiError(400, "Bad Request: VOICE_MESSAGES_FORBIDDEN or not an OGG file")
     if kind == "document" and not data:
         raise ApiError(400, "Bad Request: file must be non-empty")
     mime = mimetypes.guess_type(file_name)[0] if file_name else None
@@ -87,6 +91,23 @@ async def send_photo(api: FakeBotAPI, p: _Params, files: Files) -> JSON:
         api._photo_size(stored, width, height),
     ]
     extra: JSON = {"photo": sizes}
+    caption(api, p, extra)
+    return api._bot_message(chat_id, extra, api._reply_markup(p), p)
+
+
+async def send_voice(api: FakeBotAPI, p: _Params, files: Files) -> JSON:
+    """A voice note: uploaded (multipart, must be an OGG file) or sent again by file id."""
+    chat_id = api._sendable_chat(p)
+    stored = input_file(api, p, files, "voice", "voice")
+    duration = p.raw.get("duration")
+    voice: JSON = {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "duration": int(duration) if duration not in (None, "") else 1,
+        "mime_type": "audio/ogg",
+        "file_size": len(stored.data),
+    }
+    extra: JSON = {"voice": voice}
     caption(api, p, extra)
     return api._bot_message(chat_id, extra, api._reply_markup(p), p)
 

@@ -264,7 +264,9 @@ class StoredFile:
 
     @property
     def file_path(self) -> str:
-        folder = {"photo": "photos", "sticker": "stickers"}.get(self.kind, "documents")
+        folder = {"photo": "photos", "sticker": "stickers", "voice": "voice"}.get(
+            self.kind, "documents"
+        )
         suffix = ""
         if self.file_name and "." in self.file_name:
             suffix = "." + self.file_name.rsplit(".", 1)[1]
@@ -272,6 +274,8 @@ class StoredFile:
             suffix = ".jpg"
         elif self.kind == "sticker":
             suffix = ".webp"
+        elif self.kind == "voice":
+            suffix = ".oga"
         return f"{folder}/file_{self.file_unique_id}{suffix}"
 
 

@@ -34,6 +34,7 @@ from handlers import (
     reports,
     safety,
     scheduling,
+    voice,
 )
 from handlers.registry import Dispatcher, Router
 
@@ -52,6 +53,7 @@ ROUTERS: tuple[Router, ...] = (
     reports.router,
     privacy.router,
     safety.router,
+    voice.router,
 )
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 from bot import materi as render
 from bot.auth import EVERYONE
 from bot.content import Module, Session
+from handlers import voice
 from handlers.registry import Call, Router, keyboard
 
 router = Router()
@@ -74,6 +75,7 @@ async def open_session(call: Call, session_id: str) -> None:
                 (call.t("materi.button_try_at_home"), try_at_home.data(session.id)),
             ],
             [(call.t("materi.button_quiz"), ask_question.data(session.id, 0, 0))],
+            *voice.summary_buttons(call, session.id),
             [(call.t("common.button_back"), open_module.data(module.id))],
         ),
     )

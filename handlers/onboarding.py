@@ -18,8 +18,9 @@ from bot.auth import Role
 from bot.dialogues import Dialogue
 from bot.i18n import DEFAULT_ADDRESS
 from bot.onboarding import JoinOutcome, clean_person_name, clean_phone
+from bot.voice import DEFAULT_VOICE
 from db.models import ADDRESSES
-from handlers import groups
+from handlers import groups, voice
 from handlers.registry import Call, Router, keyboard
 
 log = logging.getLogger(__name__)
@@ -242,7 +243,10 @@ async def join_yes(call: Call) -> None:
     sapaan = call.services.catalog.address(
         result.participant.address if result.participant else DEFAULT_ADDRESS
     )
-    await call.show(call.t("join.done", name=data.name, group=group.name, sapaan=sapaan))
+    await call.show(
+        call.t("join.done", name=data.name, group=group.name, sapaan=sapaan),
+        keyboard(*voice.choice_buttons(call, DEFAULT_VOICE)),
+    )
     await call.context.menus.set_menu(call.context, call.chat_id, Role.PARTICIPANT)
     facilitator = await call.services.onboarding.facilitator(group.facilitator_id)
     if facilitator is not None:

@@ -190,6 +190,7 @@ class Input:
     hint: str = "common.type_text"  # catalog key shown when something else arrives
     media: bool = False  # also accepts a photo
     prose: bool = False  # takes free prose (an announcement): never read as a call for help
+    voice: bool = False  # also accepts a voice note (a recorded summary)
 
 
 @dataclass
@@ -237,12 +238,13 @@ class Router:
         hint: str = "common.type_text",
         media: bool = False,
         prose: bool = False,
+        voice: bool = False,
     ) -> Callable[[InputF], InputF]:
-        """An input for free text (or a contact, a photo) while her pending dialogue is a
-        ``dialogue``; the function gets that state, read back typed."""
+        """An input for free text (or a contact, a photo, a voice note) while her pending
+        dialogue is a ``dialogue``; the function gets that state, read back typed."""
 
         def deco(fn: InputF) -> InputF:
-            self.inputs.append(Input(dialogue, roles, fn, contact, hint, media, prose))
+            self.inputs.append(Input(dialogue, roles, fn, contact, hint, media, prose, voice))
             return fn
 
         return deco
@@ -409,7 +411,12 @@ class Dispatcher:
             else:
                 await call.reply(call.t("common.text_only"))
             return
-        if message.text or (message.contact and inp.contact) or (message.photo and inp.media):
+        if (
+            message.text
+            or (message.contact and inp.contact)
+            or (message.photo and inp.media)
+            or (message.voice and inp.voice)
+        ):
             await inp.callback(call, dialogue)
         else:
             await call.reply(call.t(inp.hint))

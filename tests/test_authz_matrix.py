@@ -67,6 +67,7 @@ async def snapshot_a(h: Harness, world: World) -> list[Any]:
             (world.meeting_a,),
         ),
         ("SELECT * FROM alerts WHERE group_id = ? ORDER BY id", (world.group_a,)),
+        ("SELECT * FROM voice_recordings WHERE group_id = ?", (world.group_a,)),
         (
             "SELECT count(*) FROM outbox WHERE participant_id IN"
             " (SELECT id FROM participants WHERE group_id = ?)",

@@ -11,6 +11,7 @@ from bot.i18n import Catalog, placeholders
 from bot.meetings import REASONS
 from bot.schedule import WhenError
 from db.models import ADDRESSES
+from db.voice import VOICE_CHOICES
 
 REPO = Path(__file__).resolve().parent.parent
 CODE = [p for folder in ("bot", "handlers", "db") for p in (REPO / folder).rglob("*.py")]
@@ -34,6 +35,7 @@ DYNAMIC = {
     "report.recap_alert_": ["absence", "unreachable"],
     "address.": list(ADDRESSES),
     "join.button_address_": list(ADDRESSES),
+    "voice.choice_": list(VOICE_CHOICES),
 }
 
 

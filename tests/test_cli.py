@@ -40,15 +40,19 @@ def test_help_lists_the_commands() -> None:
 
 
 def test_check_reports_content_and_database(tmp_path: Path) -> None:
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, voice=True)
     result = run("check", "--config", str(config))
     assert result.returncode == 0, result.stderr
     assert "content: 5 modules, 14 sessions" in result.stdout
+    assert "voice: available (eSpeak NG Indonesian" in result.stdout
     assert "not created yet" in result.stdout
     migrated = run("migrate", "--config", str(config))
     assert migrated.returncode == 0 and re.search(r"schema version 0 -> \d+", migrated.stdout)
     again = run("check", "--config", str(config))
     assert again.returncode == 0 and "schema" in again.stdout
+    (tmp_path / "off").mkdir()
+    off = run("check", "--config", str(write_config(tmp_path / "off", voice=False)))
+    assert "voice: off" in off.stdout
 
 
 def test_invite_prints_a_one_time_link(tmp_path: Path) -> None:

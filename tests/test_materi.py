@@ -104,6 +104,7 @@ async def test_participant_reads_a_session_and_takes_the_quiz(h: Harness) -> Non
         "Poin penting",
         "Coba di rumah",
         "Kuis",
+        h.t("voice.button_listen"),
         h.t("common.button_back"),
     ]
 

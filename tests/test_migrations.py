@@ -127,3 +127,34 @@ async def test_mothers_month_migration_keeps_existing_rows(tmp_path: Path) -> No
             assert [tuple(r) for r in await cur.fetchall()] == [("no", "lainnya", None)]
     finally:
         await conn.close()
+
+
+async def test_voice_migration_keeps_members_and_gives_them_the_default(tmp_path: Path) -> None:
+    """The issue-17 step (voice choice, recordings, uploads) on a database with members:
+    they stay, with text and voice for the summary. Found by name, not number."""
+    migrations = load_migrations()
+    step = next(m.version for m in migrations if m.name.endswith("_voice.sql"))
+    conn = await connect(tmp_path / "data.db")
+    try:
+        await migrate(conn, target=step - 1)
+        now = "2026-12-01T01:00:00+00:00"
+        await conn.executescript(
+            f"""
+            INSERT INTO facilitators (id, telegram_id, name, created_at)
+                VALUES (1, 10, 'R', '{now}');
+            INSERT INTO groups (id, facilitator_id, name, timezone, place, join_code, created_at)
+                VALUES (1, 1, 'Mawar', 'Asia/Jakarta', 'Balai', 'abc', '{now}');
+            INSERT INTO participants (id, group_id, telegram_id, name, joined_at)
+                VALUES (1, 1, 20, 'Siti', '{now}');
+            """
+        )
+        await conn.commit()
+        await migrate(conn, target=step)
+        async with conn.execute("SELECT name, voice FROM participants") as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [("Siti", "summary")]
+        with pytest.raises(Exception, match="CHECK"):
+            await conn.execute("UPDATE participants SET voice = 'loud'")
+        async with conn.execute("SELECT count(*) FROM voice_recordings") as cur:
+            assert (await cur.fetchone())[0] == 0  # type: ignore[index]
+    finally:
+        await conn.close()

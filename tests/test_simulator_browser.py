@@ -300,6 +300,36 @@ def test_a_new_mother_walks_through_a_p2k2_month(
     page.clock("after_meeting")
     page.wait_bot_text("Lilis Suryani", "ringkasan materi", after=seen)
 
+    # ... and its voice note, which the page plays: an audio player on the OGG/Opus file
+    # the simulator serves, which Chromium loads and decodes (and so knows its length).
+    page.until(
+        lambda: page.panel("Lilis Suryani").find_elements(By.CSS_SELECTOR, ".voice audio"),
+        "the voice note",
+    )
+    browser.set_script_timeout(WAIT)
+    loaded = browser.execute_async_script(
+        """
+        const [name, done] = arguments;
+        const panels = [...document.querySelectorAll("section.chat")];
+        const panel = panels.find((p) => p.querySelector(".name").textContent.trim() === name);
+        const audio = panel.querySelector(".voice audio");
+        const bytes = fetch(audio.src).then((r) => r.arrayBuffer());
+        const head = bytes.then((b) => String.fromCharCode(...new Uint8Array(b.slice(0, 4))));
+        const decoded = bytes.then((b) => new OfflineAudioContext(1, 1, 48000)
+            .decodeAudioData(b).then((buffer) => buffer.duration, () => -1));
+        const meta = new Promise((resolve) => {
+            audio.addEventListener("loadedmetadata", () => resolve("loaded"), {once: true});
+            audio.addEventListener("error", () => resolve(audio.error.message), {once: true});
+            audio.preload = "auto";
+            audio.load();
+        });
+        Promise.all([head, meta, decoded]).then(done);
+        """,
+        "Lilis Suryani",
+    )
+    assert loaded[:2] == ["OggS", "loaded"], loaded
+    assert loaded[2] > 10, loaded
+
     page.clock("day")
     browser.save_screenshot(str(tmp_path / "simulator.png"))
     errors = [

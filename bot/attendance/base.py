@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.config import AttendanceSettings, Settings
 from bot.content import Library
@@ -20,6 +20,9 @@ from db.attendance import ABSENT, EXCUSED, PRESENT
 from db.meetings import Meeting
 from db.models import Facilitator, Group, Participant
 from db.outbox import NewMessage
+
+if TYPE_CHECKING:
+    from bot.voice import Voice
 
 STATUSES = (PRESENT, EXCUSED, ABSENT)
 STATUS_CODES = {PRESENT: "p", EXCUSED: "e", ABSENT: "a"}
@@ -89,6 +92,10 @@ class AttendanceBase:
         self._settings = settings
         self._rules = settings.attendance
         self._on_enqueued = on_enqueued
+
+    voice: Voice | None = None
+    """Voice notes (set by the application when it has them): the module summary also as a
+    voice note for members who chose it."""
 
     def window(self, meeting: Meeting) -> Window:
         return window_for(meeting.starts_at, self._rules)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.attendance.base import (
     STATUSES,
     AttendanceBase,
     BaseStore,
 )
-from bot.callbacks import MARK_SCREEN_NEW
+from bot.callbacks import MARK_SCREEN_NEW, VOICE_AFTER
 from bot.i18n import Html
 from bot.materi import session_summary_text
 from bot.schedule import shift_out_of_quiet
@@ -28,6 +28,9 @@ from db.attendance import (
 from db.meetings import Meeting
 from db.models import Group, Participant
 from db.outbox import NewMessage
+
+if TYPE_CHECKING:
+    from bot.voice import VoiceNote
 
 log = logging.getLogger(__name__)
 
@@ -142,25 +145,45 @@ class Finalizing(AttendanceBase):
                         absent=", ".join(p.name for p, _ in absent) or nobody,
                     ),
                     buttons=[
-                        [(t("attendance.button_correct"), MARK_SCREEN_NEW.data(meeting.id, 0))]
+                        [(t("attendance.button_correct"), MARK_SCREEN_NEW.data(meeting.id, 0))],
+                        *self._record_button(meeting.session_id),
                     ],
                     not_before=not_before,
                 )
             )
-        for status in STATUSES:
-            for p, _ in by_status[status]:
-                if p.telegram_id is None or not p.active or not p.reachable:
-                    continue
+        members = [
+            (status, p)
+            for status in STATUSES
+            for p, _ in by_status[status]
+            if p.telegram_id is not None and p.active and p.reachable
+        ]
+        voice = await self._voice_for(meeting, group, [p for _, p in members])
+        for status, p in members:
+            assert p.telegram_id is not None
+            messages.append(
+                self._module_summary(
+                    meeting,
+                    group,
+                    p,
+                    p.telegram_id,
+                    status,
+                    now,
+                    first=first,
+                    not_before=not_before,
+                )
+            )
+            note, wants = voice
+            if note is not None and p.id in wants:
                 messages.append(
-                    self._module_summary(
-                        meeting,
-                        group,
-                        p,
-                        p.telegram_id,
-                        status,
-                        now,
-                        first=first,
+                    NewMessage(
+                        key=f"att_voice:{meeting.id}:{p.id}",
+                        chat_id=p.telegram_id,
+                        participant_id=p.id,
+                        kind="voice_summary",
+                        text=self._voice_caption(meeting.session_id),
+                        buttons=None,
                         not_before=not_before,
+                        voice=note.ref,
                     )
                 )
         leader = await self._finalize_db.participant(group.leader_id) if group.leader_id else None
@@ -183,7 +206,7 @@ class Finalizing(AttendanceBase):
                         excused=len(excused),
                         absent=len(absent),
                     ),
-                    buttons=None,
+                    buttons=self._record_button(meeting.session_id) or None,
                     not_before=not_before,
                 )
             )
@@ -218,6 +241,32 @@ class Finalizing(AttendanceBase):
             buttons=None,
             not_before=not_before or now,
         )
+
+    async def _voice_for(
+        self, meeting: Meeting, group: Group, members: Sequence[Participant]
+    ) -> tuple[VoiceNote | None, set[int]]:
+        """The session's voice note (the group's recording, else synthesized) and the
+        members who chose voice for the summary; the note is the same for everyone (it
+        says nothing about her attendance), so it is made and uploaded once."""
+        if self.voice is None or not members:
+            return None, set()
+        choices = await self.voice.choices([p.id for p in members])
+        wants = {pid for pid, choice in choices.items() if choice != "text"}
+        if not wants:
+            return None, set()
+        return await self.voice.summary_note(group.id, meeting.session_id), wants
+
+    def _record_button(self, session_id: str) -> list[list[tuple[str, str]]]:
+        """ "🎙 Rekam ringkasan suara" for the facilitator and the leader after a meeting."""
+        if self.voice is None or self._content.session(session_id) is None:
+            return []
+        return [[(self._catalog.t("voice.button_record"), VOICE_AFTER.data(session_id))]]
+
+    def _voice_caption(self, session_id: str) -> str:
+        session = self._content.session(session_id)
+        if session is None:
+            return ""
+        return self._catalog.t("voice.summary_caption", number=session.number, title=session.title)
 
     def _summary(self, session_id: str) -> str:
         session = self._content.session(session_id)

@@ -120,7 +120,9 @@ def write_config(folder: Path, content_dir: Path, tick_seconds: float) -> Path:
         f"tick_seconds = {tick_seconds!r}\n"
         "[outbox]\n"
         "rate_per_second = 0\n"
-        "per_chat_interval = 0\n",
+        "per_chat_interval = 0\n"
+        "[voice]\n"
+        f"cache_dir = {_toml_str(str(folder / 'voice'))}\n",
         encoding="utf-8",
     )
     return path

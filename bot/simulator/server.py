@@ -17,7 +17,8 @@ Endpoints (JSON in and out; POST bodies must be ``application/json``):
   ``start`` (e.g. ``"g_<code>"``) she opens that link at once (``/start <payload>``).
 * ``POST /api/clock`` ``{"action"}`` — ``next_reminder``, ``meeting``, ``after_meeting``,
   ``hour``, ``day`` or ``month``; answers when the tick has run and the outbox is drained.
-* ``GET /api/files/<file_id>[?download=1]`` — a file the bot sent (or a user), from the fake.
+* ``GET /api/files/<file_id>[?download=1]`` — a file the bot sent (or a user), from the fake
+  (pictures and voice notes inline, so the page shows and plays them).
 
 Only requests whose ``Host`` is the loopback address are served (no DNS rebinding), and POSTs
 need a JSON content type (no cross-site form posts).
@@ -44,7 +45,8 @@ __all__ = ["STATIC_DIR", "WebServer"]
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
-    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
 )
 _LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 
@@ -211,7 +213,7 @@ class _File(_Base):
         except KeyError:
             raise HTTPError(404, "no such file") from None
         mime = stored.mime_type or "application/octet-stream"
-        image = mime in ("image/png", "image/jpeg", "image/gif", "image/webp")
+        image = mime in ("image/png", "image/jpeg", "image/gif", "image/webp", "audio/ogg")
         name = stored.file_name or stored.file_path.rsplit("/", 1)[-1]
         download = self.get_query_argument("download", "") not in ("", "0")
         disposition = "inline" if image and not download else "attachment"

@@ -74,6 +74,8 @@ def write_config(
             "poll_timeout": 10,
         },
         "schedule": {"tick_seconds": 0.2},
+        # Off unless a test turns it on: the other tests count messages.
+        "voice": {"enabled": False, "cache_dir": str(folder / "voice")},
     }
     for section, values in (overrides or {}).items():
         sections.setdefault(section, {}).update(values)

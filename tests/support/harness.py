@@ -27,20 +27,28 @@ TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
 START = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday 08.00 WIB
 
 
-def write_config(folder: Path, extra: str = "", content: Path | None = None) -> Path:
+def write_config(
+    folder: Path, extra: str = "", content: Path | None = None, *, voice: bool = False
+) -> Path:
+    """The test config; voice notes are off unless ``voice`` (tests of other features
+    count messages, and synthesis takes a second per summary)."""
     path = folder / "config.toml"
     path.write_text(
         f'[bot]\ndatabase = "{folder / "bot.db"}"\n'
         f'content_dir = "{content or REPO / "content" / "modules"}"\n'
         f'[telegram]\nbot_username = "p2k2_test_bot"\n'
-        f"[outbox]\nrate_per_second = 0\nper_chat_interval = 0\n{extra}",
+        f"[outbox]\nrate_per_second = 0\nper_chat_interval = 0\n{extra}"
+        f"\n[voice]\nenabled = {'true' if voice else 'false'}\n"
+        f'cache_dir = "{folder / "voice"}"\n',
         encoding="utf-8",
     )
     return path
 
 
-def make_settings(folder: Path, extra: str = "", content: Path | None = None) -> Settings:
-    return load_settings(write_config(folder, extra, content), env={TOKEN_ENV: TOKEN})
+def make_settings(
+    folder: Path, extra: str = "", content: Path | None = None, *, voice: bool = False
+) -> Settings:
+    return load_settings(write_config(folder, extra, content, voice=voice), env={TOKEN_ENV: TOKEN})
 
 
 class Harness:
@@ -164,12 +172,13 @@ def button_labels(message: dict[str, Any]) -> list[str]:
 
 @asynccontextmanager
 async def running_bot(
-    folder: Path, extra_config: str = "", content: Path | None = None
+    folder: Path, extra_config: str = "", content: Path | None = None, *, voice: bool = False
 ) -> AsyncIterator[Harness]:
-    """The offline bot; ``content``: another module folder than the repository's."""
+    """The offline bot; ``content``: another module folder than the repository's;
+    ``voice``: with voice notes."""
     fake = FakeBotAPI(token=TOKEN, username="p2k2_test_bot", now=None)
     clock = ManualClock(START)
-    settings = make_settings(folder, extra_config, content)
+    settings = make_settings(folder, extra_config, content, voice=voice)
 
     async def sleep(seconds: float) -> None:
         """The sender waits on the manual clock: time moves, nothing sleeps."""

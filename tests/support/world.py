@@ -49,6 +49,16 @@ async def build_world(h: Harness) -> World:
         )
         assert created
         meetings[group] = created[0].id
+    # Group A has its own voice summary of a session: only its people may change it.
+    await h.services.voice.save_recording(
+        [group_a],
+        "sesi-01",
+        "AwACvoiceOfGroupA",
+        30,
+        participant_id=None,
+        facilitator_id=(await h.facilitator(fac_a)).id,
+        now=h.clock.now(),
+    )
     await h.tick()
     stranger = h.fake.add_user("Budi")
     await h.send(stranger, "/start")

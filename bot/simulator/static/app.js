@@ -259,6 +259,18 @@
       box.append(a);
       shown = true;
     }
+    if (message.voice) {
+      // A voice note plays in the page: the OGG/Opus file, served by the simulator.
+      const voice = el("div", "voice");
+      const audio = el("audio");
+      audio.controls = true;
+      audio.preload = "none";
+      audio.src = fileUrl(message.voice.file_id, false);
+      voice.append(el("span", "voice-label", `🎧 Pesan suara, ${message.voice.duration} detik`));
+      voice.append(audio);
+      box.append(voice);
+      shown = true;
+    }
     if (message.document) {
       const doc = message.document;
       const name = doc.file_name || "berkas";
