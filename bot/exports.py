@@ -8,11 +8,13 @@ with ``= + - @`` are written as text (docs/DECISIONS.md, "Reports").
 
 from __future__ import annotations
 
+import calendar
 import csv
 import functools
 import io
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
+from typing import TYPE_CHECKING
 
 from babel.dates import format_date
 from openpyxl import Workbook
@@ -23,6 +25,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.i18n import LOCALE
 from bot.reports import ChartData, Labels, MonthReport, percent
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 CHART_SIZE = (1080, 1080)
 """Chart width and height in pixels: square, sharp on a phone, small enough to send fast."""
@@ -232,12 +237,34 @@ def drawable(text: str) -> str:
     return kept.strip() or "?"
 
 
+def chart_months(data: ChartData) -> list[date]:
+    """The months (their first day) that have at least one meeting, oldest first: the
+    chart shows only these, side by side, so no empty month takes room."""
+    return sorted({d.replace(day=1) for series in data.series for d, _ in series.points})
+
+
 def chart_png(data: ChartData, labels: Labels) -> bytes:
     """Attendance rate per meeting, one line per group, as a PNG of ``CHART_SIZE``."""
+    figure = chart_figure(data, labels.chart_title, labels.chart_axis)
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=_CHART_DPI)
+    return out.getvalue()
+
+
+def chart_figure(data: ChartData, title: str, axis: str) -> Figure:
+    """The chart as a matplotlib figure: one column per month with meetings (labelled
+    "Agu" over "2026"), a point per meeting placed by its day in the month, each point
+    labelled with its rate; the axis leaves room below 0 % so a 0 % point shows whole."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import MonthLocator, date2num, num2date
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter, MultipleLocator
+    from matplotlib.ticker import FixedLocator, MultipleLocator, PercentFormatter
+
+    months = chart_months(data)
+    column = {m: i for i, m in enumerate(months)}
+
+    def x_of(day: date) -> float:
+        length = calendar.monthrange(day.year, day.month)[1]
+        return column[day.replace(day=1)] + (day.day - 0.5) / length
 
     width, height = CHART_SIZE
     figure = Figure(figsize=(width / _CHART_DPI, height / _CHART_DPI), dpi=_CHART_DPI)
@@ -247,25 +274,48 @@ def chart_png(data: ChartData, labels: Labels) -> bytes:
     for series in data.series:
         if not series.points:
             continue
-        xs = [date2num(d) for d, _ in series.points]
+        xs = [x_of(d) for d, _ in series.points]
         ys = [rate for _, rate in series.points]
-        ax.plot(xs, ys, marker="o", markersize=11, linewidth=3, label=drawable(series.group_name))
-        drawn += 1
-    ax.set_title(drawable(labels.chart_title), fontsize=26, pad=18)
-    ax.set_ylabel(drawable(labels.chart_axis), fontsize=22)
-    ax.set_ylim(0, 105)
-    ax.yaxis.set_major_locator(MultipleLocator(25))
-    end = data.end + timedelta(days=15)
-    ax.set_xlim(date2num(data.start), date2num(end))
-    ax.xaxis.set_major_locator(MonthLocator())
-    ax.xaxis.set_major_formatter(
-        FuncFormatter(
-            lambda x, _pos: drawable(format_date(num2date(x).date(), "MMM\ny", locale=LOCALE))
+        (line,) = ax.plot(
+            xs,
+            ys,
+            marker="o",
+            markersize=11,
+            linewidth=3,
+            label=drawable(series.group_name),
+            clip_on=False,
         )
+        for x, y in zip(xs, ys, strict=True):
+            ax.annotate(
+                f"{round(y)}%",
+                (x, y),
+                textcoords="offset points",
+                xytext=(0, 14),
+                ha="center",
+                fontsize=17,
+                color=line.get_color(),
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+            )
+        drawn += 1
+    ax.set_title(drawable(title), fontsize=26, pad=18)
+    ax.set_ylabel(drawable(axis), fontsize=22)
+    ax.set_ylim(-8, 115)
+    ax.yaxis.set_major_locator(FixedLocator([0, 25, 50, 75, 100]))
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_xlim(0, max(len(months), 1))
+    ax.xaxis.set_major_locator(FixedLocator([i + 0.5 for i in range(len(months))]))
+    ax.set_xticklabels(
+        [
+            "\n".join(drawable(part) for part in format_date(m, "MMM|y", locale=LOCALE).split("|"))
+            for m in months
+        ]
     )
+    ax.xaxis.set_minor_locator(MultipleLocator(1))
     ax.tick_params(axis="both", labelsize=20)
-    ax.grid(True, alpha=0.35)
-    figure.subplots_adjust(left=0.14, right=0.96, top=0.9, bottom=0.3)
+    ax.tick_params(axis="x", which="minor", length=0)
+    ax.grid(True, axis="y", alpha=0.35)
+    ax.grid(True, axis="x", which="minor", alpha=0.35)
+    figure.subplots_adjust(left=0.16, right=0.96, top=0.9, bottom=0.3)
     if drawn:
         ax.legend(
             loc="upper center",
@@ -274,6 +324,4 @@ def chart_png(data: ChartData, labels: Labels) -> bytes:
             fontsize=20,
             frameon=False,
         )
-    out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=_CHART_DPI)
-    return out.getvalue()
+    return figure
