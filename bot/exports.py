@@ -118,7 +118,50 @@ def xlsx_bytes(report: MonthReport, labels: Labels) -> bytes:
     _write_row(summary, r, [labels.total_row, *sums, percent(sums[2], total)], percent_col=7)
     _bold_row(summary, r, len(labels.summary_columns))
     _widths(summary, [24, 14, 12, 8, 8, 12, 10])
+    members_sheet(book, report, labels)
     return _save(book)
+
+
+_STATUS_FILL = {"present": "C6EFCE", "excused": "FFEB9C", "absent": "FFC7CE"}
+
+
+def members_sheet(book: Workbook, report: MonthReport, labels: Labels) -> Worksheet:
+    """One mother's month at a glance: per group, a row per member and a column per
+    meeting of the month (her status in words, coloured), then her totals."""
+    sheet = book.create_sheet(labels.sheet_members[:31])
+    _heading(sheet, labels, report.facilitator_name)
+    words = dict(zip(("present", "excused", "absent"), labels.statuses, strict=True))
+    before, after = labels.member_columns[:3], labels.member_columns[3:]
+    r = 5
+    widest = 0
+    for group in report.groups:
+        if not group.meetings:
+            continue
+        sheet.cell(row=r, column=1, value=group.group_name).font = Font(bold=True, size=12)
+        r += 1
+        heads = [
+            format_date(m.local_start.date(), "d MMM", locale=LOCALE)
+            + (f"\nS{m.session_number}" if m.session_number is not None else "")
+            for m in group.meetings
+        ]
+        _header(sheet, r, [*before, *heads, *after])
+        widest = max(widest, len(heads))
+        r += 1
+        for n, person in enumerate(group.people, start=1):
+            cells: list[object] = [n, group.group_name, person.name]
+            cells += [words.get(st or "", labels.no_mark) for st in person.statuses]
+            cells += [person.count("present"), person.count("excused"), person.count("absent")]
+            _write_row(sheet, r, cells)
+            for c, status in enumerate(person.statuses, start=len(before) + 1):
+                if status in _STATUS_FILL:
+                    sheet.cell(row=r, column=c).fill = PatternFill(
+                        "solid", fgColor=_STATUS_FILL[status]
+                    )
+            r += 1
+        r += 1
+    _widths(sheet, [5, 18, 26, *([11] * widest), 8, 8, 11])
+    sheet.freeze_panes = "D5"
+    return sheet
 
 
 def totals_xlsx_bytes(reports: Sequence[MonthReport], labels: Labels) -> bytes:

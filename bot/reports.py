@@ -43,6 +43,7 @@ from bot.content import Library
 from bot.i18n import LOCALE, Catalog, zone_label
 from db import Database
 from db.models import Facilitator, Group
+from db.reports import Mark as StoredMark
 from db.reports import MeetingCounts, OpenAlert
 
 RECAP_MEETINGS = 6
@@ -100,10 +101,23 @@ class MeetingLine:
 
 
 @dataclass(frozen=True)
+class MemberMonth:
+    """One member's month at a glance: her status at each of the group's meetings of the
+    month, in the order of ``GroupMonth.meetings`` (None: no mark, e.g. not yet a member)."""
+
+    name: str
+    statuses: tuple[str | None, ...]
+
+    def count(self, status: str) -> int:
+        return sum(1 for s in self.statuses if s == status)
+
+
+@dataclass(frozen=True)
 class GroupMonth:
     group_name: str
     members: int
     meetings: tuple[MeetingLine, ...]
+    people: tuple[MemberMonth, ...] = ()
 
     def totals(self) -> tuple[int, int, int]:
         return (
@@ -161,6 +175,10 @@ class Labels:
     total_row: str
     chart_title: str
     chart_axis: str
+    sheet_members: str = ""
+    member_columns: tuple[str, ...] = ()
+    statuses: tuple[str, str, str] = ("", "", "")  # present, excused, absent
+    no_mark: str = ""
 
 
 # ------------------------------------------------------------------------------ pure rules
@@ -317,10 +335,33 @@ class Reports:
             year,
             month,
             tuple(
-                GroupMonth(group.name, members, tuple(lines.get(group.id, [])))
+                GroupMonth(
+                    group.name,
+                    members,
+                    tuple(lines.get(group.id, [])),
+                    self._people([m for m in meetings if m.group_id == group.id], marks),
+                )
                 for group, members in groups
             ),
         )
+
+    def _people(
+        self, meetings: Sequence[MeetingCounts], marks: Sequence[StoredMark]
+    ) -> tuple[MemberMonth, ...]:
+        """The member x meeting matrix of one group's month: everyone with a mark at one of
+        its meetings, by name (members who erased their data last, as "(data dihapus)")."""
+        column = {m.meeting_id: i for i, m in enumerate(meetings)}
+        found: dict[int, list[str | None]] = {}
+        names: dict[int, str] = {}
+        for mark in marks:
+            if mark.meeting_id not in column:
+                continue
+            row = found.setdefault(mark.participant_id, [None] * len(meetings))
+            row[column[mark.meeting_id]] = mark.status
+            names[mark.participant_id] = mark.name
+        erased = self._catalog.t("report.erased_member")
+        order = sorted(found, key=lambda p: (not names[p], names[p].casefold(), p))
+        return tuple(MemberMonth(names[p] or erased, tuple(found[p])) for p in order)
 
     def _line(
         self, m: MeetingCounts, group: Group, names: dict[int, dict[str, list[str]]]
@@ -449,6 +490,14 @@ class Reports:
             total_row=t("report.total_row"),
             chart_title=t("report.chart_title"),
             chart_axis=t("report.chart_axis"),
+            sheet_members=t("report.sheet_members"),
+            member_columns=tuple(t("report.member_columns").split("|")),
+            statuses=(
+                t("report.status_present"),
+                t("report.status_excused"),
+                t("report.status_absent"),
+            ),
+            no_mark=t("report.status_none"),
         )
 
 
