@@ -63,11 +63,10 @@ async def test_member_by_meeting_matrix(h: Harness) -> None:
     ids = {"Ani": ani, "Euis": euis, "Siti": siti}
     for r in body:
         if r[2] == erased:
-            participant_id = (
-                await h.db.connection.execute_fetchall(
-                    "SELECT id FROM participants WHERE name = ''"
-                )
-            )[0][0]
+            found = await h.db.connection.execute_fetchall(
+                "SELECT id FROM participants WHERE name = ''"
+            )
+            participant_id = next(iter(found))[0]
         else:
             participant_id = (await h.participant(ids[str(r[2])])).id
         stored = {
