@@ -24,6 +24,7 @@ from handlers import (
     announcements,
     checkin,
     common,
+    forms,
     groups,
     marking,
     materi,
@@ -48,6 +49,7 @@ ROUTERS: tuple[Router, ...] = (
     alerts.router,
     announcements.router,
     reports.router,
+    forms.router,
     privacy.router,
     safety.router,
 )
