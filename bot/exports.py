@@ -12,7 +12,7 @@ import calendar
 import csv
 import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -87,9 +87,12 @@ def csv_bytes(report: MonthReport, labels: Labels) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def xlsx_bytes(report: MonthReport, labels: Labels) -> bytes:
+def xlsx_bytes(
+    report: MonthReport, labels: Labels, sheets: Sequence[Callable[[Workbook], object]] = ()
+) -> bytes:
     """The monthly P2K2 activity report: a sheet of meetings (one row each, with the names
-    by status) and a summary sheet per group with totals."""
+    by status), a summary sheet per group with totals, the member x meeting sheet, then
+    the sheets ``sheets`` add (the forms of :mod:`bot.form_exports`)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -119,6 +122,8 @@ def xlsx_bytes(report: MonthReport, labels: Labels) -> bytes:
     _bold_row(summary, r, len(labels.summary_columns))
     _widths(summary, [24, 14, 12, 8, 8, 12, 10])
     members_sheet(book, report, labels)
+    for add in sheets:
+        add(book)
     return _save(book)
 
 

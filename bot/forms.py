@@ -1,5 +1,7 @@
 """The forms a facilitator files, filled from what the bot knows (issue 16): the printable
-attendance sheet (Daftar Hadir) of a meeting. No Telegram here; the words of each form are
+attendance sheet (Daftar Hadir) of a meeting, the monthly monitoring form with its
+knowledge levels (proposed from her quiz answers, confirmed by the facilitator), and the
+coordinator's sub-district recap. No Telegram here; the words of each form are
 in ``content/forms/`` (:mod:`bot.formdefs`), the PDF is drawn by :mod:`bot.attendance_sheet`.
 
 The service takes the narrow storage :class:`FormStore`.
@@ -15,10 +17,14 @@ from typing import Protocol
 from bot.attendance_sheet import Sheet, SheetRow
 from bot.config import AttendanceSettings
 from bot.content import Library
+from bot.formdefs import MonitoringForm, RecapForm, monitoring_form
 from bot.i18n import Catalog
+from bot.reports import GroupRecap, month_window
 from db.attendance import AttendanceMark, CheckinMeeting
+from db.forms import MeetingMark, QuizScore
 from db.meetings import Meeting
 from db.models import Facilitator, Group, GroupSummary, Participant
+from db.reports import MeetingCounts
 
 SHEET_AHEAD = timedelta(days=35)
 """Meetings this far ahead can have their sheet printed (the next monthly meeting)."""
@@ -39,6 +45,73 @@ class FormStore(Protocol):
     async def markable_meetings(
         self, group_ids: Sequence[int], first_start: datetime, last_start: datetime
     ) -> list[CheckinMeeting]: ...
+
+    async def final_marks(self, meeting_id: int) -> list[MeetingMark]: ...
+
+    async def quiz_scores(
+        self, session_id: str, participant_ids: Sequence[int]
+    ) -> list[QuizScore]: ...
+
+    async def knowledge_levels(self, meeting_ids: Sequence[int]) -> dict[tuple[int, int], str]: ...
+
+    async def set_knowledge_levels(
+        self, meeting_id: int, levels: Sequence[tuple[int, str]], now: datetime, *, keep: bool
+    ) -> int: ...
+
+    async def meetings_between(
+        self, group_ids: Sequence[int], start: datetime, end: datetime
+    ) -> list[MeetingCounts]: ...
+
+    async def cancelled_groups(
+        self, group_ids: Sequence[int], start: datetime, end: datetime
+    ) -> set[int]: ...
+
+
+@dataclass(frozen=True)
+class LevelRow:
+    participant_id: int
+    name: str  # "(data dihapus)" for an erased member
+    status: str  # present, excused, absent
+    proposed: str  # a level key
+    confirmed: str | None
+
+    @property
+    def level(self) -> str:
+        return self.confirmed or self.proposed
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """One finalized meeting's monitoring form: a row per member marked there."""
+
+    meeting: Meeting
+    group: Group
+    session_title: str
+    module_title: str
+    rows: tuple[LevelRow, ...]
+
+    @property
+    def unconfirmed(self) -> int:
+        return sum(1 for r in self.rows if r.confirmed is None)
+
+
+@dataclass(frozen=True)
+class RecapRow:
+    """One row of the sub-district recap: a facilitator's groups in one kecamatan."""
+
+    kecamatan: str
+    facilitator: str
+    groups: int
+    groups_done: int
+    reasons: tuple[str, ...]
+    materi: tuple[str, ...]
+    pemateri: str
+    members: int
+    present: int
+    not_present: int
+    levels: dict[str, int]
+    open_follow_ups: int
+    attention: int
 
 
 @dataclass(frozen=True)
@@ -122,3 +195,179 @@ class Forms:
             "module": module.title if module else "",
             "facilitator": facilitator.name,
         }
+
+    # -- the monthly monitoring form ------------------------------------------------------
+
+    async def level_choices(self, facilitator: Facilitator, now: datetime) -> list[SheetChoice]:
+        """Her finalized meetings of the last two months, newest first."""
+        return [c for c in await self.sheet_choices(facilitator, now) if c.final]
+
+    async def monitoring(self, facilitator: Facilitator, meeting_id: int) -> Monitoring | None:
+        """The monitoring form of one of her finalized meetings (None: not hers, not final)."""
+        found = await self._db.checkin_meeting(meeting_id)
+        if found is None or found.finalized_at is None:
+            return None
+        group = await self._own_group(facilitator, found.meeting.group_id)
+        if group is None:
+            return None
+        return (await self._monitorings([found.meeting], {group.id: group}))[0]
+
+    async def _monitorings(
+        self, meetings: Sequence[Meeting], groups: dict[int, Group]
+    ) -> list[Monitoring]:
+        form = monitoring_form()
+        confirmed = await self._db.knowledge_levels([m.id for m in meetings])
+        erased = self._catalog.t("report.erased_member")
+        found = []
+        for meeting in meetings:
+            marks = await self._db.final_marks(meeting.id)
+            session = self._content.session(meeting.session_id)
+            module = self._content.module_of(session) if session else None
+            questions = len(session.quiz) if session else 0
+            scores = {
+                q.participant_id: q
+                for q in await self._db.quiz_scores(
+                    meeting.session_id, [m.participant_id for m in marks]
+                )
+            }
+            rows = []
+            for mark in marks:
+                score = scores.get(mark.participant_id)
+                proposed = form.propose(
+                    questions, score.answered if score else 0, score.correct if score else 0
+                )
+                rows.append(
+                    LevelRow(
+                        mark.participant_id,
+                        mark.name or erased,
+                        mark.status,
+                        proposed,
+                        confirmed.get((meeting.id, mark.participant_id)),
+                    )
+                )
+            found.append(
+                Monitoring(
+                    meeting,
+                    groups[meeting.group_id],
+                    f"{session.number}. {session.title}" if session else meeting.session_id,
+                    module.title if module else "",
+                    tuple(rows),
+                )
+            )
+        return found
+
+    def level_key(self, index: int) -> str | None:
+        keys = list(monitoring_form().levels)
+        return keys[index] if 0 <= index < len(keys) else None
+
+    async def set_level(
+        self,
+        facilitator: Facilitator,
+        meeting_id: int,
+        participant_id: int,
+        level: str,
+        now: datetime,
+    ) -> Monitoring | None:
+        """She sets one member's level at one of her finalized meetings; None when the
+        meeting is not hers or not final, or the member was not marked there."""
+        view = await self.monitoring(facilitator, meeting_id)
+        if view is None or level not in monitoring_form().levels:
+            return None
+        if not any(r.participant_id == participant_id for r in view.rows):
+            return None
+        await self._db.set_knowledge_levels(meeting_id, [(participant_id, level)], now, keep=False)
+        return await self.monitoring(facilitator, meeting_id)
+
+    async def confirm_proposals(
+        self, facilitator: Facilitator, meeting_id: int, now: datetime
+    ) -> Monitoring | None:
+        """Every proposal not yet confirmed becomes the confirmed level (a level she set
+        stays as it is)."""
+        view = await self.monitoring(facilitator, meeting_id)
+        if view is None:
+            return None
+        pending = [(r.participant_id, r.proposed) for r in view.rows if r.confirmed is None]
+        await self._db.set_knowledge_levels(meeting_id, pending, now, keep=True)
+        return await self.monitoring(facilitator, meeting_id)
+
+    async def monitoring_month(
+        self, facilitator: Facilitator, year: int, month: int
+    ) -> list[Monitoring]:
+        """The monitoring forms of her finalized meetings in the month (each group's local
+        month), by group, then date."""
+        groups = {s.group.id: s.group for s in await self._db.groups_of(facilitator.id)}
+        meetings = []
+        for group in groups.values():
+            start, end = month_window(year, month, group.timezone)
+            for m in await self._db.meetings_between([group.id], start, end):
+                found = await self._db.checkin_meeting(m.meeting_id)
+                if found is not None:
+                    meetings.append(found.meeting)
+        return await self._monitorings(meetings, groups)
+
+    # -- the coordinator's sub-district recap -----------------------------------------------
+
+    async def recap_rows(
+        self,
+        facilitator: Facilitator,
+        recaps: Sequence[GroupRecap],
+        year: int,
+        month: int,
+        form: RecapForm,
+    ) -> list[RecapRow]:
+        """Her rows of the sub-district recap (one per kecamatan of her groups). ``recaps``:
+        her groups' recap (``Reports.recap``: members, open follow-ups, members needing
+        attention by the one attendance rule)."""
+        forms = await self.monitoring_month(facilitator, year, month)
+        by_kecamatan: dict[str, list[GroupRecap]] = {}
+        for recap in recaps:
+            by_kecamatan.setdefault(recap.group.kecamatan, []).append(recap)
+        rows = []
+        for kecamatan, group_recaps in sorted(by_kecamatan.items()):
+            ids = [r.group.id for r in group_recaps]
+            done = {f.group.id for f in forms if f.group.id in ids}
+            windows = [month_window(year, month, r.group.timezone) for r in group_recaps]
+            cancelled = await self._db.cancelled_groups(
+                ids, min(w[0] for w in windows), max(w[1] for w in windows)
+            )
+            reasons = tuple(
+                f"{r.group.name}: "
+                + form.reasons["cancelled" if r.group.id in cancelled else "not_scheduled"]
+                for r in group_recaps
+                if r.group.id not in done
+            )
+            mine = [f for f in forms if f.group.id in ids]
+            levels = {key: 0 for key in monitoring_form().levels}
+            for f in mine:
+                for r in f.rows:
+                    levels[r.level] = levels.get(r.level, 0) + 1
+            materi = tuple(dict.fromkeys(f.module_title for f in mine if f.module_title))
+            rows.append(
+                RecapRow(
+                    kecamatan=kecamatan or form.no_kecamatan,
+                    facilitator=facilitator.name,
+                    groups=len(group_recaps),
+                    groups_done=len(done),
+                    reasons=reasons,
+                    materi=materi,
+                    pemateri=facilitator.name,
+                    members=sum(r.members for r in group_recaps),
+                    present=sum(1 for f in mine for r in f.rows if r.status == "present"),
+                    not_present=sum(1 for f in mine for r in f.rows if r.status != "present"),
+                    levels=levels,
+                    open_follow_ups=sum(len(r.alerts) for r in group_recaps),
+                    attention=sum(len(r.concerns) for r in group_recaps),
+                )
+            )
+        return rows
+
+
+def monitoring_words(form: MonitoringForm, row: LevelRow) -> tuple[str, str]:
+    """Her "Kehadiran" and "Pengetahuan & Pemahaman" in the form's words."""
+    attendance = form.attendance["present" if row.status == "present" else "not_present"]
+    return attendance, form.levels.get(row.level, row.level)
+
+
+def monitoring_dates(catalog: Catalog, forms: Sequence[Monitoring]) -> list[str]:
+    """Each form's "Tanggal Pelaksanaan" (``Sabtu, 5 Desember 2026``)."""
+    return [catalog.date(f.meeting.starts_at, f.group.timezone) for f in forms]

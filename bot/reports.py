@@ -264,6 +264,18 @@ class Reports:
         self._content = content
         self._attendance = attendance
 
+    @property
+    def catalog(self) -> Catalog:
+        return self._catalog
+
+    @property
+    def content(self) -> Library:
+        return self._content
+
+    @property
+    def attendance(self) -> AttendanceSettings:
+        return self._attendance
+
     # -- reading ------------------------------------------------------------------------
 
     async def _groups(self, facilitator: Facilitator) -> list[tuple[Group, int]]:

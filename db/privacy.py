@@ -65,6 +65,8 @@ class PrivacyQueries(DatabaseBase):
                 "UPDATE attendance SET reason = NULL, checked_in_at = NULL"
                 " WHERE participant_id = ?",
                 "DELETE FROM quiz_answers WHERE participant_id = ?",
+                "DELETE FROM knowledge_levels WHERE participant_id = ?",
+                "DELETE FROM semester_ratings WHERE participant_id = ?",
                 "DELETE FROM checkin_attempts WHERE participant_id = ?",
             ):
                 await tx.execute(sql, (participant_id,))

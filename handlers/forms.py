@@ -1,7 +1,11 @@
-"""The forms a facilitator files: the printable attendance sheet (/daftarhadir).
+"""The forms a facilitator files: the printable attendance sheet (/daftarhadir) and the
+knowledge levels of the monthly monitoring form (/pemahaman).
 
-Callback data: ``dh:<meeting>`` (the PDF of one meeting's Daftar Hadir). Only her own
-groups' meetings (checked by the service from her, never from the button).
+Callback data: ``dh:<meeting>`` (the PDF of one meeting's Daftar Hadir); ``lv:<meeting>:
+<page>`` (the levels of a meeting), ``lvp:<meeting>:<member>:<page>`` (her level to
+choose), ``lvs:<meeting>:<member>:<level>:<page>`` (set it), ``lva:<meeting>:<page>``
+(confirm every proposal). Only her own groups' finalized meetings and the members marked
+there (checked by the service from her, never from the button).
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ from telegram import InputFile
 
 from bot.attendance_sheet import sheet_pdf
 from bot.auth import FACILITATORS
-from bot.formdefs import sheet_form
-from bot.forms import Forms
+from bot.formdefs import monitoring_form, sheet_form
+from bot.forms import Forms, Monitoring, monitoring_words
 from bot.reports import safe_filename
 from db.models import Facilitator
 from handlers.registry import Call, Router, keyboard
@@ -68,3 +72,138 @@ async def attendance_sheet(call: Call, meeting_id: int) -> None:
         InputFile(io.BytesIO(data), filename=name),
         caption=call.t("forms.sheet_caption", group=sheet.header["group"]),
     )
+
+
+# -- the monthly monitoring form: knowledge levels -------------------------------------
+
+PAGE_SIZE = 10
+
+
+@router.command("pemahaman", FACILITATORS, menu="forms.menu_levels")
+async def level_meetings(call: Call, args: list[str]) -> None:
+    choices = await _service(call).level_choices(_me(call), call.now)
+    if not choices:
+        await call.reply(call.t("forms.levels_none"))
+        return
+    catalog = call.services.catalog
+    rows = [
+        [
+            (
+                call.t(
+                    "forms.levels_item",
+                    group=c.group.name,
+                    date=catalog.short_date(c.meeting.starts_at, c.group.timezone),
+                ),
+                level_screen.data(c.meeting.id, 0),
+            )
+        ]
+        for c in choices
+    ]
+    await call.reply(call.t("forms.levels_choose"), keyboard(*rows))
+
+
+@router.action("lv", FACILITATORS, int, int)
+async def level_screen(call: Call, meeting_id: int, page: int) -> None:
+    view = await _service(call).monitoring(_me(call), meeting_id)
+    await _show_levels(call, view, page)
+
+
+async def _show_levels(call: Call, view: Monitoring | None, page: int) -> None:
+    if view is None:
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return
+    form = monitoring_form()
+    pages = max(1, (len(view.rows) + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = min(max(page, 0), pages - 1)
+    buttons = []
+    for row in view.rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
+        attendance, level = monitoring_words(form, row)
+        key = "forms.levels_row_confirmed" if row.confirmed else "forms.levels_row_proposed"
+        buttons.append(
+            [
+                (
+                    call.t(key, name=row.name, attendance=attendance, level=level),
+                    level_member.data(view.meeting.id, row.participant_id, page),
+                )
+            ]
+        )
+    nav = []
+    if page > 0:
+        nav.append((call.t("common.button_prev"), level_screen.data(view.meeting.id, page - 1)))
+    if page + 1 < pages:
+        nav.append((call.t("common.button_next"), level_screen.data(view.meeting.id, page + 1)))
+    if nav:
+        buttons.append(nav)
+    if view.unconfirmed:
+        buttons.append(
+            [
+                (
+                    call.t("forms.levels_confirm_all", count=view.unconfirmed),
+                    level_confirm_all.data(view.meeting.id, page),
+                )
+            ]
+        )
+    catalog = call.services.catalog
+    text = call.t(
+        "forms.levels_title",
+        group=view.group.name,
+        date=catalog.date(view.meeting.starts_at, view.group.timezone),
+        session=view.session_title,
+        unconfirmed=view.unconfirmed,
+        total=len(view.rows),
+    )
+    await call.toast()
+    await call.show(text, keyboard(*buttons) if buttons else None)
+
+
+@router.action("lvp", FACILITATORS, int, int, int)
+async def level_member(call: Call, meeting_id: int, participant_id: int, page: int) -> None:
+    view = await _service(call).monitoring(_me(call), meeting_id)
+    row = (
+        next((r for r in view.rows if r.participant_id == participant_id), None) if view else None
+    )
+    if view is None or row is None:
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return
+    form = monitoring_form()
+    attendance, _ = monitoring_words(form, row)
+    buttons = [
+        [
+            (
+                ("✓ " if key == row.confirmed else "") + words,
+                level_set.data(meeting_id, participant_id, index, page),
+            )
+        ]
+        for index, (key, words) in enumerate(form.levels.items())
+    ]
+    buttons.append([(call.t("common.button_back"), level_screen.data(meeting_id, page))])
+    await call.toast()
+    await call.show(
+        call.t(
+            "forms.levels_member",
+            name=row.name,
+            attendance=attendance,
+            proposed=form.levels.get(row.proposed, row.proposed),
+        ),
+        keyboard(*buttons),
+    )
+
+
+@router.action("lvs", FACILITATORS, int, int, int, int)
+async def level_set(
+    call: Call, meeting_id: int, participant_id: int, chosen: int, page: int
+) -> None:
+    service = _service(call)
+    level = service.level_key(chosen)
+    view = (
+        await service.set_level(_me(call), meeting_id, participant_id, level, call.now)
+        if level is not None
+        else None
+    )
+    await _show_levels(call, view, page)
+
+
+@router.action("lva", FACILITATORS, int, int)
+async def level_confirm_all(call: Call, meeting_id: int, page: int) -> None:
+    view = await _service(call).confirm_proposals(_me(call), meeting_id, call.now)
+    await _show_levels(call, view, page)

@@ -204,12 +204,14 @@ async def create_group(
     name: str = "Mawar",
     zone: str = "WIB",
     place: str = "Balai Desa Sukamaju",
+    kecamatan: str = "Sukamaju",
 ) -> str:
     """Create a group through the dialogue; returns its join payload (``g_...``)."""
     await h.send(facilitator, "/kelompokbaru")
     await h.send(facilitator, name)
     await h.press(facilitator, zone)
     await h.send(facilitator, place)
+    await h.send(facilitator, kecamatan)
     text = h.texts(facilitator)[-2]
     link = next(word for word in text.split() if "start=g_" in word)
     return link.split("start=", 1)[1]
@@ -284,3 +286,15 @@ async def erase_own_data(h: Harness, user: FakeUser) -> None:
     await h.press(user, "Hapus data saya")
     await h.press(user, "Ya, hapus")
     assert h.last_text(user) == h.t("privacy.erased")
+
+
+async def answer_quiz(h: Harness, user: FakeUser, session_id: str, pattern: str) -> None:
+    """She answers a session's quiz with the quiz buttons of /materi: ``C`` the correct
+    option, ``W`` a wrong one, per question in order."""
+    session = h.services.content.session(session_id)
+    assert session is not None and len(pattern) <= len(session.quiz)
+    score = 0
+    for index, (question, mark) in enumerate(zip(session.quiz, pattern, strict=False)):
+        chosen = question.answer if mark == "C" else (question.answer + 1) % len(question.options)
+        await h.press_data(user, f"mata:{session_id}:{index}:{chosen}:{score}")
+        score += mark == "C"

@@ -346,6 +346,7 @@ async def test_cli_report_writes_every_facilitator_and_totals(h: Harness, tmp_pa
         "pendamping-1-rina-wati-2026-11.xlsx",
         "pendamping-2-yuni-astuti-2026-11.csv",
         "pendamping-2-yuni-astuti-2026-11.xlsx",
+        "rekap-kecamatan-2026-11.xlsx",
         "total-2026-11.xlsx",
     ]
     totals = openpyxl.load_workbook(folder / "total-2026-11.xlsx")["Total"]
