@@ -248,18 +248,20 @@ async def report_command(settings: Settings, month_text: str, out_dir: Path, out
 async def monitoring_for(
     db: Database, reports: Reports, facilitator: Facilitator, month: tuple[int, int]
 ) -> list[Callable[[Workbook], object]]:
-    """Her monthly monitoring form's sheets, for the workbook the CLI writes."""
-    from bot.form_exports import monitoring_sheets
-    from bot.formdefs import monitoring_form
+    """Her monthly monitoring form's sheets and the semester form, for the workbook the
+    CLI writes."""
+    from bot.form_exports import monitoring_sheets, semester_sheet
+    from bot.formdefs import monitoring_form, semester_form
     from bot.forms import Forms, monitoring_dates
 
     catalog = reports.catalog
-    forms = await Forms(db, catalog, reports.content, reports.attendance).monitoring_month(
-        facilitator, *month
-    )
+    service = Forms(db, catalog, reports.content, reports.attendance)
+    forms = await service.monitoring_month(facilitator, *month)
+    semester = await service.semester_month(facilitator, *month)
     dates = monitoring_dates(catalog, forms)
     return [
-        lambda book: monitoring_sheets(book, forms, monitoring_form(), facilitator.name, dates)
+        lambda book: monitoring_sheets(book, forms, monitoring_form(), facilitator.name, dates),
+        lambda book: semester_sheet(book, semester, semester_form()),
     ]
 
 

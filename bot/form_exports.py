@@ -12,8 +12,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.exports import _bold_row, _header, _save, _text, _widths, _write_row
-from bot.formdefs import MonitoringForm, RecapForm
-from bot.forms import Monitoring, RecapRow, monitoring_words
+from bot.formdefs import MonitoringForm, RecapForm, SemesterForm
+from bot.forms import Monitoring, RecapRow, SemesterView, monitoring_words
 
 
 def _sheet_title(book: Workbook, wanted: str) -> str:
@@ -72,6 +72,30 @@ def monitoring_sheets(
             r += 1
         rows_at[view.group.id] = r + 2
     return list(sheets.values())
+
+
+def semester_sheet(
+    book: Workbook, views: Sequence[SemesterView], form: SemesterForm
+) -> Worksheet | None:
+    """The semester form: No | Nama KPM | Kelompok | one column per rating, every active
+    member of her groups; a rating not given yet is left empty for her to fill."""
+    if not any(v.rows for v in views):
+        return None
+    sheet = book.create_sheet(_sheet_title(book, "Pemantauan Semester"))
+    sheet.cell(row=1, column=1, value=form.title).font = Font(bold=True, size=14)
+    year, half = views[0].semester.split("-")
+    sheet.cell(row=2, column=1, value=f"Semester {half} / {year}")
+    columns = [form.columns[k] for k in ("no", "name", "group")]
+    _header(sheet, 4, [*columns, *form.aspects.values()])
+    r, n = 5, 1
+    for view in views:
+        for row in view.rows:
+            levels = [form.levels.get(row.ratings.get(a, ""), "") for a in form.aspects]
+            _write_row(sheet, r, [n, row.name, view.group.name, *levels])
+            r, n = r + 1, n + 1
+    _widths(sheet, [6, 30, 20, *([26] * len(form.aspects))])
+    sheet.freeze_panes = "A5"
+    return sheet
 
 
 def subdistrict_xlsx(rows: Sequence[RecapRow], form: RecapForm, month_name: str) -> bytes:

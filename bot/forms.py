@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from bot.attendance_sheet import Sheet, SheetRow
 from bot.config import AttendanceSettings
 from bot.content import Library
-from bot.formdefs import MonitoringForm, RecapForm, monitoring_form
+from bot.formdefs import MonitoringForm, RecapForm, monitoring_form, semester_form
 from bot.i18n import Catalog
 from bot.reports import GroupRecap, month_window
 from db.attendance import AttendanceMark, CheckinMeeting
@@ -66,6 +67,14 @@ class FormStore(Protocol):
         self, group_ids: Sequence[int], start: datetime, end: datetime
     ) -> set[int]: ...
 
+    async def semester_ratings(
+        self, participant_ids: Sequence[int], semester: str
+    ) -> dict[tuple[int, str], str]: ...
+
+    async def set_semester_rating(
+        self, participant_id: int, semester: str, aspect: str, level: str, now: datetime
+    ) -> None: ...
+
 
 @dataclass(frozen=True)
 class LevelRow:
@@ -93,6 +102,28 @@ class Monitoring:
     @property
     def unconfirmed(self) -> int:
         return sum(1 for r in self.rows if r.confirmed is None)
+
+
+@dataclass(frozen=True)
+class SemesterRow:
+    participant_id: int
+    name: str
+    ratings: dict[str, str]  # aspect key -> level key (absent: not rated yet)
+
+
+@dataclass(frozen=True)
+class SemesterView:
+    """A group's semester form: its active members and their two ratings."""
+
+    group: Group
+    semester: str  # "2026-2"
+    rows: tuple[SemesterRow, ...]
+
+
+def semester_of(moment: datetime, tz: str) -> str:
+    """``2026-1`` (January to June) or ``2026-2`` (July to December), in the group's zone."""
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{local.year}-{1 if local.month <= 6 else 2}"
 
 
 @dataclass(frozen=True)
@@ -360,6 +391,64 @@ class Forms:
                 )
             )
         return rows
+
+    # -- the semester form ---------------------------------------------------------------
+
+    async def groups(self, facilitator: Facilitator) -> list[Group]:
+        return [s.group for s in await self._db.groups_of(facilitator.id)]
+
+    async def semester(
+        self, facilitator: Facilitator, group_id: int, semester: str | None, now: datetime
+    ) -> SemesterView | None:
+        """Her group's semester form (the semester of ``now`` unless given); None: not
+        hers."""
+        group = await self._own_group(facilitator, group_id)
+        if group is None:
+            return None
+        return await self._semester_view(group, semester or semester_of(now, group.timezone))
+
+    async def _semester_view(self, group: Group, key: str) -> SemesterView:
+        members = await self._db.members(group.id)
+        ratings = await self._db.semester_ratings([m.id for m in members], key)
+        rows = tuple(
+            SemesterRow(
+                m.id,
+                m.name,
+                {a: ratings[(m.id, a)] for a in semester_form().aspects if (m.id, a) in ratings},
+            )
+            for m in members
+        )
+        return SemesterView(group, key, rows)
+
+    async def set_rating(
+        self,
+        facilitator: Facilitator,
+        group_id: int,
+        participant_id: int,
+        aspect: int,
+        level: int,
+        now: datetime,
+    ) -> SemesterView | None:
+        """She rates an active member of her group for this semester (by the indexes of
+        the form's aspects and levels); None when any of it does not fit."""
+        form = semester_form()
+        aspects, levels = list(form.aspects), list(form.levels)
+        view = await self.semester(facilitator, group_id, None, now)
+        if view is None or not (0 <= aspect < len(aspects) and 0 <= level < len(levels)):
+            return None
+        if not any(r.participant_id == participant_id for r in view.rows):
+            return None
+        await self._db.set_semester_rating(
+            participant_id, view.semester, aspects[aspect], levels[level], now
+        )
+        return await self.semester(facilitator, group_id, view.semester, now)
+
+    async def semester_month(
+        self, facilitator: Facilitator, year: int, month: int
+    ) -> list[SemesterView]:
+        """Her groups' semester forms for the semester the month belongs to."""
+        key = f"{year}-{1 if month <= 6 else 2}"
+        return [await self._semester_view(g, key) for g in await self.groups(facilitator)]
 
 
 def monitoring_words(form: MonitoringForm, row: LevelRow) -> tuple[str, str]:

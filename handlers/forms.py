@@ -1,10 +1,13 @@
 """The forms a facilitator files: the printable attendance sheet (/daftarhadir) and the
-knowledge levels of the monthly monitoring form (/pemahaman).
+knowledge levels of the monthly monitoring form (/pemahaman), the semester form's two
+ratings (/semester).
 
 Callback data: ``dh:<meeting>`` (the PDF of one meeting's Daftar Hadir); ``lv:<meeting>:
 <page>`` (the levels of a meeting), ``lvp:<meeting>:<member>:<page>`` (her level to
 choose), ``lvs:<meeting>:<member>:<level>:<page>`` (set it), ``lva:<meeting>:<page>``
-(confirm every proposal). Only her own groups' finalized meetings and the members marked
+(confirm every proposal); ``sg:<group>:<page>`` (a group's semester form),
+``sm:<group>:<member>:<page>`` (her two ratings), ``ss:<group>:<member>:<aspect>:<level>:
+<page>`` (set one). Only her own groups' finalized meetings and the members marked
 there (checked by the service from her, never from the button).
 """
 
@@ -17,8 +20,8 @@ from telegram import InputFile
 
 from bot.attendance_sheet import sheet_pdf
 from bot.auth import FACILITATORS
-from bot.formdefs import monitoring_form, sheet_form
-from bot.forms import Forms, Monitoring, monitoring_words
+from bot.formdefs import monitoring_form, semester_form, sheet_form
+from bot.forms import Forms, Monitoring, SemesterView, monitoring_words
 from bot.reports import safe_filename
 from db.models import Facilitator
 from handlers.registry import Call, Router, keyboard
@@ -207,3 +210,112 @@ async def level_set(
 async def level_confirm_all(call: Call, meeting_id: int, page: int) -> None:
     view = await _service(call).confirm_proposals(_me(call), meeting_id, call.now)
     await _show_levels(call, view, page)
+
+
+# -- the semester form: two ratings per member ----------------------------------------
+
+
+@router.command("semester", FACILITATORS, menu="forms.menu_semester")
+async def semester_groups(call: Call, args: list[str]) -> None:
+    groups = await _service(call).groups(_me(call))
+    if not groups:
+        await call.reply(call.t("report.no_groups"))
+        return
+    rows = [[(g.name, semester_group.data(g.id, 0))] for g in groups]
+    await call.reply(call.t("forms.semester_choose"), keyboard(*rows))
+
+
+@router.action("sg", FACILITATORS, int, int)
+async def semester_group(call: Call, group_id: int, page: int) -> None:
+    view = await _service(call).semester(_me(call), group_id, None, call.now)
+    await _show_semester(call, view, page)
+
+
+async def _show_semester(call: Call, view: SemesterView | None, page: int) -> None:
+    if view is None:
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return
+    form = semester_form()
+    pages = max(1, (len(view.rows) + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = min(max(page, 0), pages - 1)
+    unset = call.t("forms.semester_unset")
+    buttons = []
+    for row in view.rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
+        levels = " / ".join(form.levels.get(row.ratings.get(a, ""), unset) for a in form.aspects)
+        buttons.append(
+            [
+                (
+                    call.t("forms.semester_row", name=row.name, levels=levels),
+                    semester_member.data(view.group.id, row.participant_id, page),
+                )
+            ]
+        )
+    nav = []
+    if page > 0:
+        nav.append((call.t("common.button_prev"), semester_group.data(view.group.id, page - 1)))
+    if page + 1 < pages:
+        nav.append((call.t("common.button_next"), semester_group.data(view.group.id, page + 1)))
+    if nav:
+        buttons.append(nav)
+    year, half = view.semester.split("-")
+    text = call.t(
+        "forms.semester_title",
+        group=view.group.name,
+        semester=half,
+        year=year,
+        aspects=" / ".join(form.aspects.values()),
+    )
+    await call.toast()
+    await call.show(text, keyboard(*buttons) if buttons else None)
+
+
+@router.action("sm", FACILITATORS, int, int, int)
+async def semester_member(call: Call, group_id: int, participant_id: int, page: int) -> None:
+    view = await _service(call).semester(_me(call), group_id, None, call.now)
+    await _show_member_ratings(call, view, participant_id, page)
+
+
+async def _show_member_ratings(
+    call: Call, view: SemesterView | None, participant_id: int, page: int
+) -> None:
+    rows = view.rows if view else ()
+    row = next((r for r in rows if r.participant_id == participant_id), None)
+    if view is None or row is None:
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return
+    form = semester_form()
+    buttons = []
+    lines = []
+    for a, (aspect, title) in enumerate(form.aspects.items()):
+        current = row.ratings.get(aspect)
+        lines.append(
+            call.t(
+                "forms.semester_aspect",
+                aspect=title,
+                level=form.levels.get(current or "", call.t("forms.semester_unset")),
+            )
+        )
+        choices = [
+            (
+                ("✓ " if key == current else "") + f"{title.split()[-1]}: {words}",
+                semester_set.data(view.group.id, participant_id, a, index, page),
+            )
+            for index, (key, words) in enumerate(form.levels.items())
+        ]
+        buttons.extend([choices[i : i + 2] for i in range(0, len(choices), 2)])
+    buttons.append([(call.t("common.button_back"), semester_group.data(view.group.id, page))])
+    await call.toast()
+    await call.show(
+        call.t("forms.semester_member", name=row.name, ratings="\n".join(lines)),
+        keyboard(*buttons),
+    )
+
+
+@router.action("ss", FACILITATORS, int, int, int, int, int)
+async def semester_set(
+    call: Call, group_id: int, participant_id: int, aspect: int, chosen: int, page: int
+) -> None:
+    view = await _service(call).set_rating(
+        _me(call), group_id, participant_id, aspect, chosen, call.now
+    )
+    await _show_member_ratings(call, view, participant_id, page)

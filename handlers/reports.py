@@ -19,8 +19,8 @@ from telegram import InputFile
 
 from bot.auth import FACILITATORS
 from bot.exports import chart_png, csv_bytes, xlsx_bytes
-from bot.form_exports import monitoring_sheets
-from bot.formdefs import monitoring_form
+from bot.form_exports import monitoring_sheets, semester_sheet
+from bot.formdefs import monitoring_form, semester_form
 from bot.forms import monitoring_dates
 from bot.reports import CHART_MONTHS, Reports, month_name, previous_month
 from db.models import Facilitator
@@ -133,11 +133,17 @@ async def _export(call: Call, code: str, kind: str) -> None:
 async def monitoring_sheets_for(
     call: Call, year: int, month: int
 ) -> list[Callable[[Workbook], object]]:
-    """The monthly monitoring form's sheets (one per group) for her workbook."""
-    forms = await call.services.forms.monitoring_month(_me(call), year, month)
+    """The monthly monitoring form's sheets (one per group) and the semester form, for her
+    workbook."""
+    service = call.services.forms
+    forms = await service.monitoring_month(_me(call), year, month)
+    semester = await service.semester_month(_me(call), year, month)
     dates = monitoring_dates(call.services.catalog, forms)
     name = _me(call).name
-    return [lambda book: monitoring_sheets(book, forms, monitoring_form(), name, dates)]
+    return [
+        lambda book: monitoring_sheets(book, forms, monitoring_form(), name, dates),
+        lambda book: semester_sheet(book, semester, semester_form()),
+    ]
 
 
 @router.action("repg", FACILITATORS)

@@ -262,3 +262,48 @@ async def test_subdistrict_recap(h: Harness, tmp_path: Path) -> None:
     total = dict(zip(keys, cells[6], strict=False))
     assert total["no"] == form.total_row and total["members"] == 4 and total["groups"] == 4
     assert any(r[0] == form.footer for r in cells)
+
+
+async def test_semester_ratings(h: Harness) -> None:
+    from bot.formdefs import semester_form
+
+    fac = await register_facilitator(h)
+    payload = await create_group(h, fac, "Mawar")
+    siti, ani = [await join(h, payload, n) for n in ("Siti", "Ani")]
+    form = semester_form()
+    perilaku, potensi = form.aspects.values()
+    await h.send(fac, "/semester")
+    await h.press(fac, "Mawar")
+    unset = h.t("forms.semester_unset")
+    await h.press(fac, h.t("forms.semester_row", name="Siti", levels=f"{unset} / {unset}"))
+    await h.press(fac, f"{perilaku.split()[-1]}: {form.levels['baik']}")
+    await h.press(fac, f"{potensi.split()[-1]}: {form.levels['sangat_baik']}")
+    await h.press(fac, f"{perilaku.split()[-1]}: {form.levels['kurang']}")  # changed
+    rows = await h.db.connection.execute_fetchall(
+        "SELECT participant_id, semester, aspect, level FROM semester_ratings ORDER BY aspect"
+    )
+    siti_id = (await h.participant(siti)).id
+    assert [tuple(r) for r in rows] == [
+        (siti_id, "2026-2", "perilaku", "kurang"),
+        (siti_id, "2026-2", "potensi", "sangat_baik"),
+    ]
+    # forged: another group's facilitator, a member of no group of hers, no such level
+    group_id = (await h.participant(siti)).group_id
+    other = await register_facilitator(h, "Yuni Astuti")
+    await h.press_data(other, f"ss:{group_id}:{siti_id}:0:0:0")
+    assert h.answers()[-1] == h.t("common.stale_button")
+    await h.press_data(fac, f"ss:{group_id}:{siti_id}:5:0:0")
+    assert h.answers()[-1] == h.t("common.stale_button")
+    await h.press_data(fac, f"ss:{group_id}:99999:0:0:0")
+    assert h.answers()[-1] == h.t("common.stale_button")
+    assert len(await h.db.connection.execute_fetchall("SELECT * FROM semester_ratings")) == 2
+    # In the workbook of any month of the semester: every member, unrated ones empty.
+    await h.press_data(fac, "repx:202611")
+    document = [m for m in h.fake.sent_by_bot(fac) if "document" in m][-1]["document"]
+    book = openpyxl.load_workbook(io.BytesIO(h.fake.file(document["file_id"]).data))
+    sheet = book["Pemantauan Semester"]
+    cells = [r for r in sheet.iter_rows(min_row=4, values_only=True) if any(r)]
+    assert cells[0] == ("No", "Nama KPM", "Kelompok", perilaku, potensi)
+    assert cells[1] == (1, "Ani", "Mawar", None, None)
+    assert cells[2] == (2, "Siti", "Mawar", form.levels["kurang"], form.levels["sangat_baik"])
+    assert ani is not None
