@@ -8,7 +8,6 @@ with ``= + - @`` are written as text (docs/DECISIONS.md, "Reports").
 
 from __future__ import annotations
 
-import calendar
 import csv
 import functools
 import io
@@ -301,7 +300,7 @@ def chart_png(data: ChartData, labels: Labels) -> bytes:
 
 def chart_figure(data: ChartData, title: str, axis: str) -> Figure:
     """The chart as a matplotlib figure: one column per month with meetings (labelled
-    "Agu" over "2026"), a point per meeting placed by its day in the month, each point
+    "Agu" over "2026"), a group's meetings of a month spread over its column, each point
     labelled with its rate; the axis leaves room below 0 % so a 0 % point shows whole."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -309,20 +308,29 @@ def chart_figure(data: ChartData, title: str, axis: str) -> Figure:
 
     months = chart_months(data)
     column = {m: i for i, m in enumerate(months)}
+    shown = [s for s in data.series if s.points]
 
-    def x_of(day: date) -> float:
-        length = calendar.monthrange(day.year, day.month)[1]
-        return column[day.replace(day=1)] + (day.day - 0.5) / length
+    def xs_of(index: int, points: Sequence[tuple[date, float]]) -> list[float]:
+        """A group's meetings of a month spread evenly over its column (one: the middle),
+        each group a little aside so two groups' points of a month stay apart."""
+        aside = 0.14 * (index - (len(shown) - 1) / 2) if len(shown) > 1 else 0.0
+        per_month: dict[date, list[date]] = {}
+        for day, _ in points:
+            per_month.setdefault(day.replace(day=1), []).append(day)
+        xs = []
+        for day, _ in points:
+            days = sorted(per_month[day.replace(day=1)])
+            k = days.index(day)
+            xs.append(column[day.replace(day=1)] + (k + 0.5) / len(days) + aside / len(days))
+        return xs
 
     width, height = CHART_SIZE
     figure = Figure(figsize=(width / _CHART_DPI, height / _CHART_DPI), dpi=_CHART_DPI)
     FigureCanvasAgg(figure)
     ax = figure.add_subplot()
     drawn = 0
-    for series in data.series:
-        if not series.points:
-            continue
-        xs = [x_of(d) for d, _ in series.points]
+    for index, series in enumerate(shown):
+        xs = xs_of(index, series.points)
         ys = [rate for _, rate in series.points]
         (line,) = ax.plot(
             xs,

@@ -217,7 +217,7 @@ class Forms:
         end = meeting.starts_at + self._attendance.meeting_length
         return {
             "group": group.name,
-            "kecamatan": "",
+            "kecamatan": group.kecamatan,
             "date": self._catalog.date(meeting.starts_at, tz),
             "time": f"{self._catalog.time(meeting.starts_at, tz).split()[0]}"
             f" - {self._catalog.time(end, tz)}",

@@ -49,6 +49,7 @@ async def test_sheet_before_and_after_the_meeting(h: Harness) -> None:
     assert form.title in lines
     assert any(line.endswith("Cempaka") for line in lines)  # the emoji left out
     assert "Sabtu, 5 Desember 2026" in text and "Rumah Bu RT" in text
+    assert f"{form.header['kecamatan']} : Sukamaju" in text
     assert "09.00 - 11.00 WIB" in text and "Rina Wati" in text
     assert "5. " in text and "Mengelola Keuangan" in text  # the session and its title
     for column in form.columns.values():
