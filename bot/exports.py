@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 CHART_SIZE = (1080, 1080)
 """Chart width and height in pixels: square, sharp on a phone, small enough to send fast."""
 _CHART_DPI = 120
+CHART_LABELS = 24
+"""Points up to which each is labelled with its rate (more would cover each other)."""
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -329,6 +331,7 @@ def chart_figure(data: ChartData, title: str, axis: str) -> Figure:
     FigureCanvasAgg(figure)
     ax = figure.add_subplot()
     drawn = 0
+    labelled = sum(len(s.points) for s in shown) <= CHART_LABELS
     for index, series in enumerate(shown):
         xs = xs_of(index, series.points)
         ys = [rate for _, rate in series.points]
@@ -341,7 +344,7 @@ def chart_figure(data: ChartData, title: str, axis: str) -> Figure:
             label=drawable(series.group_name),
             clip_on=False,
         )
-        for x, y in zip(xs, ys, strict=True):
+        for x, y in zip(xs, ys, strict=True) if labelled else ():
             ax.annotate(
                 f"{round(y)}%",
                 (x, y),

@@ -47,11 +47,11 @@ class FormStore(Protocol):
         self, group_ids: Sequence[int], first_start: datetime, last_start: datetime
     ) -> list[CheckinMeeting]: ...
 
-    async def final_marks(self, meeting_id: int) -> list[MeetingMark]: ...
+    async def final_marks(self, meeting_ids: Sequence[int]) -> list[MeetingMark]: ...
 
-    async def quiz_scores(
-        self, session_id: str, participant_ids: Sequence[int]
-    ) -> list[QuizScore]: ...
+    async def quiz_scores(self, participant_ids: Sequence[int]) -> list[QuizScore]: ...
+
+    async def meetings_by_ids(self, meeting_ids: Sequence[int]) -> list[Meeting]: ...
 
     async def knowledge_levels(self, meeting_ids: Sequence[int]) -> dict[tuple[int, int], str]: ...
 
@@ -247,23 +247,23 @@ class Forms:
         self, meetings: Sequence[Meeting], groups: dict[int, Group]
     ) -> list[Monitoring]:
         form = monitoring_form()
-        confirmed = await self._db.knowledge_levels([m.id for m in meetings])
+        ids = [m.id for m in meetings]
+        confirmed = await self._db.knowledge_levels(ids)
         erased = self._catalog.t("report.erased_member")
+        by_meeting: dict[int, list[MeetingMark]] = {}
+        for mark in await self._db.final_marks(ids):
+            by_meeting.setdefault(mark.meeting_id, []).append(mark)
+        people = [m.participant_id for marks in by_meeting.values() for m in marks]
+        scores = {(q.participant_id, q.session_id): q for q in await self._db.quiz_scores(people)}
         found = []
         for meeting in meetings:
-            marks = await self._db.final_marks(meeting.id)
+            marks = by_meeting.get(meeting.id, [])
             session = self._content.session(meeting.session_id)
             module = self._content.module_of(session) if session else None
             questions = len(session.quiz) if session else 0
-            scores = {
-                q.participant_id: q
-                for q in await self._db.quiz_scores(
-                    meeting.session_id, [m.participant_id for m in marks]
-                )
-            }
             rows = []
             for mark in marks:
-                score = scores.get(mark.participant_id)
+                score = scores.get((mark.participant_id, meeting.session_id))
                 proposed = form.propose(
                     questions, score.answered if score else 0, score.correct if score else 0
                 )
@@ -327,13 +327,19 @@ class Forms:
         """The monitoring forms of her finalized meetings in the month (each group's local
         month), by group, then date."""
         groups = {s.group.id: s.group for s in await self._db.groups_of(facilitator.id)}
-        meetings = []
-        for group in groups.values():
-            start, end = month_window(year, month, group.timezone)
-            for m in await self._db.meetings_between([group.id], start, end):
-                found = await self._db.checkin_meeting(m.meeting_id)
-                if found is not None:
-                    meetings.append(found.meeting)
+        if not groups:
+            return []
+        windows = {g.id: month_window(year, month, g.timezone) for g in groups.values()}
+        start = min(w[0] for w in windows.values())
+        end = max(w[1] for w in windows.values())
+        held = [
+            m.meeting_id
+            for m in await self._db.meetings_between(list(groups), start, end)
+            if windows[m.group_id][0] <= m.starts_at < windows[m.group_id][1]
+        ]
+        meetings = await self._db.meetings_by_ids(held)
+        order = {meeting_id: i for i, meeting_id in enumerate(held)}  # by group, then date
+        meetings.sort(key=lambda m: order[m.id])
         return await self._monitorings(meetings, groups)
 
     # -- the coordinator's sub-district recap -----------------------------------------------

@@ -15,6 +15,7 @@ from db.connection import to_db
 @dataclass(frozen=True)
 class QuizScore:
     participant_id: int
+    session_id: str
     answered: int
     correct: int
 
@@ -30,35 +31,48 @@ class MeetingMark:
 
 
 class FormQueries(DatabaseBase):
-    async def final_marks(self, meeting_id: int) -> list[MeetingMark]:
-        """Every mark of a finalized meeting, by name (erased members last); empty when the
-        meeting is not finalized."""
-        rows = await self.read_all(
-            "SELECT a.meeting_id, a.participant_id, p.name, a.status"
-            " FROM attendance a JOIN participants p ON p.id = a.participant_id"
-            " JOIN meetings m ON m.id = a.meeting_id"
-            " WHERE a.meeting_id = ? AND m.status = 'held' AND m.finalized_at IS NOT NULL"
-            " ORDER BY p.name = '', p.name COLLATE NOCASE, p.id",
-            (meeting_id,),
-        )
-        return [
-            MeetingMark(r["meeting_id"], r["participant_id"], r["name"], r["status"]) for r in rows
-        ]
+    async def final_marks(self, meeting_ids: Sequence[int]) -> list[MeetingMark]:
+        """Every mark of the finalized meetings among ``meeting_ids``, by meeting, then name
+        (erased members last)."""
+        found: list[MeetingMark] = []
+        ids = list(meeting_ids)
+        async with self.tx(write=False) as tx:
+            for i in range(0, len(ids), 500):  # SQLite's parameter limit
+                chunk = ids[i : i + 500]
+                rows = await tx.all(
+                    "SELECT a.meeting_id, a.participant_id, p.name, a.status"
+                    " FROM attendance a JOIN participants p ON p.id = a.participant_id"
+                    " JOIN meetings m ON m.id = a.meeting_id"
+                    f" WHERE a.meeting_id IN ({placeholders(len(chunk))})"
+                    " AND m.status = 'held' AND m.finalized_at IS NOT NULL"
+                    " ORDER BY m.starts_at, m.id, p.name = '', p.name COLLATE NOCASE, p.id",
+                    chunk,
+                )
+                found.extend(
+                    MeetingMark(r["meeting_id"], r["participant_id"], r["name"], r["status"])
+                    for r in rows
+                )
+        return found
 
-    async def quiz_scores(
-        self, session_id: str, participant_ids: Sequence[int]
-    ) -> list[QuizScore]:
-        """Her stored answers (the latest per question) to one session's quiz, counted."""
-        if not participant_ids:
-            return []
-        rows = await self.read_all(
-            "SELECT participant_id, count(*) AS answered, sum(correct) AS correct"
-            f" FROM quiz_answers WHERE session_id = ?"
-            f" AND participant_id IN ({placeholders(len(participant_ids))})"
-            " GROUP BY participant_id",
-            (session_id, *participant_ids),
-        )
-        return [QuizScore(r["participant_id"], r["answered"], r["correct"]) for r in rows]
+    async def quiz_scores(self, participant_ids: Sequence[int]) -> list[QuizScore]:
+        """Their stored answers (the latest per question), counted per session's quiz."""
+        found: list[QuizScore] = []
+        ids = sorted(set(participant_ids))
+        async with self.tx(write=False) as tx:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                rows = await tx.all(
+                    "SELECT participant_id, session_id, count(*) AS answered,"
+                    " sum(correct) AS correct FROM quiz_answers"
+                    f" WHERE participant_id IN ({placeholders(len(chunk))})"
+                    " GROUP BY participant_id, session_id",
+                    chunk,
+                )
+                found.extend(
+                    QuizScore(r["participant_id"], r["session_id"], r["answered"], r["correct"])
+                    for r in rows
+                )
+        return found
 
     async def knowledge_levels(self, meeting_ids: Sequence[int]) -> dict[tuple[int, int], str]:
         """Confirmed levels by (meeting, participant)."""
