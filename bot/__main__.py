@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from bot.clock import CLOCK_START_ENV, SystemClock, clock_from_env
 from bot.codes import FACILITATOR_PREFIX, deep_link
@@ -22,6 +22,15 @@ from bot.logs import setup_logging
 from bot.safety import HelpPhrases, PhrasesError
 from db import Database, DatabaseTooNew, MigrationError
 from db.migrate import load_migrations, migrate, schema_version
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from openpyxl import Workbook
+
+    from bot.content import Library
+    from bot.reports import Reports
+    from db.models import Facilitator
 
 log = logging.getLogger("bot")
 
@@ -124,6 +133,11 @@ async def check_command(settings: Settings, out: IO[str]) -> int:
     catalog = Catalog.load()
     library = load_library(settings.content_dir)
     HelpPhrases.load()
+    from bot.formdefs import FORMS_DIR, check_forms
+
+    problems = check_forms()
+    if problems:
+        raise CliError(problems[0])
     known = len(load_migrations())
     version = 0
     if settings.database.exists():
@@ -140,6 +154,7 @@ async def check_command(settings: Settings, out: IO[str]) -> int:
     print(f"config {settings.config_path}: ok", file=out)
     print(f"texts: {len(catalog.keys())} messages", file=out)
     print(f"content: {len(library.modules)} modules, {sessions} sessions", file=out)
+    print(f"forms {FORMS_DIR}: ok", file=out)
     state = "not created yet" if not settings.database.exists() else f"schema {version}/{known}"
     print(f"database {settings.database}: {state}", file=out)
     print(f"voice: {voice_status(settings)}", file=out)
@@ -230,7 +245,12 @@ async def report_command(settings: Settings, month_text: str, out_dir: Path, out
             report = await reports.month_report(facilitator, *month)
             stem = f"pendamping-{facilitator.id}-{safe_filename(facilitator.name)}-{tag}"
             csv_data = await asyncio.to_thread(csv_bytes, report, labels)
-            xlsx_data = await asyncio.to_thread(workbook_bytes, report, labels)
+            xlsx_data = await asyncio.to_thread(
+                workbook_bytes,
+                report,
+                labels,
+                await monitoring_for(db, reports, facilitator, month),
+            )
             (out_dir / f"{stem}.csv").write_bytes(csv_data)
             (out_dir / f"{stem}.xlsx").write_bytes(xlsx_data)
             done.append(report)
@@ -238,9 +258,59 @@ async def report_command(settings: Settings, month_text: str, out_dir: Path, out
         totals = await asyncio.to_thread(totals_xlsx_bytes, done, labels)
         (out_dir / f"total-{tag}.xlsx").write_bytes(totals)
         print(f"total-{tag}.xlsx: {len(done)} facilitators", file=out)
+        await subdistrict_recap(db, reports, settings, catalog, library, month, out_dir, out)
     finally:
         await db.close()
     return 0
+
+
+async def monitoring_for(
+    db: Database, reports: Reports, facilitator: Facilitator, month: tuple[int, int]
+) -> list[Callable[[Workbook], object]]:
+    """Her monthly monitoring form's sheets and the semester form, for the workbook the
+    CLI writes."""
+    from bot.form_exports import monitoring_sheets, semester_sheet
+    from bot.formdefs import monitoring_form, semester_form
+    from bot.forms import Forms, monitoring_dates
+
+    catalog = reports.catalog
+    service = Forms(db, catalog, reports.content, reports.attendance)
+    forms = await service.monitoring_month(facilitator, *month)
+    semester = await service.semester_month(facilitator, *month)
+    dates = monitoring_dates(catalog, forms)
+    return [
+        lambda book: monitoring_sheets(book, forms, monitoring_form(), facilitator.name, dates),
+        lambda book: semester_sheet(book, semester, semester_form()),
+    ]
+
+
+async def subdistrict_recap(
+    db: Database,
+    reports: Reports,
+    settings: Settings,
+    catalog: Catalog,
+    library: Library,
+    month: tuple[int, int],
+    out_dir: Path,
+    out: IO[str],
+) -> None:
+    """``rekap-kecamatan-YYYY-MM.xlsx``: the coordinator's sub-district recap, one row per
+    kecamatan and facilitator (content/forms/rekap_kecamatan.toml)."""
+    from bot.form_exports import subdistrict_xlsx
+    from bot.formdefs import recap_form
+    from bot.forms import Forms
+    from bot.reports import month_name
+
+    forms = Forms(db, catalog, library, settings.attendance)
+    form = recap_form()
+    rows = []
+    for facilitator in await db.all_facilitators():
+        recaps = await reports.recap(facilitator)
+        rows.extend(await forms.recap_rows(facilitator, recaps, *month, form))
+    data = await asyncio.to_thread(subdistrict_xlsx, rows, form, month_name(*month))
+    name = f"rekap-kecamatan-{month[0]:04d}-{month[1]:02d}.xlsx"
+    (out_dir / name).write_bytes(data)
+    print(f"{name}: {len(rows)} rows", file=out)
 
 
 class InstanceLock:

@@ -23,6 +23,7 @@ from bot.content import load_library
 from bot.context import BotContext, attach_menus, attach_services, services_of
 from bot.dialogues import Dialogues
 from bot.flood import FloodControl, FloodGate, FloodWaitTooLong
+from bot.forms import Forms
 from bot.i18n import Catalog
 from bot.meetings import Meetings
 from bot.onboarding import Onboarding
@@ -129,6 +130,7 @@ def build_application(
             privacy=Privacy(db),
             quiz=Quiz(db),
             voice=voice,
+            forms=Forms(db, catalog, content, settings.attendance),
             bot_username=app.bot.username,
         )
         services.attendance.voice = voice

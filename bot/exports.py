@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import functools
 import io
-from collections.abc import Sequence
-from datetime import date, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING
 
 from babel.dates import format_date
 from openpyxl import Workbook
@@ -24,9 +25,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.i18n import LOCALE
 from bot.reports import ChartData, Labels, MonthReport, percent
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 CHART_SIZE = (1080, 1080)
 """Chart width and height in pixels: square, sharp on a phone, small enough to send fast."""
 _CHART_DPI = 120
+CHART_LABELS = 24
+"""Points up to which each is labelled with its rate (more would cover each other)."""
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -82,9 +88,12 @@ def csv_bytes(report: MonthReport, labels: Labels) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def xlsx_bytes(report: MonthReport, labels: Labels) -> bytes:
+def xlsx_bytes(
+    report: MonthReport, labels: Labels, sheets: Sequence[Callable[[Workbook], object]] = ()
+) -> bytes:
     """The monthly P2K2 activity report: a sheet of meetings (one row each, with the names
-    by status) and a summary sheet per group with totals."""
+    by status), a summary sheet per group with totals, the member x meeting sheet, then
+    the sheets ``sheets`` add (the forms of :mod:`bot.form_exports`)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -113,7 +122,52 @@ def xlsx_bytes(report: MonthReport, labels: Labels) -> bytes:
     _write_row(summary, r, [labels.total_row, *sums, percent(sums[2], total)], percent_col=7)
     _bold_row(summary, r, len(labels.summary_columns))
     _widths(summary, [24, 14, 12, 8, 8, 12, 10])
+    members_sheet(book, report, labels)
+    for add in sheets:
+        add(book)
     return _save(book)
+
+
+_STATUS_FILL = {"present": "C6EFCE", "excused": "FFEB9C", "absent": "FFC7CE"}
+
+
+def members_sheet(book: Workbook, report: MonthReport, labels: Labels) -> Worksheet:
+    """One mother's month at a glance: per group, a row per member and a column per
+    meeting of the month (her status in words, coloured), then her totals."""
+    sheet = book.create_sheet(labels.sheet_members[:31])
+    _heading(sheet, labels, report.facilitator_name)
+    words = dict(zip(("present", "excused", "absent"), labels.statuses, strict=True))
+    before, after = labels.member_columns[:3], labels.member_columns[3:]
+    r = 5
+    widest = 0
+    for group in report.groups:
+        if not group.meetings:
+            continue
+        sheet.cell(row=r, column=1, value=group.group_name).font = Font(bold=True, size=12)
+        r += 1
+        heads = [
+            format_date(m.local_start.date(), "d MMM", locale=LOCALE)
+            + (f"\nS{m.session_number}" if m.session_number is not None else "")
+            for m in group.meetings
+        ]
+        _header(sheet, r, [*before, *heads, *after])
+        widest = max(widest, len(heads))
+        r += 1
+        for n, person in enumerate(group.people, start=1):
+            cells: list[object] = [n, group.group_name, person.name]
+            cells += [words.get(st or "", labels.no_mark) for st in person.statuses]
+            cells += [person.count("present"), person.count("excused"), person.count("absent")]
+            _write_row(sheet, r, cells)
+            for c, status in enumerate(person.statuses, start=len(before) + 1):
+                if status in _STATUS_FILL:
+                    sheet.cell(row=r, column=c).fill = PatternFill(
+                        "solid", fgColor=_STATUS_FILL[status]
+                    )
+            r += 1
+        r += 1
+    _widths(sheet, [5, 18, 26, *([11] * widest), 8, 8, 11])
+    sheet.freeze_panes = "D5"
+    return sheet
 
 
 def totals_xlsx_bytes(reports: Sequence[MonthReport], labels: Labels) -> bytes:
@@ -232,40 +286,95 @@ def drawable(text: str) -> str:
     return kept.strip() or "?"
 
 
+def chart_months(data: ChartData) -> list[date]:
+    """The months (their first day) that have at least one meeting, oldest first: the
+    chart shows only these, side by side, so no empty month takes room."""
+    return sorted({d.replace(day=1) for series in data.series for d, _ in series.points})
+
+
 def chart_png(data: ChartData, labels: Labels) -> bytes:
     """Attendance rate per meeting, one line per group, as a PNG of ``CHART_SIZE``."""
+    figure = chart_figure(data, labels.chart_title, labels.chart_axis)
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=_CHART_DPI)
+    return out.getvalue()
+
+
+def chart_figure(data: ChartData, title: str, axis: str) -> Figure:
+    """The chart as a matplotlib figure: one column per month with meetings (labelled
+    "Agu" over "2026"), a group's meetings of a month spread over its column, each point
+    labelled with its rate; the axis leaves room below 0 % so a 0 % point shows whole."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import MonthLocator, date2num, num2date
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter, MultipleLocator
+    from matplotlib.ticker import FixedLocator, MultipleLocator, PercentFormatter
+
+    months = chart_months(data)
+    column = {m: i for i, m in enumerate(months)}
+    shown = [s for s in data.series if s.points]
+
+    def xs_of(index: int, points: Sequence[tuple[date, float]]) -> list[float]:
+        """A group's meetings of a month spread evenly over its column (one: the middle),
+        each group a little aside so two groups' points of a month stay apart."""
+        aside = 0.14 * (index - (len(shown) - 1) / 2) if len(shown) > 1 else 0.0
+        per_month: dict[date, list[date]] = {}
+        for day, _ in points:
+            per_month.setdefault(day.replace(day=1), []).append(day)
+        xs = []
+        for day, _ in points:
+            days = sorted(per_month[day.replace(day=1)])
+            k = days.index(day)
+            xs.append(column[day.replace(day=1)] + (k + 0.5) / len(days) + aside / len(days))
+        return xs
 
     width, height = CHART_SIZE
     figure = Figure(figsize=(width / _CHART_DPI, height / _CHART_DPI), dpi=_CHART_DPI)
     FigureCanvasAgg(figure)
     ax = figure.add_subplot()
     drawn = 0
-    for series in data.series:
-        if not series.points:
-            continue
-        xs = [date2num(d) for d, _ in series.points]
+    labelled = sum(len(s.points) for s in shown) <= CHART_LABELS
+    for index, series in enumerate(shown):
+        xs = xs_of(index, series.points)
         ys = [rate for _, rate in series.points]
-        ax.plot(xs, ys, marker="o", markersize=11, linewidth=3, label=drawable(series.group_name))
-        drawn += 1
-    ax.set_title(drawable(labels.chart_title), fontsize=26, pad=18)
-    ax.set_ylabel(drawable(labels.chart_axis), fontsize=22)
-    ax.set_ylim(0, 105)
-    ax.yaxis.set_major_locator(MultipleLocator(25))
-    end = data.end + timedelta(days=15)
-    ax.set_xlim(date2num(data.start), date2num(end))
-    ax.xaxis.set_major_locator(MonthLocator())
-    ax.xaxis.set_major_formatter(
-        FuncFormatter(
-            lambda x, _pos: drawable(format_date(num2date(x).date(), "MMM\ny", locale=LOCALE))
+        (line,) = ax.plot(
+            xs,
+            ys,
+            marker="o",
+            markersize=11,
+            linewidth=3,
+            label=drawable(series.group_name),
+            clip_on=False,
         )
+        for x, y in zip(xs, ys, strict=True) if labelled else ():
+            ax.annotate(
+                f"{round(y)}%",
+                (x, y),
+                textcoords="offset points",
+                xytext=(0, 14),
+                ha="center",
+                fontsize=17,
+                color=line.get_color(),
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+            )
+        drawn += 1
+    ax.set_title(drawable(title), fontsize=26, pad=18)
+    ax.set_ylabel(drawable(axis), fontsize=22)
+    ax.set_ylim(-8, 115)
+    ax.yaxis.set_major_locator(FixedLocator([0, 25, 50, 75, 100]))
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_xlim(0, max(len(months), 1))
+    ax.xaxis.set_major_locator(FixedLocator([i + 0.5 for i in range(len(months))]))
+    ax.set_xticklabels(
+        [
+            "\n".join(drawable(part) for part in format_date(m, "MMM|y", locale=LOCALE).split("|"))
+            for m in months
+        ]
     )
+    ax.xaxis.set_minor_locator(MultipleLocator(1))
     ax.tick_params(axis="both", labelsize=20)
-    ax.grid(True, alpha=0.35)
-    figure.subplots_adjust(left=0.14, right=0.96, top=0.9, bottom=0.3)
+    ax.tick_params(axis="x", which="minor", length=0)
+    ax.grid(True, axis="y", alpha=0.35)
+    ax.grid(True, axis="x", which="minor", alpha=0.35)
+    figure.subplots_adjust(left=0.16, right=0.96, top=0.9, bottom=0.3)
     if drawn:
         ax.legend(
             loc="upper center",
@@ -274,6 +383,4 @@ def chart_png(data: ChartData, labels: Labels) -> bytes:
             fontsize=20,
             frameon=False,
         )
-    out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=_CHART_DPI)
-    return out.getvalue()
+    return figure

@@ -56,6 +56,20 @@ def clean_place(text: str) -> str | None:
     return _clean_text(text, *PLACE_LIMITS)
 
 
+KECAMATAN_LIMITS = (3, 60)
+
+
+def clean_kecamatan(text: str) -> str | None:
+    """A kecamatan as typed ("Kec. Sukamaju" and "kecamatan sukamaju" are "Sukamaju")."""
+    cleaned = _clean_text(text, *KECAMATAN_LIMITS)
+    if cleaned is None:
+        return None
+    bare = re.sub(r"^(kecamatan|kec\.?)\s*", "", cleaned, flags=re.IGNORECASE).strip()
+    if len(bare) < KECAMATAN_LIMITS[0]:
+        return None
+    return bare[:1].upper() + bare[1:]
+
+
 def clean_phone(text: str) -> str | None:
     digits = re.sub(r"[\s()-]", "", text)
     if not _PHONE_RE.match(digits):
@@ -108,6 +122,7 @@ class OnboardingStore(ActorStore, Protocol):
         join_code: str,
         now: datetime,
         *,
+        kecamatan: str = ...,
         update_id: int | None = ...,
     ) -> Group: ...
 
@@ -120,6 +135,8 @@ class OnboardingStore(ActorStore, Protocol):
     async def group_by_join_code(self, join_code: str) -> Group | None: ...
 
     async def groups_of(self, facilitator_id: int) -> list[GroupSummary]: ...
+
+    async def kecamatans_of(self, facilitator_id: int) -> list[str]: ...
 
     async def mark_group_chat_notified(self, chat_id: int, now: datetime) -> bool: ...
 
@@ -138,6 +155,8 @@ class OnboardingStore(ActorStore, Protocol):
     async def renew_join_code(
         self, group_id: int, join_code: str, now: datetime, *, update_id: int | None = ...
     ) -> Group | None: ...
+
+    async def set_kecamatan(self, group_id: int, facilitator_id: int, kecamatan: str) -> bool: ...
 
     async def set_leader(self, group_id: int, participant_id: int) -> bool: ...
 
@@ -168,6 +187,7 @@ class Onboarding:
         place: str,
         now: datetime,
         *,
+        kecamatan: str = "",
         update_id: int | None = None,
     ) -> Group:
         if actor.facilitator is None:
@@ -175,8 +195,29 @@ class Onboarding:
         if timezone not in TIMEZONES:
             raise ValueError(timezone)
         return await self._db.create_group(
-            actor.facilitator.id, name, timezone, place, new_code(), now, update_id=update_id
+            actor.facilitator.id,
+            name,
+            timezone,
+            place,
+            new_code(),
+            now,
+            kecamatan=kecamatan,
+            update_id=update_id,
         )
+
+    async def kecamatans(self, actor: Actor) -> list[str]:
+        """The kecamatans of her groups, most used first (offered as buttons)."""
+        if actor.facilitator is None:
+            return []
+        return await self._db.kecamatans_of(actor.facilitator.id)
+
+    async def set_kecamatan(self, actor: Actor, group_id: int, kecamatan: str) -> Group | None:
+        """Her group's kecamatan set; None when the group is not hers."""
+        group = await self.owned_group(actor, group_id)
+        if group is None or actor.facilitator is None:
+            return None
+        await self._db.set_kecamatan(group.id, actor.facilitator.id, kecamatan)
+        return await self._db.group(group.id)
 
     async def actor(self, telegram_id: int) -> Actor:
         """Who sent an update: facilitator, participant (leader) or stranger."""

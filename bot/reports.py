@@ -9,9 +9,10 @@ loop never waits for openpyxl or matplotlib.
 Decisions (docs/DECISIONS.md, "Reports"):
 
 * **Attendance rate** = present / (present + excused + absent) of a finalized meeting.
-* **Members needing attention** follow the alert policy of ``[attendance]``: at least
-  ``alert_m`` unexcused misses among the group's last ``alert_k`` finalized meetings, or the
-  last ``alert_in_a_row`` all missed without excuse. A meeting before she joined is no miss.
+* **Members needing attention** are decided by the one rule of the absence alerts
+  (:func:`bot.attendance.alerts.evaluate` over her marks since her last closed alert): she
+  is listed exactly when that rule has an alert open for her. Excused meetings neither count
+  nor break a row; attending closes the crossing. A meeting before she joined is no miss.
 * **CSV**: UTF-8 with a BOM, comma separated, RFC 4180 quoting, CRLF line ends. The BOM makes
   Excel read UTF-8 (names with accents); the comma is what LibreOffice, Google Sheets and
   Excel's "Data > From Text/CSV" detect. A ``sep=`` line would force Excel's separator but
@@ -37,11 +38,13 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
+from bot.attendance.alerts import Mark, Policy, evaluate
 from bot.config import AttendanceSettings
 from bot.content import Library
 from bot.i18n import LOCALE, Catalog, zone_label
 from db.models import Facilitator, Group, GroupSummary
-from db.reports import Mark, MeetingCounts, OpenAlert, RecentMark
+from db.reports import Mark as StoredMark
+from db.reports import MeetingCounts, OpenAlert, PolicyMark
 
 RECAP_MEETINGS = 6
 """Meetings per group in the recap."""
@@ -59,8 +62,8 @@ class Concern:
     """A member below the attendance policy."""
 
     name: str
-    misses: int  # unexcused misses among the last alert_k meetings
-    in_a_row: int  # unexcused misses in a row, up to the latest meeting
+    misses: int  # the unexcused misses of her open crossing
+    in_a_row: int  # unexcused misses in a row up to the latest meeting (excused ones skipped)
 
 
 @dataclass(frozen=True)
@@ -98,10 +101,23 @@ class MeetingLine:
 
 
 @dataclass(frozen=True)
+class MemberMonth:
+    """One member's month at a glance: her status at each of the group's meetings of the
+    month, in the order of ``GroupMonth.meetings`` (None: no mark, e.g. not yet a member)."""
+
+    name: str
+    statuses: tuple[str | None, ...]
+
+    def count(self, status: str) -> int:
+        return sum(1 for s in self.statuses if s == status)
+
+
+@dataclass(frozen=True)
 class GroupMonth:
     group_name: str
     members: int
     meetings: tuple[MeetingLine, ...]
+    people: tuple[MemberMonth, ...] = ()
 
     def totals(self) -> tuple[int, int, int]:
         return (
@@ -159,25 +175,35 @@ class Labels:
     total_row: str
     chart_title: str
     chart_axis: str
+    sheet_members: str = ""
+    member_columns: tuple[str, ...] = ()
+    statuses: tuple[str, str, str] = ("", "", "")  # present, excused, absent
+    no_mark: str = ""
 
 
 # ------------------------------------------------------------------------------ pure rules
 
 
-def below_policy(
-    statuses_newest_first: Sequence[str], settings: AttendanceSettings
-) -> Concern | None:
-    """Her statuses at the group's last meetings (newest first) → a concern, or None."""
-    window = list(statuses_newest_first[: settings.alert_k])
-    misses = sum(1 for s in window if s == "absent")
+def below_policy(marks_oldest_first: Sequence[Mark], policy: Policy) -> Concern | None:
+    """Her marks (oldest first, since her last closed alert) → a concern, or None. The same
+    rule as the absence alerts (:func:`evaluate`), so the recap and the alerts agree."""
+    crossing = evaluate(marks_oldest_first, policy)
+    if crossing is None:
+        return None
     in_a_row = 0
-    for status in statuses_newest_first:
-        if status != "absent":
+    for mark in reversed(marks_oldest_first):
+        if mark.status == "present":
             break
-        in_a_row += 1
-    if misses >= settings.alert_m or in_a_row >= settings.alert_in_a_row:
-        return Concern("", misses, in_a_row)
-    return None
+        in_a_row += mark.status == "absent"
+    return Concern("", len(crossing.missed), in_a_row)
+
+
+def without_empty_names(names: Sequence[str], erased: str) -> tuple[str, ...]:
+    """The names of a list, each member who erased her data (stored with an empty name)
+    shown as ``erased`` after the others (so she is still counted), never as an empty
+    entry."""
+    named = tuple(n for n in names if n)
+    return (*named, *([erased] * (len(names) - len(named))))
 
 
 def month_window(year: int, month: int, tz: str) -> tuple[datetime, datetime]:
@@ -226,7 +252,7 @@ def safe_filename(text: str) -> str:
 
 
 class ReportStore(Protocol):
-    """The queries this service needs (implemented in ``db/``)."""
+    """The queries of the reports (``db/reports.py``, ``db/onboarding.py``)."""
 
     async def groups_of(self, facilitator_id: int) -> list[GroupSummary]: ...
 
@@ -234,7 +260,7 @@ class ReportStore(Protocol):
         self, group_ids: Sequence[int], per_group: int
     ) -> list[MeetingCounts]: ...
 
-    async def marks_of(self, meeting_ids: Sequence[int]) -> list[Mark]: ...
+    async def marks_of(self, meeting_ids: Sequence[int]) -> list[StoredMark]: ...
 
     async def meetings_between(
         self, group_ids: Sequence[int], start: datetime, end: datetime
@@ -242,7 +268,7 @@ class ReportStore(Protocol):
 
     async def open_alerts(self, group_ids: Sequence[int]) -> list[OpenAlert]: ...
 
-    async def recent_marks(self, group_ids: Sequence[int], last: int) -> list[RecentMark]: ...
+    async def policy_marks(self, group_ids: Sequence[int]) -> list[PolicyMark]: ...
 
 
 class Reports:
@@ -258,6 +284,18 @@ class Reports:
         self._content = content
         self._attendance = attendance
 
+    @property
+    def catalog(self) -> Catalog:
+        return self._catalog
+
+    @property
+    def content(self) -> Library:
+        return self._content
+
+    @property
+    def attendance(self) -> AttendanceSettings:
+        return self._attendance
+
     # -- reading ------------------------------------------------------------------------
 
     async def _groups(self, facilitator: Facilitator) -> list[tuple[Group, int]]:
@@ -267,22 +305,8 @@ class Reports:
         groups = await self._groups(facilitator)
         ids = [g.id for g, _ in groups]
         meetings = await self._db.latest_meetings(ids, RECAP_MEETINGS)
-        last = max(self._attendance.alert_k, self._attendance.alert_in_a_row)
-        marks = await self._db.recent_marks(ids, last)
         alerts = await self._db.open_alerts(ids)
-        statuses: dict[int, list[str]] = {}
-        names: dict[int, tuple[int, str]] = {}
-        for mark in marks:  # newest first per member
-            statuses.setdefault(mark.participant_id, []).append(mark.status)
-            names[mark.participant_id] = (mark.group_id, mark.name)
-        concerns: dict[int, list[Concern]] = {}
-        for participant_id, found in statuses.items():
-            concern = below_policy(found, self._attendance)
-            if concern is not None:
-                group_id, name = names[participant_id]
-                concerns.setdefault(group_id, []).append(
-                    Concern(name, concern.misses, concern.in_a_row)
-                )
+        concerns = await self._concerns(ids)
         return [
             GroupRecap(
                 group=group,
@@ -293,6 +317,24 @@ class Reports:
             )
             for group, members in groups
         ]
+
+    async def _concerns(self, group_ids: Sequence[int]) -> dict[int, list[Concern]]:
+        """Members the absence policy has an alert open for, by group (by name)."""
+        marks: dict[int, list[Mark]] = {}
+        names: dict[int, tuple[int, str]] = {}
+        for mark in await self._db.policy_marks(group_ids):  # oldest first per member
+            marks.setdefault(mark.participant_id, []).append(Mark(mark.meeting_id, mark.status))
+            names[mark.participant_id] = (mark.group_id, mark.name)
+        policy = Policy.of(self._attendance)
+        concerns: dict[int, list[Concern]] = {}
+        for participant_id, found in marks.items():
+            concern = below_policy(found, policy)
+            if concern is not None:
+                group_id, name = names[participant_id]
+                concerns.setdefault(group_id, []).append(
+                    Concern(name, concern.misses, concern.in_a_row)
+                )
+        return concerns
 
     async def month_report(self, facilitator: Facilitator, year: int, month: int) -> MonthReport:
         groups = await self._groups(facilitator)
@@ -325,10 +367,33 @@ class Reports:
             year,
             month,
             tuple(
-                GroupMonth(group.name, members, tuple(lines.get(group.id, [])))
+                GroupMonth(
+                    group.name,
+                    members,
+                    tuple(lines.get(group.id, [])),
+                    self._people([m for m in meetings if m.group_id == group.id], marks),
+                )
                 for group, members in groups
             ),
         )
+
+    def _people(
+        self, meetings: Sequence[MeetingCounts], marks: Sequence[StoredMark]
+    ) -> tuple[MemberMonth, ...]:
+        """The member x meeting matrix of one group's month: everyone with a mark at one of
+        its meetings, by name (members who erased their data last, as "(data dihapus)")."""
+        column = {m.meeting_id: i for i, m in enumerate(meetings)}
+        found: dict[int, list[str | None]] = {}
+        names: dict[int, str] = {}
+        for mark in marks:
+            if mark.meeting_id not in column:
+                continue
+            row = found.setdefault(mark.participant_id, [None] * len(meetings))
+            row[column[mark.meeting_id]] = mark.status
+            names[mark.participant_id] = mark.name
+        erased = self._catalog.t("report.erased_member")
+        order = sorted(found, key=lambda p: (not names[p], names[p].casefold(), p))
+        return tuple(MemberMonth(names[p] or erased, tuple(found[p])) for p in order)
 
     def _line(
         self, m: MeetingCounts, group: Group, names: dict[int, dict[str, list[str]]]
@@ -336,6 +401,7 @@ class Reports:
         session = self._content.session(m.session_id)
         module = self._content.module_of(session) if session else None
         found = names.get(m.meeting_id, {})
+        erased = self._catalog.t("report.erased_member")
         return MeetingLine(
             meeting_id=m.meeting_id,
             group_name=group.name,
@@ -345,9 +411,9 @@ class Reports:
             session_number=session.number if session else None,
             session_title=session.title if session else m.session_id,
             module_title=module.title if module else "",
-            present=tuple(found.get("present", [])),
-            excused=tuple(found.get("excused", [])),
-            absent=tuple(found.get("absent", [])),
+            present=without_empty_names(found.get("present", []), erased),
+            excused=without_empty_names(found.get("excused", []), erased),
+            absent=without_empty_names(found.get("absent", []), erased),
         )
 
     @staticmethod
@@ -456,6 +522,14 @@ class Reports:
             total_row=t("report.total_row"),
             chart_title=t("report.chart_title"),
             chart_axis=t("report.chart_axis"),
+            sheet_members=t("report.sheet_members"),
+            member_columns=tuple(t("report.member_columns").split("|")),
+            statuses=(
+                t("report.status_present"),
+                t("report.status_excused"),
+                t("report.status_absent"),
+            ),
+            no_mark=t("report.status_none"),
         )
 
 

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Library
 from bot.dialogues import Dialogues
+from bot.forms import Forms
 from bot.i18n import Catalog
 from bot.meetings import Meetings
 from bot.onboarding import Onboarding
@@ -46,5 +47,6 @@ class Services:
     privacy: Privacy
     quiz: Quiz
     voice: Voice
+    forms: Forms
     bot_username: str = ""
     tick_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

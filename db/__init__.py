@@ -12,6 +12,7 @@ from db.alerts import AlertQueries
 from db.announcements import AnnouncementQueries
 from db.attendance import AttendanceQueries
 from db.connection import connect
+from db.forms import FormQueries
 from db.meetings import MeetingQueries
 from db.migrate import DatabaseTooNew, MigrationError, migrate
 from db.onboarding import OnboardingQueries
@@ -35,6 +36,7 @@ class Database(
     ReportQueries,
     PrivacyQueries,
     VoiceQueries,
+    FormQueries,
 ):
     """All queries of the bot, over a write and a read connection (``db.base``)."""
 

@@ -35,6 +35,7 @@ class Group:
     join_code: str
     leader_id: int | None
     created_at: datetime
+    kecamatan: str = ""  # the sub-district; empty until the facilitator sets it
 
 
 ADDRESSES = ("ibu", "bapak")  # participants.address; the catalog words: address.<value>

@@ -50,6 +50,7 @@ def group_from(row: aiosqlite.Row) -> Group:
         join_code=row["join_code"],
         leader_id=row["leader_id"],
         created_at=from_db(row["created_at"]),
+        kecamatan=row["kecamatan"],
     )
 
 
@@ -73,7 +74,7 @@ def participant_from(row: aiosqlite.Row) -> Participant:
 GROUP_COLUMNS = (
     "g.id AS g_id, g.facilitator_id AS g_facilitator_id, g.name AS g_name,"
     " g.timezone AS g_timezone, g.place AS g_place, g.join_code AS g_join_code,"
-    " g.leader_id AS g_leader_id, g.created_at AS g_created_at"
+    " g.leader_id AS g_leader_id, g.created_at AS g_created_at, g.kecamatan AS g_kecamatan"
 )
 
 
@@ -88,6 +89,7 @@ def joined_group_from(row: aiosqlite.Row) -> Group:
         join_code=row["g_join_code"],
         leader_id=row["g_leader_id"],
         created_at=from_db(row["g_created_at"]),
+        kecamatan=row["g_kecamatan"],
     )
 
 
@@ -206,6 +208,7 @@ class OnboardingQueries(DatabaseBase):
         join_code: str,
         now: datetime,
         *,
+        kecamatan: str = "",
         update_id: int | None = None,
     ) -> Group:
         """A new group; the same update delivered again returns the group it made."""
@@ -216,8 +219,8 @@ class OnboardingQueries(DatabaseBase):
             else:
                 group_id = await tx.insert(
                     "INSERT INTO groups (facilitator_id, name, timezone, place, join_code,"
-                    " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (facilitator_id, name, timezone, place, join_code, to_db(now)),
+                    " created_at, kecamatan) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (facilitator_id, name, timezone, place, join_code, to_db(now), kecamatan),
                 )
                 await record_applied(tx, update_id, "group", [group_id], now)
             group = await _group(tx, group_id)
@@ -227,6 +230,24 @@ class OnboardingQueries(DatabaseBase):
     async def group(self, group_id: int) -> Group | None:
         async with self.tx(write=False) as tx:
             return await _group(tx, group_id)
+
+    async def set_kecamatan(self, group_id: int, facilitator_id: int, kecamatan: str) -> bool:
+        """Her group's kecamatan; False when the group is not hers."""
+        async with self.tx() as tx:
+            changed = await tx.changes(
+                "UPDATE groups SET kecamatan = ? WHERE id = ? AND facilitator_id = ?",
+                (kecamatan, group_id, facilitator_id),
+            )
+        return changed == 1
+
+    async def kecamatans_of(self, facilitator_id: int) -> list[str]:
+        """The kecamatans of her groups, most used first."""
+        rows = await self.read_all(
+            "SELECT kecamatan FROM groups WHERE facilitator_id = ? AND kecamatan != ''"
+            " GROUP BY kecamatan ORDER BY count(*) DESC, kecamatan COLLATE NOCASE",
+            (facilitator_id,),
+        )
+        return [r["kecamatan"] for r in rows]
 
     async def group_by_join_code(self, join_code: str) -> Group | None:
         async with self.tx(write=False) as tx:

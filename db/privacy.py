@@ -65,6 +65,8 @@ class PrivacyQueries(DatabaseBase):
                 "UPDATE attendance SET reason = NULL, checked_in_at = NULL"
                 " WHERE participant_id = ?",
                 "DELETE FROM quiz_answers WHERE participant_id = ?",
+                "DELETE FROM knowledge_levels WHERE participant_id = ?",
+                "DELETE FROM semester_ratings WHERE participant_id = ?",
                 "DELETE FROM checkin_attempts WHERE participant_id = ?",
                 # Voice summaries she recorded as a leader: her voice is her data; notes
                 # of hers still waiting to go out to the group are dropped first.

@@ -54,13 +54,13 @@ class Mark:
 
 
 @dataclass(frozen=True)
-class RecentMark:
-    """An active member's status at one of her group's latest finalized meetings."""
+class PolicyMark:
+    """An active member's status at a finalized meeting, for the attendance policy."""
 
     participant_id: int
     name: str
     group_id: int
-    starts_at: datetime
+    meeting_id: int
     status: str
 
 
@@ -144,28 +144,24 @@ class ReportQueries(DatabaseBase):
                 )
         return found
 
-    async def recent_marks(self, group_ids: Sequence[int], last: int) -> list[RecentMark]:
-        """Active members' statuses at their group's last ``last`` finalized meetings,
-        newest first per member. A meeting before she joined has no row: not a miss."""
+    async def policy_marks(self, group_ids: Sequence[int]) -> list[PolicyMark]:
+        """Active members' statuses at finalized meetings after their last closed absence
+        alert (the marks the alert policy reads), oldest first per member."""
         if not group_ids:
             return []
         rows = await self.read_all(
-            "WITH ranked AS ("
-            " SELECT m.id, m.group_id, m.starts_at,"
-            "  ROW_NUMBER() OVER (PARTITION BY m.group_id"
-            "   ORDER BY m.starts_at DESC, m.id DESC) AS rn"
-            f" FROM meetings m WHERE m.group_id IN ({placeholders(len(group_ids))}) AND {_HELD})"
-            " SELECT p.id AS participant_id, p.name, p.group_id, r.starts_at, a.status"
-            " FROM ranked r JOIN attendance a ON a.meeting_id = r.id"
-            " JOIN participants p ON p.id = a.participant_id"
-            " WHERE r.rn <= ? AND p.status = 'active' AND p.group_id = r.group_id"
-            " ORDER BY p.group_id, p.name COLLATE NOCASE, p.id, r.starts_at DESC",
-            (*group_ids, last),
+            "SELECT p.id AS participant_id, p.name, p.group_id, m.id AS meeting_id, a.status"
+            " FROM participants p JOIN attendance a ON a.participant_id = p.id"
+            " JOIN meetings m ON m.id = a.meeting_id"
+            f" WHERE p.group_id IN ({placeholders(len(group_ids))}) AND p.status = 'active'"
+            f" AND {_HELD} AND m.starts_at > COALESCE((SELECT max(al.closed_at) FROM alerts al"
+            "  WHERE al.participant_id = p.id AND al.kind = 'absence' AND al.status = 'closed'),"
+            "  '')"
+            " ORDER BY p.group_id, p.name COLLATE NOCASE, p.id, m.starts_at, m.id",
+            list(group_ids),
         )
         return [
-            RecentMark(
-                r["participant_id"], r["name"], r["group_id"], from_db(r["starts_at"]), r["status"]
-            )
+            PolicyMark(r["participant_id"], r["name"], r["group_id"], r["meeting_id"], r["status"])
             for r in rows
         ]
 

@@ -14,7 +14,7 @@ from bot.codes import JOIN_PREFIX, deep_link
 from bot.config import TIMEZONES
 from bot.dialogues import Dialogue
 from bot.i18n import zone_label
-from bot.onboarding import clean_group_name, clean_person_name, clean_place
+from bot.onboarding import clean_group_name, clean_kecamatan, clean_person_name, clean_place
 from db.models import Group
 from handlers.registry import Call, Router, keyboard
 
@@ -44,6 +44,24 @@ class GroupPlaceAsked(Dialogue):
     kind: ClassVar[str] = "group_place"
     name: str
     timezone: str
+
+
+@dataclass(frozen=True)
+class GroupKecamatanAsked(Dialogue):
+    """Name, zone and place are known: her next text (or a button) is its kecamatan."""
+
+    kind: ClassVar[str] = "group_kecamatan"
+    name: str
+    timezone: str
+    place: str
+
+
+@dataclass(frozen=True)
+class KecamatanChangeAsked(Dialogue):
+    """Her next text is the new kecamatan of ``group_id``."""
+
+    kind: ClassVar[str] = "group_set_kecamatan"
+    group_id: int
 
 
 @dataclass(frozen=True)
@@ -131,12 +149,48 @@ async def group_place(call: Call, state: GroupPlaceAsked) -> None:
     if place is None:
         await call.reply(call.t("group.place_invalid"))
         return
+    await call.set_state(state.step(GroupKecamatanAsked, place=place))
+    known = (await call.services.onboarding.kecamatans(call.actor))[:KNOWN_KECAMATANS]
+    await call.reply(
+        call.t("group.ask_kecamatan"),
+        keyboard(*[[(k, choose_kecamatan.data(i))] for i, k in enumerate(known)])
+        if known
+        else None,
+    )
+
+
+KNOWN_KECAMATANS = 3
+"""Her kecamatans offered as buttons when a group is created (most used first)."""
+
+
+@router.input(GroupKecamatanAsked, FACILITATORS)
+async def group_kecamatan(call: Call, state: GroupKecamatanAsked) -> None:
+    kecamatan = clean_kecamatan(call.message.text or "") if call.message else None
+    if kecamatan is None:
+        await call.reply(call.t("group.kecamatan_invalid"))
+        return
+    await _create(call, state, kecamatan)
+
+
+@router.action("gkc", FACILITATORS, int)
+async def choose_kecamatan(call: Call, index: int) -> None:
+    state = await call.dialogue(GroupKecamatanAsked)
+    known = (await call.services.onboarding.kecamatans(call.actor))[:KNOWN_KECAMATANS]
+    if state is None or not 0 <= index < len(known):
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return
+    await call.toast()
+    await _create(call, state, known[index])
+
+
+async def _create(call: Call, state: GroupKecamatanAsked, kecamatan: str) -> None:
     group = await call.services.onboarding.create_group(
         call.actor,
         state.name,
         state.timezone,
-        place,
+        state.place,
         call.now,
+        kecamatan=kecamatan,
         update_id=call.update_id,
     )
     await call.clear_state()
@@ -147,11 +201,45 @@ async def group_place(call: Call, state: GroupPlaceAsked) -> None:
             name=group.name,
             zone=zone_label(group.timezone),
             place=group.place,
+            kecamatan=group.kecamatan,
             link=join_link(call, group),
         ),
         keyboard([(call.t("group.button_open"), open_group.data(group.id))]),
     )
     await call.reply(call.t("group.forward_text", name=group.name, link=join_link(call, group)))
+
+
+@router.action("gkk", FACILITATORS, int)
+async def kecamatan_ask(call: Call, group_id: int) -> None:
+    group = await _owned(call, group_id)
+    if group is None:
+        return
+    await call.toast()
+    await call.set_state(KecamatanChangeAsked(group.id))
+    await call.reply(
+        call.t(
+            "group.ask_new_kecamatan",
+            name=group.name,
+            kecamatan=group.kecamatan or call.t("group.no_kecamatan"),
+        )
+    )
+
+
+@router.input(KecamatanChangeAsked, FACILITATORS)
+async def kecamatan_typed(call: Call, state: KecamatanChangeAsked) -> None:
+    kecamatan = clean_kecamatan(call.message.text or "") if call.message else None
+    if kecamatan is None:
+        await call.reply(call.t("group.kecamatan_invalid"))
+        return
+    group = await call.services.onboarding.set_kecamatan(call.actor, state.group_id, kecamatan)
+    await call.clear_state()
+    if group is None:
+        await call.reply(call.t("common.stale_button"))
+        return
+    await call.reply(
+        call.t("group.kecamatan_saved", name=group.name, kecamatan=group.kecamatan),
+        keyboard([(call.t("group.button_open"), open_group.data(group.id))]),
+    )
 
 
 async def _owned(call: Call, group_id: int) -> Group | None:
@@ -174,6 +262,7 @@ async def open_group(call: Call, group_id: int) -> None:
             name=group.name,
             zone=zone_label(group.timezone),
             place=group.place,
+            kecamatan=group.kecamatan or call.t("group.no_kecamatan"),
             members=len(members),
             leader=leader or call.t("group.no_leader"),
             link=join_link(call, group),
@@ -184,6 +273,7 @@ async def open_group(call: Call, group_id: int) -> None:
                 (call.t("group.button_forward"), forward_text.data(group.id)),
                 (call.t("group.button_renew"), renew_ask.data(group.id)),
             ],
+            [(call.t("group.button_kecamatan"), kecamatan_ask.data(group.id))],
             [(call.t("common.button_back"), list_groups.data())],
         ),
     )

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from openpyxl import Workbook
 from telegram import InputFile
 
 from bot.auth import FACILITATORS
 from bot.exports import chart_png, csv_bytes, xlsx_bytes
+from bot.form_exports import monitoring_sheets, semester_sheet
+from bot.formdefs import monitoring_form, semester_form
+from bot.forms import monitoring_dates
 from bot.reports import CHART_MONTHS, Reports, month_name, previous_month
 from db.models import Facilitator
 from handlers.registry import Call, Router, keyboard
@@ -110,8 +115,11 @@ async def _export(call: Call, code: str, kind: str) -> None:
     service = _service(call)
     report = await service.month_report(_me(call), *month)
     labels = service.labels(*month)
-    writer = csv_bytes if kind == "csv" else xlsx_bytes
-    data = await asyncio.to_thread(writer, report, labels)
+    if kind == "csv":
+        data = await asyncio.to_thread(csv_bytes, report, labels)
+    else:
+        sheets = await monitoring_sheets_for(call, *month)
+        data = await asyncio.to_thread(xlsx_bytes, report, labels, sheets)
     filename = f"laporan-p2k2-{month[0]:04d}-{month[1]:02d}.{kind}"
     await call.context.bot.send_document(
         call.chat_id,
@@ -120,6 +128,22 @@ async def _export(call: Call, code: str, kind: str) -> None:
             "report.file_caption", month=labels.month_name, meetings=len(report.meetings)
         ),
     )
+
+
+async def monitoring_sheets_for(
+    call: Call, year: int, month: int
+) -> list[Callable[[Workbook], object]]:
+    """The monthly monitoring form's sheets (one per group) and the semester form, for her
+    workbook."""
+    service = call.services.forms
+    forms = await service.monitoring_month(_me(call), year, month)
+    semester = await service.semester_month(_me(call), year, month)
+    dates = monitoring_dates(call.services.catalog, forms)
+    name = _me(call).name
+    return [
+        lambda book: monitoring_sheets(book, forms, monitoring_form(), name, dates),
+        lambda book: semester_sheet(book, semester, semester_form()),
+    ]
 
 
 @router.action("repg", FACILITATORS)

@@ -96,6 +96,7 @@ async def test_a_well_formed_row_goes_on_where_she_left(h: Harness) -> None:
     state = GroupPlaceAsked("Melati", "Asia/Makassar")
     await h.db.set_chat_state(fac.id, state.kind, state.fields(), h.clock.now())
     await h.send(fac, "Balai Desa")
+    await h.send(fac, "Sukamaju")  # the kecamatan
     facilitator, _, _, _ = await h.db.who(fac.id)
     assert facilitator is not None
     (summary,) = await h.services.onboarding.groups_of(facilitator.id)

@@ -24,7 +24,7 @@ async def make_group(e: E2EBot, rina: FakeUser, name: str, zone: str) -> str:
     asked = await e.send(rina, name, expect=e.t("group.ask_timezone", name=name))
     await e.press(rina, zone, asked)
     await e.wait_text(asked, first_line(e.t("group.ask_place", zone=zone)))
-    created = await e.send(rina, "Balai Desa", expect="start=g_")
+    created = await e.group_place(rina, "Balai Desa")
     link = re.search(r"start=(g_[A-Za-z0-9_-]+)", created["text"])
     assert link is not None
     return link.group(1)

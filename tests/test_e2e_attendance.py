@@ -89,7 +89,7 @@ async def test_attendance_alert_and_follow_up(tmp_path: Path) -> None:
         asked = await e.send(rina, GROUP, expect=e.t("group.ask_timezone", name=GROUP))
         await e.press(rina, "WIB", asked)
         await e.wait_text(asked, first_line(e.t("group.ask_place", zone="WIB")))
-        created = await e.send(rina, PLACE, expect="start=g_")
+        created = await e.group_place(rina, PLACE)
         join = re.search(r"start=(g_[A-Za-z0-9_-]+)", str(created["text"]))
         assert join is not None
         mothers = {

@@ -57,7 +57,7 @@ async def test_invite_group_join_leader_and_refusals(tmp_path: Path) -> None:
         answer = await e.press(rina, "WIB", asked)
         assert not answer.get("show_alert")
         await e.wait_text(asked, first_line(e.t("group.ask_place", zone="WIB")))
-        created = await e.send(rina, PLACE, expect="start=g_")
+        created = await e.group_place(rina, PLACE)
         assert GROUP in created["text"] and "WIB" in created["text"] and PLACE in created["text"]
         link = re.search(
             rf"https://t\.me/{e.fake.username}\?start=(g_[A-Za-z0-9_-]+)", created["text"]

@@ -158,3 +158,31 @@ async def test_voice_migration_keeps_members_and_gives_them_the_default(tmp_path
             assert (await cur.fetchone())[0] == 0  # type: ignore[index]
     finally:
         await conn.close()
+
+
+async def test_forms_migration_keeps_existing_groups(tmp_path: Path) -> None:
+    """The issue-16 step (a kecamatan per group, knowledge levels, semester ratings) on a
+    database with a group: it stays, with an empty kecamatan. Found by name, not number."""
+    migrations = load_migrations()
+    step = next(m.version for m in migrations if m.name.endswith("_forms.sql"))
+    conn = await connect(tmp_path / "data.db")
+    try:
+        await migrate(conn, target=step - 1)
+        now = "2026-12-01T01:00:00+00:00"
+        await conn.executescript(
+            f"""
+            INSERT INTO facilitators (id, telegram_id, name, created_at)
+                VALUES (1, 10, 'R', '{now}');
+            INSERT INTO groups (id, facilitator_id, name, timezone, place, join_code, created_at)
+                VALUES (1, 1, 'Mawar', 'Asia/Jakarta', 'Balai', 'abc', '{now}');
+            """
+        )
+        await conn.commit()
+        await migrate(conn)
+        async with conn.execute("SELECT name, place, kecamatan FROM groups") as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [("Mawar", "Balai", "")]
+        for table in ("knowledge_levels", "semester_ratings"):
+            async with conn.execute(f"SELECT count(*) FROM {table}") as cur:
+                assert (await cur.fetchone() or [None])[0] == 0
+    finally:
+        await conn.close()

@@ -56,6 +56,10 @@ async def test_group_creation_dialogue(h: Harness) -> None:
     await h.process(h.fake.send_sticker(fac))
     assert h.last_text(fac) == h.t("common.type_text")
     await h.send(fac, "Rumah Ibu Yuliana, Jalan Biak")
+    assert h.last_text(fac) == h.t("group.ask_kecamatan")
+    await h.send(fac, "x")  # too short
+    assert h.last_text(fac) == h.t("group.kecamatan_invalid")
+    await h.send(fac, "Kec. biak kota")
     created, forward = h.texts(fac)[-2:]
     assert (
         "Mawar 1" in created
@@ -64,9 +68,10 @@ async def test_group_creation_dialogue(h: Harness) -> None:
     )
     assert "https://t.me/p2k2_test_bot?start=g_" in forward
     groups = await h.db.groups_of((await h.facilitator(fac)).id)
-    assert [(s.group.name, s.group.timezone, s.group.place) for s in groups] == [
-        ("Mawar 1", "Asia/Jayapura", "Rumah Ibu Yuliana, Jalan Biak")
-    ]
+    assert [
+        (s.group.name, s.group.timezone, s.group.place, s.group.kecamatan) for s in groups
+    ] == [("Mawar 1", "Asia/Jayapura", "Rumah Ibu Yuliana, Jalan Biak", "Biak kota")]
+    assert "Kecamatan: Biak kota" in created
 
 
 async def test_mother_joins_with_and_without_phone(h: Harness) -> None:

@@ -132,11 +132,12 @@ async def test_a_replayed_wrong_code_counts_once(h: Harness) -> None:
 
 async def test_replayed_creations_make_one_row(h: Harness) -> None:
     fac = await register_facilitator(h)
-    # A group: the typed place is the update that creates it.
+    # A group: the typed kecamatan is the update that creates it.
     await h.send(fac, "/kelompokbaru")
     await h.send(fac, "Mawar")
     await h.press(fac, "WIB")
-    await twice(h, h.fake.send_text(fac, "Balai Desa"))
+    await h.send(fac, "Balai Desa")
+    await twice(h, h.fake.send_text(fac, "Sukamaju"))
     assert await count(h, "SELECT count(*) FROM groups") == 1
     group = (await h.db.groups_of((await h.facilitator(fac)).id))[0].group
     # A member without a phone.

@@ -44,6 +44,7 @@ class DemoGroup:
     days_ahead: int  # the first meeting is this many local days after the start
     at: time  # local time of the monthly meeting
     mothers: tuple[tuple[str, str | None], ...]  # (first name, last name); the first leads
+    kecamatan: str = "Sukamaju"
 
 
 GROUPS: tuple[DemoGroup, ...] = (
@@ -67,6 +68,7 @@ GROUPS: tuple[DemoGroup, ...] = (
         name="Kenanga",
         timezone="Asia/Makassar",
         place="Posyandu Kenanga, Tamalanrea",
+        kecamatan="Tamalanrea",
         days_ahead=6,
         at=time(14, 0),
         mothers=(
@@ -132,7 +134,9 @@ async def seed_demo(services: Services, fake: FakeBotAPI, now: datetime) -> Demo
     members: list[FakeUser] = []
     phones: dict[int, str] = {}
     for spec in GROUPS:
-        group = await onboarding.create_group(actor, spec.name, spec.timezone, spec.place, now)
+        group = await onboarding.create_group(
+            actor, spec.name, spec.timezone, spec.place, now, kecamatan=spec.kecamatan
+        )
         leader_pid: int | None = None
         leader_user: FakeUser | None = None
         for first, last in spec.mothers:

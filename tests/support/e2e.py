@@ -290,6 +290,12 @@ class E2EBot:
         self.fake.send_text(user, text)
         return await self.wait_message(user, expect, after=after)
 
+    async def group_place(self, user: FakeUser, place: str, kecamatan: str = "Sukamaju") -> JSON:
+        """The last steps of a new group: she types its place, then its kecamatan; returns
+        the message that says it is made (with the join link)."""
+        await self.send(user, place, expect=self.t("group.ask_kecamatan").split("?")[0])
+        return await self.send(user, kecamatan, expect="start=g_")
+
     async def contact(self, user: FakeUser, phone: str, *, expect: str | None = None) -> JSON:
         """She shares her own phone number with the contact button."""
         after = self.last_id(user)

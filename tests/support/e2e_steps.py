@@ -34,7 +34,7 @@ async def facilitator_with_group(e: E2EBot) -> tuple[FakeUser, str]:
     asked = await e.send(rina, GROUP, expect=e.t("group.ask_timezone", name=GROUP))
     await e.press(rina, "WIB", asked)
     await e.wait_text(asked, first_line(e.t("group.ask_place", zone="WIB")))
-    created = await e.send(rina, PLACE, expect="start=g_")
+    created = await e.group_place(rina, PLACE)
     link = re.search(r"start=(g_[A-Za-z0-9_-]+)", created["text"])
     assert link is not None
     return rina, link.group(1)

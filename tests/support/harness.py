@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from bot.config import TOKEN_ENV, Settings, load_settings
 from bot.context import services_of
 from bot.services import Services
 from db import Database
+from db.meetings import Meeting
 from db.models import Facilitator, Group, Participant
 from fakeapi import FakeBotAPI, FakeRequest, FakeUser, parse_text
 
@@ -212,12 +213,14 @@ async def create_group(
     name: str = "Mawar",
     zone: str = "WIB",
     place: str = "Balai Desa Sukamaju",
+    kecamatan: str = "Sukamaju",
 ) -> str:
     """Create a group through the dialogue; returns its join payload (``g_...``)."""
     await h.send(facilitator, "/kelompokbaru")
     await h.send(facilitator, name)
     await h.press(facilitator, zone)
     await h.send(facilitator, place)
+    await h.send(facilitator, kecamatan)
     text = h.texts(facilitator)[-2]
     link = next(word for word in text.split() if "start=g_" in word)
     return link.split("start=", 1)[1]
@@ -239,3 +242,68 @@ async def join(
         await h.send(user, h.t("join.button_skip_phone"))
     await h.press(user, "Ya")
     return user
+
+
+async def monthly_meetings(h: Harness, facilitator: FakeUser, count: int) -> list[Meeting]:
+    """``count`` meetings of her first group, first Saturday of each month at 09.00."""
+    from bot.auth import resolve_actor
+    from bot.schedule import MonthlyPattern
+
+    actor = await resolve_actor(h.db, facilitator.id)
+    groups = await h.db.groups_of((await h.facilitator(facilitator)).id)
+    created = await h.services.meetings.schedule_monthly(
+        actor,
+        [groups[0].group.id],
+        MonthlyPattern(weekday=5, nth=1, at=time(9, 0)),
+        None,
+        h.clock.now(),
+        count=count,
+    )
+    assert created is not None and len(created) == count
+    return created
+
+
+async def hold_meeting(h: Harness, meeting: Meeting, script: list[tuple[FakeUser, str]]) -> None:
+    """A meeting as the bot lives it: ``E`` sends an excuse by RSVP the day before, ``P``
+    checks in with the code in the window (``A`` does nothing); then the window closes."""
+    window = h.services.attendance.window(meeting)
+    h.clock.set(meeting.starts_at - timedelta(days=1))
+    for user, status in script:
+        if status == "E":
+            participant = await h.participant(user)
+            await h.services.meetings.rsvp(
+                participant, meeting.id, "no", "keluarga", h.clock.now()
+            )
+    h.clock.set(window.opens + timedelta(minutes=5))
+    await h.tick()
+    rows = await h.db.connection.execute_fetchall(
+        "SELECT checkin_code FROM meetings WHERE id = ?", (meeting.id,)
+    )
+    code = str(next(iter(rows))[0])
+    for user, status in script:
+        if status == "P":
+            await h.send(user, "/hadir")
+            await h.send(user, code)
+            assert h.last_text(user).startswith("✅")
+    h.clock.set(window.closes)
+    await h.tick()
+
+
+async def erase_own_data(h: Harness, user: FakeUser) -> None:
+    """A member erases her data with /datasaya and its two buttons."""
+    await h.send(user, "/datasaya")
+    await h.press(user, "Hapus data saya")
+    await h.press(user, "Ya, hapus")
+    assert h.last_text(user) == h.t("privacy.erased")
+
+
+async def answer_quiz(h: Harness, user: FakeUser, session_id: str, pattern: str) -> None:
+    """She answers a session's quiz with the quiz buttons of /materi: ``C`` the correct
+    option, ``W`` a wrong one, per question in order."""
+    session = h.services.content.session(session_id)
+    assert session is not None and len(pattern) <= len(session.quiz)
+    score = 0
+    for index, (question, mark) in enumerate(zip(session.quiz, pattern, strict=False)):
+        chosen = question.answer if mark == "C" else (question.answer + 1) % len(question.options)
+        await h.press_data(user, f"mata:{session_id}:{index}:{chosen}:{score}")
+        score += mark == "C"
