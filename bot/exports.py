@@ -3,7 +3,9 @@ plain data :mod:`bot.reports` builds (handlers and the CLI run them in a worker 
 ``asyncio.to_thread``, so the event loop never waits for openpyxl or matplotlib).
 
 CSV: UTF-8 with a BOM, comma separated, RFC 4180 quoting, CRLF line ends; cells that start
-with ``= + - @`` are written as text (docs/DECISIONS.md, "Reports").
+with ``= + - @`` are written as text (docs/DECISIONS.md, "Reports"). The "Excel Indonesia"
+CSV is the same with ``;`` between cells: an Excel set to Indonesian (list separator ``;``)
+opens it in columns on a double-click.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
 from babel.dates import format_date
@@ -63,10 +65,14 @@ def _rows(report: MonthReport) -> list[list[object]]:
     return rows
 
 
-def csv_bytes(report: MonthReport, labels: Labels) -> bytes:
+EXCEL_ID_DELIMITER = ";"
+"""The list separator of an Excel set to Indonesian regional settings."""
+
+
+def csv_bytes(report: MonthReport, labels: Labels, delimiter: str = ",") -> bytes:
     """One row per finalized meeting; see the module docstring for the format."""
     out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=",", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(labels.columns)
     for row in _rows(report):
         writer.writerow(
@@ -82,9 +88,12 @@ def csv_bytes(report: MonthReport, labels: Labels) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def xlsx_bytes(report: MonthReport, labels: Labels) -> bytes:
+def xlsx_bytes(
+    report: MonthReport, labels: Labels, extra: Sequence[Callable[[Workbook], None]] = ()
+) -> bytes:
     """The monthly P2K2 activity report: a sheet of meetings (one row each, with the names
-    by status) and a summary sheet per group with totals."""
+    by status) and a summary sheet per group with totals; then each of ``extra`` adds its
+    sheets (the SIKS-NG records, ``bot/siks_export.py``)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -113,6 +122,8 @@ def xlsx_bytes(report: MonthReport, labels: Labels) -> bytes:
     _write_row(summary, r, [labels.total_row, *sums, percent(sums[2], total)], percent_col=7)
     _bold_row(summary, r, len(labels.summary_columns))
     _widths(summary, [24, 14, 12, 8, 8, 12, 10])
+    for add in extra:
+        add(book)
     return _save(book)
 
 

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Library
 from bot.dialogues import Dialogues
+from bot.evidence import Evidence
 from bot.i18n import Catalog
 from bot.meetings import Meetings
 from bot.onboarding import Onboarding
@@ -23,6 +24,7 @@ from bot.quiz import Quiz
 from bot.reachability import Reachability
 from bot.reports import Reports
 from bot.safety import Safety
+from bot.siks import Siks
 from db import Database
 
 
@@ -44,5 +46,7 @@ class Services:
     dialogues: Dialogues
     privacy: Privacy
     quiz: Quiz
+    siks: Siks
+    evidence: Evidence
     bot_username: str = ""
     tick_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -20,6 +20,7 @@ from db.privacy import PrivacyQueries
 from db.quiz import QuizQueries
 from db.reminders import ReminderQueries
 from db.reports import ReportQueries
+from db.siks import SiksQueries
 
 
 class Database(
@@ -33,6 +34,7 @@ class Database(
     AnnouncementQueries,
     ReportQueries,
     PrivacyQueries,
+    SiksQueries,
 ):
     """All queries of the bot, over a write and a read connection (``db.base``)."""
 

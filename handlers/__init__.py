@@ -33,6 +33,7 @@ from handlers import (
     reminders,
     reports,
     safety,
+    siks,
 )
 from handlers.registry import Dispatcher, Router
 
@@ -48,6 +49,7 @@ ROUTERS: tuple[Router, ...] = (
     alerts.router,
     announcements.router,
     reports.router,
+    siks.router,
     privacy.router,
     safety.router,
 )

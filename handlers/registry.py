@@ -183,6 +183,7 @@ class Input:
     hint: str = "common.type_text"  # catalog key shown when something else arrives
     media: bool = False  # also accepts a photo
     prose: bool = False  # takes free prose (an announcement): never read as a call for help
+    location: bool = False  # also accepts a shared location
 
 
 @dataclass
@@ -230,9 +231,10 @@ class Router:
         hint: str = "common.type_text",
         media: bool = False,
         prose: bool = False,
+        location: bool = False,
     ) -> Callable[[InputFn], InputFn]:
         def deco(fn: InputFn) -> InputFn:
-            self.inputs.append(Input(kind, roles, fn, contact, hint, media, prose))
+            self.inputs.append(Input(kind, roles, fn, contact, hint, media, prose, location))
             return fn
 
         return deco
@@ -396,7 +398,12 @@ class Dispatcher:
             else:
                 await call.reply(call.t("common.text_only"))
             return
-        if message.text or (message.contact and inp.contact) or (message.photo and inp.media):
+        if (
+            message.text
+            or (message.contact and inp.contact)
+            or (message.photo and inp.media)
+            or (message.location and inp.location)
+        ):
             await inp.callback(call, state)
         else:
             await call.reply(call.t(inp.hint))

@@ -1,0 +1,460 @@
+"""The SIKS-NG activity record of a meeting: the form file, the Uraian draft, the
+facilitator's note, the activity photos, the chat copy ("Salin untuk SIKS-NG"), the
+XLSX sheets and the CSV for an Excel set to Indonesian. Marks are made through the
+handlers (a reminder's "Tidak bisa hadir", the check-in code, the facilitator's marking
+screen) and every file is read back.
+
+The meeting starts Saturday 5 December 2026, 09.00 WIB (02.00 UTC); its check-in window
+opens at 08.30 WIB and closes at 11.30 WIB (04.30 UTC).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.worksheet.worksheet import Worksheet
+from PIL import Image
+
+from bot.content import ContentError, load_library
+from bot.evidence import PhotoSize, choose_size
+from bot.siks import UraianFacts, draft_uraian, load_siks_form
+from db.meetings import NewMeeting
+from db.quiz import QuizSummary
+from fakeapi import FakeUser
+from tests.harness import REPO, Harness, button_data, create_group, join, register_facilitator
+
+START = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
+REMINDED = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # the 3-day reminder
+OPENS = datetime(2026, 12, 5, 1, 30, tzinfo=UTC)
+CLOSES = datetime(2026, 12, 5, 4, 30, tzinfo=UTC)
+MATERI_KEUANGAN = "Pengelolaan Keuangan dan Perencanaan Usaha"
+
+
+def jpeg(width: int = 640, height: int = 480) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 120, 40)).save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+def last_document(h: Harness, user: FakeUser) -> tuple[str, bytes]:
+    message = [m for m in h.fake.sent_by_bot(user) if "document" in m][-1]
+    return message["document"]["file_name"], h.fake.file(message["document"]["file_id"]).data
+
+
+async def held_meeting(h: Harness) -> tuple[FakeUser, dict[str, FakeUser], int]:
+    """Mawar's meeting on sesi-05, marked through the handlers: Siti checks in with the
+    code, Ani is excused (sick), Euis excused (family), Dewi does not come, Rukmini (no
+    phone) is marked present by her pendamping."""
+    fac = await register_facilitator(h)
+    payload = await create_group(h, fac, "Mawar", place="Balai RW 03 & Posyandu")
+    people = {n: await join(h, payload, n) for n in ("Siti", "Ani", "Dewi", "Euis")}
+    group_id = (await h.participant(people["Siti"])).group_id
+    await h.db.add_participant(group_id, None, "Rukmini", None, h.clock.now())
+    created = await h.db.create_meetings(
+        [NewMeeting(group_id, START, "Balai RW 03 & Posyandu", "sesi-05")], h.clock.now()
+    )
+    meeting_id = created[0].id
+    h.clock.set(REMINDED)
+    await h.tick()
+    for name, reason in (("Ani", "reason.sakit"), ("Euis", "reason.keluarga")):
+        await h.press(people[name], h.t("reminder.button_no"))
+        await h.press(people[name], h.t(reason))
+    h.clock.set(OPENS)
+    await h.tick()
+    rows = await h.db.connection.execute_fetchall(
+        "SELECT checkin_code FROM meetings WHERE id = ?", (meeting_id,)
+    )
+    code = str(next(iter(rows))[0])
+    await h.send(people["Siti"], "/hadir")
+    await h.send(people["Siti"], code)
+    await h.send(fac, "/kehadiran")
+    await h.press(fac, "Mawar")
+    await h.press(fac, "Rukmini")
+    siti_id = (await h.participant(people["Siti"])).id
+    for question, correct in ((0, True), (1, False)):
+        await h.db.record_quiz_answer(siti_id, "sesi-05", question, 0, correct, h.clock.now())
+    h.clock.set(CLOSES)
+    await h.tick()
+    return fac, people, meeting_id
+
+
+async def db_marks(h: Harness, meeting_id: int) -> dict[str, tuple[str, str | None]]:
+    rows = await h.db.connection.execute_fetchall(
+        "SELECT p.name, a.status, a.reason FROM attendance a"
+        " JOIN participants p ON p.id = a.participant_id WHERE a.meeting_id = ?",
+        (meeting_id,),
+    )
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+async def open_record(h: Harness, fac: FakeUser) -> dict[str, Any]:
+    await h.send(fac, "/kegiatan")
+    message = await h.press(fac, "Mawar")
+    assert message is not None
+    return message
+
+
+def copied(h: Harness, fac: FakeUser, before: int) -> list[str]:
+    return [m.get("text", "") for m in h.fake.sent_by_bot(fac)[before:] if "text" in m]
+
+
+# -- the form file ----------------------------------------------------------------------
+
+
+def test_the_form_file_maps_every_module_and_status() -> None:
+    library = load_library(REPO / "content" / "modules")
+    form = load_siks_form(REPO / "content" / "forms", library)
+    assert form.module_materi["keuangan"] == MATERI_KEUANGAN
+    assert form.module_materi["kesehatan"] == "Kesehatan dan Gizi"
+    assert form.module_materi["kesejahteraan"] == "Kesejahteraan Sosial"
+    assert form.module_materi["pengasuhan"] == form.default_materi  # no siks_materi
+    assert form.allowed == ("HADIR", "SAKIT", "ALFA")
+    assert form.kehadiran("present", None) == "HADIR"
+    assert form.kehadiran("excused", "sakit") == "SAKIT"
+    assert form.kehadiran("excused", "keluarga") == "ALFA"
+    assert form.kehadiran("excused", None) == "ALFA"
+    assert form.kehadiran("absent", None) == "ALFA"
+    assert form.fields["nama_kegiatan"] == "Nama Kegiatan" and form.name_max == 100
+    assert form.participants["nik"] == "NIK" and form.participants["no_kk"] == "No. KK"
+
+
+def test_a_module_with_a_materi_the_form_does_not_know_is_refused(tmp_path: Path) -> None:
+    content = tmp_path / "modules"
+    shutil.copytree(REPO / "content" / "modules", content)
+    module = content / "02-keuangan" / "module.toml"
+    text = module.read_text(encoding="utf-8").replace(
+        f'siks_materi = "{MATERI_KEUANGAN}"', 'siks_materi = "Keuangan Keluarga"'
+    )
+    module.write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError, match=r"02-keuangan/module\.toml: field 'siks_materi'"):
+        load_siks_form(REPO / "content" / "forms", load_library(content))
+    forms = tmp_path / "forms"
+    shutil.copytree(REPO / "content" / "forms", forms)
+    form_file = forms / "siks_kegiatan.toml"
+    form_file.write_text(
+        form_file.read_text(encoding="utf-8").replace('absent = "ALFA"', 'absent = "ALPA"'),
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError, match=r"kehadiran\.absent"):
+        load_siks_form(forms, load_library(REPO / "content" / "modules"))
+
+
+# -- the Uraian -------------------------------------------------------------------------
+
+
+def facts(**changes: Any) -> UraianFacts:
+    base: dict[str, Any] = dict(
+        group="Mawar",
+        date="Sabtu, 5 Desember 2026",
+        start="09.00",
+        end="11.00 WIB",
+        place="Balai RW 03",
+        facilitator="Rina Wati",
+        module="Pengelolaan Keuangan dan Perencanaan Usaha",
+        session="Sesi 5: Mengelola Keuangan Keluarga",
+        key_points=("Catat pemasukan", "Pisahkan uang kebutuhan", "Menabung sedikit-sedikit"),
+        total=5,
+        present=2,
+        sick=1,
+        excused=1,
+        absent=1,
+        quiz=QuizSummary(1, 0.5),
+        followups=2,
+        note="Ibu-ibu aktif bertanya.",
+    )
+    base.update(changes)
+    return UraianFacts(**base)
+
+
+def test_the_uraian_covers_the_five_aspects(h: Harness) -> None:
+    t = h.services.catalog.t
+    text = draft_uraian(t, facts(), 1000)
+    assert len(text) <= 1000
+    assert text.startswith(
+        h.t(
+            "siks.uraian_process",
+            group="Mawar",
+            date="Sabtu, 5 Desember 2026",
+            start="09.00",
+            end="11.00 WIB",
+            place="Balai RW 03",
+            facilitator="Rina Wati",
+        )
+    )
+    for part in (
+        h.t("siks.uraian_participation", total=5, present=2, sick=1, excused=1, absent=1),
+        h.t("siks.uraian_quiz", count=1, score=50),
+        h.t("siks.uraian_followups", count=2),
+        h.t("siks.uraian_note", note="Ibu-ibu aktif bertanya."),
+        "Catat pemasukan; Pisahkan uang kebutuhan; Menabung sedikit-sedikit",
+    ):
+        assert part in text
+    quiet = draft_uraian(t, facts(quiz=QuizSummary(0, None), followups=0, note=None), 1000)
+    assert h.t("siks.uraian_no_quiz") in quiet and h.t("siks.uraian_no_followups") in quiet
+    assert "Catatan" not in quiet
+    # The extra sentences of another feature come last.
+    assert draft_uraian(t, facts(), 1000, ["Refleksi pendamping: baik."]).endswith(
+        "Refleksi pendamping: baik."
+    )
+
+
+@pytest.mark.parametrize("limit", [1000, 400, 120])
+def test_the_uraian_always_fits_the_limit(h: Harness, limit: int) -> None:
+    t = h.services.catalog.t
+    long_name = "Kelompok " + "Sangat Panjang " * 12
+    many = tuple(f"Pokok bahasan nomor {i} yang cukup panjang untuk diuji" for i in range(5))
+    for variant in (
+        facts(),
+        facts(group=long_name, place="Balai " * 40, key_points=many),
+        facts(note="catatan " * 70, key_points=many),
+        facts(note="x" * 500, followups=999),
+    ):
+        for extra in ((), ["Kalimat tambahan yang panjang sekali. " * 12] * 5):
+            text = draft_uraian(t, variant, limit, extra)
+            assert len(text) <= limit, (len(text), limit)
+            assert text.strip() and "&amp;" not in text
+    # With room to spare the process, participation and results stay whole.
+    text = draft_uraian(t, facts(note="catatan " * 70, key_points=many), 1000)
+    assert (
+        h.t("siks.uraian_participation", total=5, present=2, sick=1, excused=1, absent=1) in text
+    )
+    assert h.t("siks.uraian_followups", count=2) in text
+
+
+# -- the record, through the bot --------------------------------------------------------
+
+
+async def test_copy_for_siks_ng_matches_the_marks(h: Harness) -> None:
+    fac, _, meeting_id = await held_meeting(h)
+    assert await db_marks(h, meeting_id) == {
+        "Siti": ("present", None),
+        "Rukmini": ("present", None),
+        "Ani": ("excused", "sakit"),
+        "Euis": ("excused", "keluarga"),
+        "Dewi": ("absent", None),
+    }
+    record_screen = await open_record(h, fac)
+    assert "Hadir 2 dari 5" in record_screen["text"]
+    before = len(h.fake.sent_by_bot(fac))
+    await h.press(fac, h.t("siks.button_copy"), record_screen)
+    texts = copied(h, fac, before)
+    field = {
+        "Nama Kegiatan": "P2K2 Mawar - Pengelolaan Keuangan dan Perencanaan Usaha",
+        "Materi": MATERI_KEUANGAN,
+        "Modul": "Pengelolaan Keuangan dan Perencanaan Usaha",
+        "Tanggal": "05/12/2026",
+        "Jam Mulai": "09:00",
+        "Jam Selesai": "11:00",
+        "Tempat": "Balai RW 03 & Posyandu",
+        "Pemateri (Nama)": "Rina Wati",
+        "Pemateri (Instansi)": "Kementerian Sosial RI",
+    }
+    for label, value in field.items():
+        assert h.t("siks.copy_field", label=label, value=value) in texts, label
+    assert h.t("siks.copy_field_empty", label="Periode Salur") in texts
+    uraian = next(t for t in texts if t.startswith("Uraian\n"))
+    assert len(uraian.removeprefix("Uraian\n")) <= 1000
+    assert h.t("siks.uraian_participation", total=5, present=2, sick=1, excused=1, absent=1) in (
+        uraian
+    )
+    assert h.t("siks.uraian_quiz", count=1, score=50) in uraian
+    people = next(t for t in texts if t.startswith("Peserta (5)"))
+    lines = people.splitlines()[1:]
+    assert lines == [
+        "1. Ani: SAKIT (Izin (Sakit))",
+        "2. Dewi: ALFA (Tidak hadir)",
+        "3. Euis: ALFA (Izin (Urusan keluarga))",
+        "4. Rukmini: HADIR (Hadir)",
+        "5. Siti: HADIR (Hadir)",
+    ]
+    # One message per field, each value a tap-to-copy <code>.
+    raw = [m for m in h.fake.sent_by_bot(fac)[before:] if "text" in m]
+    assert sum(1 for m in raw if any(e["type"] == "code" for e in m.get("entities", []))) >= 10
+
+
+async def test_a_note_goes_into_the_uraian_and_bad_notes_change_nothing(h: Harness) -> None:
+    fac, _, meeting_id = await held_meeting(h)
+    screen = await open_record(h, fac)
+    await h.press(fac, h.t("siks.button_note"), screen)
+    await h.send(fac, "x" * 501)
+    assert h.last_text(fac) == h.t("siks.note_invalid", max=500)
+    assert await h.services.siks.note(meeting_id) is None
+    await h.send(fac, "  Ibu-ibu   antusias; dua KPM minta   kunjungan. ")
+    assert h.last_text(fac) == h.t("siks.note_saved")
+    assert await h.services.siks.note(meeting_id) == "Ibu-ibu antusias; dua KPM minta kunjungan."
+    before = len(h.fake.sent_by_bot(fac))
+    await h.press(fac, h.t("siks.button_copy"))
+    uraian = next(t for t in copied(h, fac, before) if t.startswith("Uraian\n"))
+    assert uraian.endswith(
+        h.t("siks.uraian_note", note="Ibu-ibu antusias; dua KPM minta kunjungan.")
+    )
+    # A replaced note replaces, once.
+    screen = await open_record(h, fac)
+    await h.press(fac, h.t("siks.button_note"), screen)
+    assert "Ibu-ibu antusias" in h.last_text(fac)
+    await h.send(fac, "Catatan baru.")
+    rows = await h.db.connection.execute_fetchall("SELECT note FROM meeting_notes")
+    assert [r[0] for r in rows] == ["Catatan baru."]
+
+
+async def test_another_facilitator_cannot_open_or_note_the_meeting(h: Harness) -> None:
+    fac, _, meeting_id = await held_meeting(h)
+    other = await register_facilitator(h, "Sari Dewi")
+    await create_group(h, other, "Anggrek")
+    for prefix in ("so", "sc", "sn", "sf"):
+        await h.press_data(other, f"{prefix}:{meeting_id}")
+        assert h.answers()[-1] == h.t("common.stale_button")
+    await h.send(other, "catatan palsu")
+    assert await h.services.siks.note(meeting_id) is None
+    await h.press_data(fac, "so:999999")
+    assert h.answers()[-1] == h.t("common.stale_button")
+
+
+async def test_photos_are_kept_with_location_listed_and_exported(h: Harness) -> None:
+    fac, people, meeting_id = await held_meeting(h)
+    screen = await open_record(h, fac)
+    await h.press(fac, h.t("siks.button_photo"), screen)
+    assert h.last_text(fac) == h.t("siks.ask_photo")
+    await h.process(h.fake.send_location(fac, -6.2, 106.8))  # before any photo
+    assert h.last_text(fac) == h.t("siks.location_first")
+    await h.send(fac, "ini fotonya")
+    assert h.last_text(fac) == h.t("siks.photo_hint")
+    data = jpeg()
+    update = h.fake.send_photo(fac, data=data)
+    await h.process(update)
+    assert h.last_text(fac) == h.t("siks.photo_saved", count=1)
+    shown = h.fake.reply_keyboard(fac)
+    assert shown is not None and shown["keyboard"][0][0]["request_location"] is True
+    await h.process(h.fake.send_location(fac, -6.914744, 107.609810))
+    assert h.last_text(fac) == h.t("siks.location_saved")
+    await h.process(update)  # the same update delivered again: kept once
+    rows = list(
+        await h.db.connection.execute_fetchall(
+            "SELECT local_path, size_bytes, latitude, longitude, file_id FROM meeting_photos"
+        )
+    )
+    assert len(rows) == 1
+    local_path, size, lat, lon, file_id = rows[0]
+    assert (lat, lon) == (-6.914744, 107.60981) and size == len(data)
+    folder = h.services.evidence.folder
+    assert (folder / local_path).read_bytes() == data
+    assert folder == h.services.settings.database.parent / "evidence"
+    assert file_id == update["message"]["photo"][-1]["file_id"]
+    await h.send(fac, "/batal")
+    # Listed on the record, sent again under the copy.
+    screen = await open_record(h, fac)
+    assert h.t("siks.photos", count=1) in screen["text"]
+    await h.press(fac, h.t("siks.button_copy"), screen)
+    photo = h.fake.last_message(fac)
+    assert photo is not None and photo["caption"] == h.t("siks.copy_photo", no=1, count=1)
+    # In the XLSX: a SIKS-NG sheet with the fields, the participants, the photo.
+    await h.send(fac, "/ekspor")
+    await h.press(fac, h.t("report.button_xlsx", month="Desember 2026"))
+    name, book_bytes = last_document(h, fac)
+    assert name == "laporan-p2k2-2026-12.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(book_bytes))
+    assert book.sheetnames == ["Kegiatan", "Ringkasan", "SIKS 05-12 Mawar"]
+    sheet = book["SIKS 05-12 Mawar"]
+    assert isinstance(sheet, Worksheet)
+    values = {r[0]: r[1] for r in sheet.iter_rows(min_row=3, max_row=14, values_only=True)}
+    assert values["Nama Kegiatan"] == "P2K2 Mawar - Pengelolaan Keuangan dan Perencanaan Usaha"
+    assert values["Materi"] == MATERI_KEUANGAN and values["Tanggal"] == "05/12/2026"
+    assert values["Foto Kegiatan"] == h.t("siks.photos", count=1)
+    assert len(str(values["Uraian"])) <= 1000
+    all_rows = list(sheet.iter_rows(values_only=True))
+    header = all_rows.index(
+        ("No", "Nama KPM", "NIK", "No. KK", "Kehadiran", "Keterangan (dari bot)")
+    )
+    table = [r for r in all_rows[header + 1 : header + 6]]
+    marks = await db_marks(h, meeting_id)
+    form = h.services.siks.form
+    assert [(r[1], r[4]) for r in table] == [
+        (n, form.kehadiran(*marks[n])) for n in ("Ani", "Dewi", "Euis", "Rukmini", "Siti")
+    ]
+    assert all(r[2] is None and r[3] is None for r in table)  # NIK and No. KK stay empty
+    assert len(sheet._images) == 1  # type: ignore[attr-defined]  # the embedded photo
+    # A member's erasure leaves the group's evidence.
+    await h.send(people["Siti"], "/datasaya")
+    await h.press(people["Siti"], "Hapus data saya")
+    await h.press(people["Siti"], "Ya, hapus")
+    assert h.last_text(people["Siti"]) == h.t("privacy.erased")
+    assert len(await h.db.meeting_photos([meeting_id])) == 1
+    assert (folder / local_path).read_bytes() == data
+    record = await h.services.siks.record((await h.facilitator(fac)).id, meeting_id)
+    assert record is not None and len(record.participants) == 5  # she is still counted
+    erased = [p for p in record.participants if p.name == h.t("siks.name_erased")]
+    assert [(p.kehadiran, p.note) for p in erased] == [("HADIR", h.t("siks.status_present"))]
+
+
+async def test_a_photo_over_the_limit_keeps_only_its_file_id(tmp_path: Path) -> None:
+    from tests.harness import running_bot
+
+    async with running_bot(tmp_path, "[reports]\nphoto_max_kb = 1\n") as h:
+        fac, _, meeting_id = await held_meeting(h)
+        screen = await open_record(h, fac)
+        await h.press(fac, h.t("siks.button_photo"), screen)
+        await h.process(h.fake.send_photo(fac, data=jpeg(1600, 1200)))
+        assert h.last_text(fac) == h.t("siks.photo_saved_remote", count=1)
+        photos = await h.db.meeting_photos([meeting_id])
+        assert [(p.local_path, p.size_bytes) for p in photos] == [(None, None)]
+        assert not (h.services.evidence.folder).exists()
+
+
+def test_the_largest_size_within_the_limit_is_copied() -> None:
+    sizes = [
+        PhotoSize("a", "ua", 90, 68, 2_000),
+        PhotoSize("b", "ub", 800, 600, 80_000),
+        PhotoSize("c", "uc", 1280, 960, 300_000),
+    ]
+    assert choose_size(sizes, 100_000) == sizes[1]
+    assert choose_size(sizes, 1_000_000) == sizes[2]
+    assert choose_size(sizes, 1_000) is None
+    assert choose_size(sizes, 0) is None
+
+
+# -- the CSV for Excel in Indonesia -----------------------------------------------------
+
+
+async def test_the_csv_for_indonesian_excel_uses_semicolons(h: Harness) -> None:
+    fac, _, meeting_id = await held_meeting(h)
+    await h.send(fac, "/ekspor")
+    await h.press(fac, h.t("report.button_csv_id", month="Desember 2026"))
+    name, data = last_document(h, fac)
+    assert name == "laporan-p2k2-2026-12.excel-id.csv"
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == h.services.catalog.t("report.columns").split("|")
+    assert len(rows) == 2 and len(rows[1]) == len(rows[0])
+    marks = await db_marks(h, meeting_id)
+    counts = [
+        sum(1 for s, _ in marks.values() if s == k) for k in ("present", "excused", "absent")
+    ]
+    assert [int(v) for v in rows[1][7:10]] == counts
+    assert rows[1][3] == "Balai RW 03 & Posyandu"
+    assert ", " in rows[1][12] and ";" not in rows[1][12]  # the names list stays one cell
+    # The comma CSV is still offered.
+    await h.send(fac, "/ekspor")
+    labels = [
+        b["text"] for r in h.last_with_buttons(fac)["reply_markup"]["inline_keyboard"] for b in r
+    ]
+    assert h.t("report.button_csv", month="Desember 2026") in labels
+    assert button_data(
+        h.last_with_buttons(fac), h.t("report.button_csv_id", month="Desember 2026")
+    )
+
+
+async def test_the_recap_leads_to_the_records(h: Harness) -> None:
+    fac, _, _ = await held_meeting(h)
+    await h.send(fac, "/rekap")
+    await h.press(fac, h.t("siks.button_open"))
+    assert h.last_text(fac) == h.t("siks.choose_meeting")
+    h.clock.set(CLOSES + timedelta(days=70))
+    await h.send(fac, "/kegiatan")
+    assert h.last_text(fac) == h.t("siks.no_meetings")
