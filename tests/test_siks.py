@@ -13,6 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,13 +25,27 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image
 
+from bot.config import TOKEN_ENV, ConfigError
 from bot.content import ContentError, load_library
 from bot.evidence import PhotoSize, choose_size
 from bot.siks import UraianFacts, draft_uraian, load_siks_form
+from db import connect, migrate
 from db.meetings import NewMeeting
+from db.migrate import load_migrations
 from db.quiz import QuizSummary
 from fakeapi import FakeUser
-from tests.harness import REPO, Harness, button_data, create_group, join, register_facilitator
+from tests.harness import (
+    REPO,
+    TOKEN,
+    Harness,
+    button_data,
+    create_group,
+    join,
+    make_settings,
+    register_facilitator,
+    running_bot,
+    write_config,
+)
 
 START = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 REMINDED = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # the 3-day reminder
@@ -394,8 +411,6 @@ async def test_photos_are_kept_with_location_listed_and_exported(h: Harness) -> 
 
 
 async def test_a_photo_over_the_limit_keeps_only_its_file_id(tmp_path: Path) -> None:
-    from tests.harness import running_bot
-
     async with running_bot(tmp_path, "[reports]\nphoto_max_kb = 1\n") as h:
         fac, _, meeting_id = await held_meeting(h)
         screen = await open_record(h, fac)
@@ -458,3 +473,117 @@ async def test_the_recap_leads_to_the_records(h: Harness) -> None:
     h.clock.set(CLOSES + timedelta(days=70))
     await h.send(fac, "/kegiatan")
     assert h.last_text(fac) == h.t("siks.no_meetings")
+
+
+# -- the migration, the check and the settings --------------------------------------------
+
+
+async def test_the_evidence_migration_keeps_existing_rows(tmp_path: Path) -> None:
+    """The step that adds meeting_notes and meeting_photos, on a database with data: the
+    rows stay, the new tables start empty and take rows. Found by name, not number."""
+    migrations = load_migrations()
+    step = next(m.version for m in migrations if m.name.endswith("_meeting_evidence.sql"))
+    conn = await connect(tmp_path / "data.db")
+    try:
+        await migrate(conn, target=step - 1)
+        now = "2026-12-01T01:00:00+00:00"
+        await conn.executescript(
+            f"""
+            INSERT INTO facilitators (id, telegram_id, name, created_at)
+                VALUES (1, 10, 'R', '{now}');
+            INSERT INTO groups (id, facilitator_id, name, timezone, place, join_code, created_at)
+                VALUES (1, 1, 'Mawar', 'Asia/Jakarta', 'Balai', 'abc', '{now}');
+            INSERT INTO participants (id, group_id, telegram_id, name, joined_at)
+                VALUES (1, 1, 20, 'Siti', '{now}');
+            INSERT INTO meetings (id, group_id, starts_at, place, session_id, created_at,
+                updated_at) VALUES (1, 1, '{now}', 'Balai', 'sesi-01', '{now}', '{now}');
+            INSERT INTO attendance (meeting_id, participant_id, status, source, updated_at)
+                VALUES (1, 1, 'present', 'self', '{now}');
+            """
+        )
+        await conn.commit()
+        await migrate(conn)
+        async with conn.execute("SELECT meeting_id, participant_id, status FROM attendance") as c:
+            assert [tuple(r) for r in await c.fetchall()] == [(1, 1, "present")]
+        for table in ("meeting_notes", "meeting_photos"):
+            async with conn.execute(f"SELECT count(*) FROM {table}") as c:
+                assert tuple(await c.fetchone() or ()) == (0,)
+        await conn.execute(
+            "INSERT INTO meeting_photos (meeting_id, facilitator_id, file_id, file_unique_id,"
+            " width, height, received_at) VALUES (1, 1, 'f', 'u', 800, 600, ?)",
+            (now,),
+        )
+        with pytest.raises(sqlite3.IntegrityError):  # the same photo twice for one meeting
+            await conn.execute(
+                "INSERT INTO meeting_photos (meeting_id, facilitator_id, file_id,"
+                " file_unique_id, width, height, received_at) VALUES (1, 1, 'g', 'u', 1, 1, ?)",
+                (now,),
+            )
+    finally:
+        await conn.close()
+
+
+def test_the_check_names_a_broken_form_file(tmp_path: Path) -> None:
+    forms = tmp_path / "forms"
+    shutil.copytree(REPO / "content" / "forms", forms)
+    form_file = forms / "siks_kegiatan.toml"
+    text = form_file.read_text(encoding="utf-8")
+    form_file.write_text(text.replace('default_materi = "P2K2', 'default_materi = "X'), "utf-8")
+    config = write_config(tmp_path, f'[reports]\nforms_dir = "{forms}"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", TOKEN_ENV: TOKEN},
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "siks_kegiatan.toml" in result.stderr
+    assert "default_materi" in result.stderr and "Traceback" not in result.stderr
+    (tmp_path / "ok").mkdir()
+    ok = write_config(tmp_path / "ok")
+    good = subprocess.run(
+        [sys.executable, "-m", "bot", "check", "--config", str(ok)],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", TOKEN_ENV: TOKEN},
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert good.returncode == 0 and "forms: SIKS-NG activity record, 6 Materi values" in (
+        good.stdout
+    )
+
+
+def test_report_settings_are_read_and_checked(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path,
+        '[reports]\ninstitution = "Dinas Sosial Kota Bandung"\n'
+        'other_speakers = ["Bidan Sari | Puskesmas Sukamaju"]\nphoto_max_kb = 300\n'
+        'evidence_dir = "bukti"\n',
+    )
+    assert settings.reports.institution == "Dinas Sosial Kota Bandung"
+    assert settings.reports.other_speakers == (("Bidan Sari", "Puskesmas Sukamaju"),)
+    assert settings.reports.photo_max_bytes == 300_000
+    assert settings.reports.evidence_dir == tmp_path / "bukti"
+    for bad, key in (
+        ('other_speakers = ["Bidan Sari"]', "other_speakers"),
+        ('other_speakers = ["a | b", "c | d", "e | f"]', "other_speakers"),
+        ("photo_max_kb = -1", "photo_max_kb"),
+        ('foto = "x"', "foto"),
+    ):
+        with pytest.raises(ConfigError, match=rf"\[reports\] {key}"):
+            make_settings(tmp_path, f"[reports]\n{bad}\n")
+
+
+async def test_other_speakers_are_named_on_the_record(tmp_path: Path) -> None:
+    extra = '[reports]\nother_speakers = ["Bidan Sari | Puskesmas Sukamaju"]\n'
+    async with running_bot(tmp_path, extra) as h:
+        fac, _, meeting_id = await held_meeting(h)
+        record = await h.services.siks.record((await h.facilitator(fac)).id, meeting_id)
+        assert record is not None
+        assert record.value("pemateri_nama") == "Rina Wati; Bidan Sari"
+        assert record.value("pemateri_instansi") == "Kementerian Sosial RI; Puskesmas Sukamaju"
