@@ -188,6 +188,7 @@ class ActivityRecord:
     group_name: str
     timezone: str
     local_start: datetime
+    session_title: str
     fields: tuple[tuple[str, str, str], ...]  # (key, label, value), in the form's order
     participants: tuple[ParticipantRow, ...]
     photos: tuple[MeetingPhoto, ...]
@@ -315,6 +316,14 @@ def draft_uraian(t: Text, facts: UraianFacts, limit: int, extra: Sequence[str] =
             room -= len(piece) + 1
         text = joined(note, kept)
     return _cut(text, limit)
+
+
+def activity_name(form: SiksForm, group: str, module: str, session: int | None) -> str:
+    """Nama Kegiatan by the form's pattern, within its limit."""
+    name = form.name_pattern.format(
+        kelompok=group, modul=module, sesi="" if session is None else session
+    )
+    return _cut(" ".join(name.split()), form.name_max)
 
 
 def clean_note(text: str) -> str | None:
@@ -473,9 +482,7 @@ class Siks:
         local = m.starts_at.astimezone(ZoneInfo(m.timezone))
         end = (m.starts_at + self._length).astimezone(ZoneInfo(m.timezone))
         zone = zone_label(m.timezone)
-        name = form.name_pattern.format(
-            kelompok=m.group_name, modul=module_title, sesi=session.number if session else ""
-        )
+        name = activity_name(form, m.group_name, module_title, session.number if session else None)
         speakers = [(m.facilitator_name, self._institution), *self._others][: form.pemateri_max]
         rows = []
         counts = {"present": 0, "sick": 0, "excused": 0, "absent": 0}
@@ -519,7 +526,7 @@ class Siks:
             plain(t, "siks.photos", count=len(photos)) if photos else plain(t, "siks.no_photo")
         )
         values = {
-            "nama_kegiatan": _cut(name, form.name_max),
+            "nama_kegiatan": name,
             "materi": form.module_materi.get(module.id if module else "", form.default_materi),
             "modul": module_title,
             "periode_salur": "",
@@ -537,6 +544,7 @@ class Siks:
             group_name=m.group_name,
             timezone=m.timezone,
             local_start=local,
+            session_title=session_title,
             fields=tuple((k, form.fields[k], values[k]) for k in FIELD_KEYS),
             participants=tuple(rows),
             photos=photos,

@@ -100,7 +100,8 @@ class SiksSheets:
 
 
 def _image(path: Path) -> SheetImage | None:
-    """The photo scaled to ``PHOTO_WIDTH`` as a PNG for the sheet; None if unreadable."""
+    """The photo scaled to ``PHOTO_WIDTH`` as a JPEG for the sheet (a photo stays small as
+    a JPEG); None if unreadable."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -112,7 +113,7 @@ def _image(path: Path) -> SheetImage | None:
         height = max(1, round(picture.height * PHOTO_WIDTH / picture.width))
         picture = picture.resize((PHOTO_WIDTH, height))
     out = io.BytesIO()
-    picture.save(out, format="PNG")
+    picture.save(out, format="JPEG", quality=80)
     out.seek(0)
     return SheetImage(out)
 

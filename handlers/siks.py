@@ -76,7 +76,7 @@ async def open_meeting(call: Call, meeting_id: int) -> None:
         "siks.meeting",
         group=record.group_name,
         when=catalog.datetime(meeting.starts_at, meeting.timezone),
-        session=record.value("modul"),
+        session=record.session_title,
         present=present,
         total=len(record.participants),
         photos=record.value("foto"),

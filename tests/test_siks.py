@@ -28,7 +28,7 @@ from PIL import Image
 from bot.config import TOKEN_ENV, ConfigError
 from bot.content import ContentError, load_library
 from bot.evidence import PhotoSize, choose_size
-from bot.siks import UraianFacts, draft_uraian, load_siks_form
+from bot.siks import UraianFacts, activity_name, draft_uraian, load_siks_form
 from db import connect, migrate
 from db.meetings import NewMeeting
 from db.migrate import load_migrations
@@ -587,3 +587,13 @@ async def test_other_speakers_are_named_on_the_record(tmp_path: Path) -> None:
         assert record is not None
         assert record.value("pemateri_nama") == "Rina Wati; Bidan Sari"
         assert record.value("pemateri_instansi") == "Kementerian Sosial RI; Puskesmas Sukamaju"
+
+
+def test_the_activity_name_follows_the_pattern_within_100_characters() -> None:
+    library = load_library(REPO / "content" / "modules")
+    form = load_siks_form(REPO / "content" / "forms", library)
+    assert (
+        activity_name(form, "Mawar", "Kesehatan dan Gizi", 8) == "P2K2 Mawar - Kesehatan dan Gizi"
+    )
+    long = activity_name(form, "Kelompok " * 10, "Pengelolaan Keuangan dan Perencanaan Usaha", 5)
+    assert len(long) <= 100 and long.startswith("P2K2 Kelompok Kelompok") and long.endswith("…")
