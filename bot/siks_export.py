@@ -106,6 +106,7 @@ def _image(path: Path) -> SheetImage | None:
 
     try:
         with Image.open(path) as source:
+            source.draft("RGB", (PHOTO_WIDTH, PHOTO_WIDTH))  # a JPEG decodes at a smaller scale
             picture = source.convert("RGB")
     except (OSError, UnidentifiedImageError):
         return None
