@@ -141,6 +141,7 @@ ActionFn = Callable[..., Awaitable[None]]
 ChatMemberFn = Callable[[Update, BotContext], Awaitable[None]]
 # Free text no dialogue asked for; returns True when it answered the message.
 FreeTextFn = Callable[[Call, str], Awaitable[bool]]
+MediaFn = Callable[[Call], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,7 @@ class Router:
     chat_member_hooks: list[ChatMemberFn] = field(default_factory=list)
     free_text_hooks: list[FreeTextFn] = field(default_factory=list)
     unclaimed_text_hooks: list[FreeTextFn] = field(default_factory=list)
+    unclaimed_media_hooks: list[MediaFn] = field(default_factory=list)
 
     def command(
         self, name: str, roles: frozenset[Role], *, menu: str | None = None
@@ -253,6 +255,12 @@ class Router:
         self.unclaimed_text_hooks.append(fn)
         return fn
 
+    def on_unclaimed_media(self, fn: MediaFn) -> MediaFn:
+        """A photo (or other media) that no pending dialogue asked for: a hook that returns
+        True has answered it; otherwise she is told the bot reads text only."""
+        self.unclaimed_media_hooks.append(fn)
+        return fn
+
 
 class Dispatcher:
     """Routes private-chat updates to the registry, after the role check."""
@@ -264,6 +272,7 @@ class Dispatcher:
         self.chat_member_hooks: list[ChatMemberFn] = []
         self.free_text_hooks: list[FreeTextFn] = []
         self.unclaimed_text_hooks: list[FreeTextFn] = []
+        self.unclaimed_media_hooks: list[MediaFn] = []
         for router in routers:
             for cmd in router.commands:
                 self._add(self.commands, cmd.name, cmd)
@@ -274,6 +283,7 @@ class Dispatcher:
             self.chat_member_hooks.extend(router.chat_member_hooks)
             self.free_text_hooks.extend(router.free_text_hooks)
             self.unclaimed_text_hooks.extend(router.unclaimed_text_hooks)
+            self.unclaimed_media_hooks.extend(router.unclaimed_media_hooks)
 
     @staticmethod
     def _add(table: dict[str, Any], key: str, value: Any) -> None:
@@ -396,6 +406,9 @@ class Dispatcher:
             elif message.contact:
                 await call.reply(call.t("common.contact_not_needed"))
             else:
+                for media_hook in self.unclaimed_media_hooks:
+                    if await media_hook(call):
+                        return
                 await call.reply(call.t("common.text_only"))
             return
         if (

@@ -3,17 +3,21 @@ under the recap.
 
 Callback data: ``sl`` (her recent meetings), ``so:<meeting>`` (one meeting: counts, photos,
 note), ``sc:<meeting>`` ("Salin untuk SIKS-NG": one message per field), ``sn:<meeting>``
-(type a note), ``sf:<meeting>`` (send photos). Every meeting is checked to be one of hers.
+(type a note), ``sf:<meeting>`` (send photos), ``sa:<meeting>`` (the meeting a photo sent
+without choosing one first shows). Every meeting is checked to be one of hers.
 
 Dialogue states: ``siks_note`` (her note, typed), ``siks_photo`` (photos of the activity,
-then optionally her location, until /batal).
+then optionally her location, until /batal), ``siks_loose`` (a photo she sent without a
+meeting, waiting for her to pick the meeting).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup
+from telegram import PhotoSize as TelegramPhotoSize
 from telegram.error import TelegramError
 
 from bot.auth import FACILITATORS
@@ -185,11 +189,18 @@ async def sent_photo(call: Call, state: ChatState) -> None:
     if not message.photo:
         await call.reply(call.t("siks.photo_hint"))
         return
+    await _keep(call, meeting_id, _sizes(message.photo))
+
+
+def _sizes(photo: Sequence[TelegramPhotoSize]) -> list[PhotoSize]:
+    return [PhotoSize(p.file_id, p.file_unique_id, p.width, p.height, p.file_size) for p in photo]
+
+
+async def _keep(call: Call, meeting_id: int, sizes: Sequence[PhotoSize]) -> None:
+    """Keep the photo for the meeting (a copy within the limit), then wait for more photos
+    or her location."""
+    me = _me(call)
     evidence = call.services.evidence
-    sizes = [
-        PhotoSize(p.file_id, p.file_unique_id, p.width, p.height, p.file_size)
-        for p in message.photo
-    ]
     largest = max(sizes, key=lambda s: s.width * s.height)
     chosen = choose_size(sizes, evidence.max_bytes)
     copy = None
@@ -208,3 +219,52 @@ async def sent_photo(call: Call, state: ChatState) -> None:
     count = len(record.photos) if record else 1
     key = "siks.photo_saved" if kept.local else "siks.photo_saved_remote"
     await call.reply(call.t(key, count=count), _location_keyboard(call))
+
+
+@router.on_unclaimed_media
+async def loose_photo(call: Call) -> bool:
+    """A facilitator sends a photo without choosing a meeting first: she is asked which of
+    her recent meetings it shows; the photo waits in her dialogue state until she picks."""
+    message = call.message
+    if call.actor.facilitator is None or message is None or not message.photo:
+        return False
+    found = await call.services.siks.recent(_me(call).id, call.now)
+    if not found:
+        await call.reply(call.t("siks.no_meetings"))
+        return True
+    sizes = [
+        [s.file_id, s.file_unique_id, s.width, s.height, s.file_size]
+        for s in _sizes(message.photo)
+    ]
+    await call.set_state("siks_loose", sizes=sizes)
+    catalog = call.services.catalog
+    rows = [
+        [
+            (
+                call.t(
+                    "siks.meeting_button",
+                    date=catalog.short_date(m.starts_at, m.timezone),
+                    group=m.group_name,
+                ),
+                keep_loose.data(m.meeting_id),
+            )
+        ]
+        for m in found
+    ]
+    await call.reply(call.t("siks.which_meeting"), keyboard(*rows))
+    return True
+
+
+@router.action("sa", FACILITATORS, int)
+async def keep_loose(call: Call, meeting_id: int) -> None:
+    state = await call.services.dialogues.state(call.actor.telegram_id)
+    if (
+        state is None
+        or state.kind != "siks_loose"
+        or await call.services.siks.meeting(_me(call).id, meeting_id) is None
+    ):
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return
+    await call.toast()
+    sizes = [PhotoSize(str(a), str(b), int(c), int(d), e) for a, b, c, d, e in state.data["sizes"]]
+    await _keep(call, meeting_id, sizes)

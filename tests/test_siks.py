@@ -597,3 +597,25 @@ def test_the_activity_name_follows_the_pattern_within_100_characters() -> None:
     )
     long = activity_name(form, "Kelompok " * 10, "Pengelolaan Keuangan dan Perencanaan Usaha", 5)
     assert len(long) <= 100 and long.startswith("P2K2 Kelompok Kelompok") and long.endswith("…")
+
+
+async def test_a_photo_sent_without_a_meeting_asks_which_meeting(h: Harness) -> None:
+    fac, people, meeting_id = await held_meeting(h)
+    data = jpeg()
+    await h.process(h.fake.send_photo(fac, data=data))
+    assert h.last_text(fac) == h.t("siks.which_meeting")
+    assert await h.db.meeting_photos([meeting_id]) == []
+    pressed = h.last_with_buttons(fac)
+    await h.press(fac, "Mawar", pressed)
+    assert h.last_text(fac) == h.t("siks.photo_saved", count=1)
+    await h.press(fac, "Mawar", pressed)  # pressed again: nothing more
+    assert h.answers()[-1] == h.t("common.stale_button")
+    photos = await h.db.meeting_photos([meeting_id])
+    assert len(photos) == 1 and photos[0].local_path is not None
+    assert (h.services.evidence.folder / photos[0].local_path).read_bytes() == data
+    await h.process(h.fake.send_location(fac, -6.2, 106.8))
+    assert h.last_text(fac) == h.t("siks.location_saved")
+    # A mother's photo is not evidence: she is told the bot reads text.
+    await h.process(h.fake.send_photo(people["Siti"], data=data))
+    assert h.last_text(people["Siti"]) == h.t("common.text_only")
+    assert len(await h.db.meeting_photos([meeting_id])) == 1
