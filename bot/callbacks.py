@@ -67,6 +67,9 @@ ALERT = Callback("kv", (int,), "one follow-up, from the /tindaklanjut list (aler
 ALERT_NEW = Callback("kvn", (int,), "one follow-up from the close's digest, as a new message")
 RSVP_YES = Callback("ry", (int,), '"Saya akan hadir" under a reminder (meeting)')
 RSVP_NO = Callback("rn", (int,), '"Tidak bisa hadir" under a reminder (meeting)')
+SIKS_RECORD = Callback(
+    "sr", (int,), "a meeting's SIKS-NG record below the close's summary, as a new message"
+)
 
 OUTBOX_CALLBACKS = (
     CHECKIN,
@@ -77,5 +80,6 @@ OUTBOX_CALLBACKS = (
     ALERT_NEW,
     RSVP_YES,
     RSVP_NO,
+    SIKS_RECORD,
 )
 """The buttons services build (each is answered by the handler registered with it)."""

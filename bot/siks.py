@@ -490,7 +490,7 @@ class Siks:
             if mark.status == "excused":
                 counts["sick" if mark.reason == "sakit" else "excused"] += 1
                 status = plain(t, "siks.status_excused")
-                if mark.reason:
+                if mark.reason and self._catalog.has(f"reason.{mark.reason}"):
                     status = plain(
                         t, "siks.status_reason", status=status, reason=t(f"reason.{mark.reason}")
                     )

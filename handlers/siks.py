@@ -2,7 +2,8 @@
 under the recap.
 
 Callback data: ``sl`` (her recent meetings), ``so:<meeting>`` (one meeting: counts, photos,
-note), ``sc:<meeting>`` ("Salin untuk SIKS-NG": one message per field), ``sn:<meeting>``
+note; ``sr:<meeting>``, below the close's summary: the same as a new message),
+``sc:<meeting>`` ("Salin untuk SIKS-NG": one message per field), ``sn:<meeting>``
 (type a note), ``sf:<meeting>`` (send photos), ``sa:<meeting>`` (the meeting a photo sent
 without choosing one first shows). Every meeting is checked to be one of hers.
 
@@ -21,6 +22,7 @@ from telegram import PhotoSize as TelegramPhotoSize
 from telegram.error import TelegramError
 
 from bot.auth import FACILITATORS
+from bot.callbacks import SIKS_RECORD
 from bot.evidence import PhotoSize, choose_size
 from bot.siks import NOTE_MAX, clean_note
 from db.models import ChatState, Facilitator
@@ -67,6 +69,17 @@ async def list_meetings(call: Call) -> None:
 
 @router.action("so", FACILITATORS, int)
 async def open_meeting(call: Call, meeting_id: int) -> None:
+    await _screen(call, meeting_id, new=False)
+
+
+@router.action(SIKS_RECORD, FACILITATORS)
+async def open_meeting_new(call: Call, meeting_id: int) -> None:
+    """From the close's summary: the record comes as a new message below it, and the
+    summary stays as it was."""
+    await _screen(call, meeting_id, new=True)
+
+
+async def _screen(call: Call, meeting_id: int, *, new: bool) -> None:
     record = await call.services.siks.record(_me(call).id, meeting_id)
     if record is None:
         await call.toast(call.t("common.stale_button"), alert=True)
@@ -88,15 +101,16 @@ async def open_meeting(call: Call, meeting_id: int) -> None:
     )
     if not record.finalized:
         text += "\n\n" + call.t("siks.meeting_not_final")
-    await call.show(
-        text,
-        keyboard(
-            [(call.t("siks.button_copy"), copy_record.data(meeting_id))],
-            [(call.t("siks.button_note"), ask_note.data(meeting_id))],
-            [(call.t("siks.button_photo"), ask_photo.data(meeting_id))],
-            [(call.t("siks.button_back"), list_meetings.data())],
-        ),
+    markup = keyboard(
+        [(call.t("siks.button_copy"), copy_record.data(meeting_id))],
+        [(call.t("siks.button_note"), ask_note.data(meeting_id))],
+        [(call.t("siks.button_photo"), ask_photo.data(meeting_id))],
+        [(call.t("siks.button_back"), list_meetings.data())],
     )
+    if new:
+        await call.reply(text, markup)
+    else:
+        await call.show(text, markup)
 
 
 @router.action("sc", FACILITATORS, int)

@@ -39,6 +39,7 @@ from tests.harness import (
     TOKEN,
     Harness,
     button_data,
+    button_labels,
     create_group,
     join,
     make_settings,
@@ -116,6 +117,22 @@ async def open_record(h: Harness, fac: FakeUser) -> dict[str, Any]:
     message = await h.press(fac, "Mawar")
     assert message is not None
     return message
+
+
+def screen_text(h: Harness, present: int, total: int, photos: str, note: str) -> str:
+    """The record screen of the test's meeting (Mawar, sesi-05, Saturday 09.00 WIB)."""
+    session = h.services.content.session("sesi-05")
+    assert session is not None
+    return h.t(
+        "siks.meeting",
+        group="Mawar",
+        when=h.services.catalog.datetime(START, "Asia/Jakarta"),
+        session=h.t("siks.session", number=session.number, title=session.title),
+        present=present,
+        total=total,
+        photos=photos,
+        note=note,
+    )
 
 
 def copied(h: Harness, fac: FakeUser, before: int) -> list[str]:
@@ -258,38 +275,61 @@ async def test_copy_for_siks_ng_matches_the_marks(h: Harness) -> None:
         "Dewi": ("absent", None),
     }
     record_screen = await open_record(h, fac)
-    assert "Hadir 2 dari 5" in record_screen["text"]
+    assert record_screen["text"] == screen_text(h, 2, 5, h.t("siks.no_photo"), h.t("siks.no_note"))
     before = len(h.fake.sent_by_bot(fac))
     await h.press(fac, h.t("siks.button_copy"), record_screen)
     texts = copied(h, fac, before)
+    form = h.services.siks.form
     field = {
-        "Nama Kegiatan": "P2K2 Mawar - Pengelolaan Keuangan dan Perencanaan Usaha",
-        "Materi": MATERI_KEUANGAN,
-        "Modul": "Pengelolaan Keuangan dan Perencanaan Usaha",
-        "Tanggal": "05/12/2026",
-        "Jam Mulai": "09:00",
-        "Jam Selesai": "11:00",
-        "Tempat": "Balai RW 03 & Posyandu",
-        "Pemateri (Nama)": "Rina Wati",
-        "Pemateri (Instansi)": "Kementerian Sosial RI",
+        "nama_kegiatan": "P2K2 Mawar - Pengelolaan Keuangan dan Perencanaan Usaha",
+        "materi": MATERI_KEUANGAN,
+        "modul": "Pengelolaan Keuangan dan Perencanaan Usaha",
+        "tanggal": "05/12/2026",
+        "jam_mulai": "09:00",
+        "jam_selesai": "11:00",
+        "tempat": "Balai RW 03 & Posyandu",
+        "pemateri_nama": "Rina Wati",
+        "pemateri_instansi": "Kementerian Sosial RI",
     }
-    for label, value in field.items():
-        assert h.t("siks.copy_field", label=label, value=value) in texts, label
-    assert h.t("siks.copy_field_empty", label="Periode Salur") in texts
-    uraian = next(t for t in texts if t.startswith("Uraian\n"))
-    assert len(uraian.removeprefix("Uraian\n")) <= 1000
+    for key, value in field.items():
+        assert h.t("siks.copy_field", label=form.fields[key], value=value) in texts, key
+    assert h.t("siks.copy_field_empty", label=form.fields["periode_salur"]) in texts
+    head = form.fields["uraian"] + "\n"
+    uraian = next(t for t in texts if t.startswith(head))
+    assert len(uraian.removeprefix(head)) <= 1000
     assert h.t("siks.uraian_participation", total=5, present=2, sick=1, excused=1, absent=1) in (
         uraian
     )
     assert h.t("siks.uraian_quiz", count=1, score=50) in uraian
-    people = next(t for t in texts if t.startswith("Peserta (5)"))
-    lines = people.splitlines()[1:]
-    assert lines == [
-        "1. Ani: SAKIT (Izin (Sakit))",
-        "2. Dewi: ALFA (Tidak hadir)",
-        "3. Euis: ALFA (Izin (Urusan keluarga))",
-        "4. Rukmini: HADIR (Hadir)",
-        "5. Siti: HADIR (Hadir)",
+    intro = h.t(
+        "siks.copy_participants",
+        label=form.participants["kehadiran"],
+        nik=form.participants["nik"],
+        kk=form.participants["no_kk"],
+        count=5,
+    )
+    people = next(t for t in texts if t.startswith(intro))
+    excused = h.t("siks.status_excused")
+
+    def line(no: int, name: str, value: str, note: str) -> str:
+        return h.t("siks.copy_participant", no=no, name=name, kehadiran=value, note=note)
+
+    assert people.splitlines()[1:] == [
+        line(
+            1,
+            "Ani",
+            "SAKIT",
+            h.t("siks.status_reason", status=excused, reason=h.t("reason.sakit")),
+        ),
+        line(2, "Dewi", "ALFA", h.t("siks.status_absent")),
+        line(
+            3,
+            "Euis",
+            "ALFA",
+            h.t("siks.status_reason", status=excused, reason=h.t("reason.keluarga")),
+        ),
+        line(4, "Rukmini", "HADIR", h.t("siks.status_present")),
+        line(5, "Siti", "HADIR", h.t("siks.status_present")),
     ]
     # One message per field, each value a tap-to-copy <code>.
     raw = [m for m in h.fake.sent_by_bot(fac)[before:] if "text" in m]
@@ -308,7 +348,8 @@ async def test_a_note_goes_into_the_uraian_and_bad_notes_change_nothing(h: Harne
     assert await h.services.siks.note(meeting_id) == "Ibu-ibu antusias; dua KPM minta kunjungan."
     before = len(h.fake.sent_by_bot(fac))
     await h.press(fac, h.t("siks.button_copy"))
-    uraian = next(t for t in copied(h, fac, before) if t.startswith("Uraian\n"))
+    head = h.services.siks.form.fields["uraian"] + "\n"
+    uraian = next(t for t in copied(h, fac, before) if t.startswith(head))
     assert uraian.endswith(
         h.t("siks.uraian_note", note="Ibu-ibu antusias; dua KPM minta kunjungan.")
     )
@@ -619,3 +660,22 @@ async def test_a_photo_sent_without_a_meeting_asks_which_meeting(h: Harness) -> 
     await h.process(h.fake.send_photo(people["Siti"], data=data))
     assert h.last_text(people["Siti"]) == h.t("common.text_only")
     assert len(await h.db.meeting_photos([meeting_id])) == 1
+
+
+async def test_the_close_summary_leads_to_the_record_as_a_new_message(h: Harness) -> None:
+    fac, _, meeting_id = await held_meeting(h)
+    summary = next(
+        m
+        for m in reversed(h.fake.sent_by_bot(fac))
+        if h.t("siks.button_record") in button_labels(m)
+    )
+    assert button_data(summary, h.t("siks.button_record")) == f"sr:{meeting_id}"
+    before = len(h.fake.sent_by_bot(fac))
+    await h.press(fac, h.t("siks.button_record"), summary)
+    screen = h.fake.sent_by_bot(fac)[before]
+    assert screen["text"] == screen_text(h, 2, 5, h.t("siks.no_photo"), h.t("siks.no_note"))
+    assert h.t("siks.button_copy") in button_labels(screen)
+    unchanged = next(
+        m for m in h.fake.sent_by_bot(fac) if m["message_id"] == summary["message_id"]
+    )
+    assert unchanged["text"] == summary["text"]

@@ -15,7 +15,7 @@ from bot.attendance.base import (
     STATUSES,
     AttendanceBase,
 )
-from bot.callbacks import MARK_SCREEN_NEW
+from bot.callbacks import MARK_SCREEN_NEW, SIKS_RECORD
 from bot.i18n import Html
 from bot.materi import session_summary_text
 from bot.schedule import shift_out_of_quiet
@@ -126,7 +126,8 @@ class Finalizing(AttendanceBase):
                         absent=", ".join(p.name for p, _ in absent) or nobody,
                     ),
                     buttons=[
-                        [(t("attendance.button_correct"), MARK_SCREEN_NEW.data(meeting.id, 0))]
+                        [(t("attendance.button_correct"), MARK_SCREEN_NEW.data(meeting.id, 0))],
+                        [(t("siks.button_record"), SIKS_RECORD.data(meeting.id))],
                     ],
                     not_before=not_before,
                 )
