@@ -38,7 +38,8 @@ from bot.evidence import Evidence, PhotoSize
 from bot.exports import xlsx_bytes
 from bot.i18n import Catalog
 from bot.reports import Reports
-from bot.siks import Siks, load_siks_form
+from bot.siks import Siks
+from bot.siks_form import load_siks_form
 from db import Database
 
 REPO = Path(__file__).resolve().parent.parent

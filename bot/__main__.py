@@ -20,7 +20,7 @@ from bot.content import ContentError, load_library
 from bot.i18n import Catalog, CatalogError
 from bot.logs import setup_logging
 from bot.safety import HelpPhrases, PhrasesError
-from bot.siks import load_siks_form
+from bot.siks_form import load_siks_form
 from db import Database, DatabaseTooNew, MigrationError
 from db.migrate import load_migrations, migrate, schema_version
 

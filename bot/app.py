@@ -35,7 +35,8 @@ from bot.reports import Reports
 from bot.safety import HelpPhrases, Safety
 from bot.schedule import quiet_hold
 from bot.services import Services
-from bot.siks import Siks, load_siks_form
+from bot.siks import Siks
+from bot.siks_form import load_siks_form
 from db import Database
 from handlers import build_dispatcher, register
 

@@ -1,172 +1,38 @@
-"""The SIKS-NG activity record of a meeting ("Tambah Kegiatan P2K2") and its Uraian draft.
+"""The SIKS-NG activity record of a meeting ("Tambah Kegiatan P2K2"), ready to copy.
 
-No Telegram here. The form's headers, allowed values and limits come from
-``content/forms/siks_kegiatan.toml`` (:func:`load_siks_form`), the module -> Materi
-mapping from each module's ``siks_materi`` (default: the form's ``default_materi``). The
-bot's marks map to the form's HADIR / SAKIT / ALFA by the form file's ``[kehadiran]``.
-
-The Uraian is drafted from parts (process, material, participation, results, problems
-and follow-up, the facilitator's note, then any ``extra`` sentences) and always fits the
-form's limit: the key points are dropped one by one from the end, then the note and the
-extra sentences are shortened, and as a last resort the text is cut at a word.
+No Telegram here. The form's headers, allowed values and limits are data
+(:mod:`bot.siks_form`, ``content/forms/siks_kegiatan.toml``); the Uraian is drafted by
+:mod:`bot.uraian`. :class:`Siks` reads a meeting (the facilitator's own only) with its
+marks, note, photos, quiz results and open follow-ups, and renders the record for the chat
+("Salin untuk SIKS-NG") and the XLSX (:mod:`bot.siks_export`).
 """
 
 from __future__ import annotations
 
-import html
-import re
-import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.content import ContentError, Library
+from bot.content import Library
 from bot.i18n import Catalog, zone_label
+from bot.siks_form import (
+    FIELD_KEYS,
+    SiksForm,
+    activity_name,
+)
+from bot.uraian import UraianFacts, draft_uraian, plain, strip_tags
 from db.quiz import QuizSummary
 from db.siks import MeetingNote, MeetingPhoto, RecordMark, RecordMeeting
 
 if TYPE_CHECKING:
     from bot.siks_export import SiksSheets
 
-FORM_FILE = "siks_kegiatan.toml"
-FIELD_KEYS = (
-    "nama_kegiatan",
-    "materi",
-    "modul",
-    "periode_salur",
-    "tanggal",
-    "jam_mulai",
-    "jam_selesai",
-    "tempat",
-    "pemateri_nama",
-    "pemateri_instansi",
-    "uraian",
-    "foto",
-)
-PARTICIPANT_KEYS = ("no", "nama", "nik", "no_kk", "kehadiran", "keterangan")
-MARK_KEYS = (
-    "present",
-    "excused_sakit",
-    "excused_keluarga",
-    "excused_bekerja",
-    "excused_lainnya",
-    "excused",
-    "absent",
-)
+
 NOTE_MAX = 500
 """The facilitator's note for a meeting, in characters."""
-ELLIPSIS = "…"
-_TAG_RE = re.compile(r"</?[a-z]+>")
-
-
-# ------------------------------------------------------------------------------ the form
-
-
-@dataclass(frozen=True)
-class SiksForm:
-    name_pattern: str
-    name_max: int
-    uraian_max: int
-    pemateri_max: int
-    materi: tuple[str, ...]
-    default_materi: str
-    fields: Mapping[str, str]  # key -> label, in FIELD_KEYS order
-    participants: Mapping[str, str]  # key -> column header
-    allowed: tuple[str, ...]
-    marks: Mapping[str, str]  # MARK_KEYS -> one of allowed
-    module_materi: Mapping[str, str]  # module id -> Materi
-
-    def kehadiran(self, status: str, reason: str | None) -> str:
-        if status == "excused" and reason:
-            return self.marks.get(f"excused_{reason}", self.marks["excused"])
-        return self.marks.get(status, self.marks["absent"])
-
-
-def _need(path: Path, data: Mapping[str, Any], key: str, kind: type) -> Any:
-    value = data.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise ContentError(path, key, f"missing or not a {kind.__name__}")
-    return value
-
-
-def _labels(path: Path, data: Mapping[str, Any], table: str, keys: Sequence[str]) -> dict:
-    found = _need(path, data, table, dict)
-    out = {}
-    for key in keys:
-        label = found.get(key)
-        if not isinstance(label, str) or not label.strip():
-            raise ContentError(path, f"{table}.{key}", "missing or empty")
-        out[key] = label.strip()
-    unknown = sorted(set(found) - set(keys))
-    if unknown:
-        raise ContentError(path, f"{table}.{unknown[0]}", "unknown key (check the spelling)")
-    return out
-
-
-def load_siks_form(folder: Path, library: Library) -> SiksForm:
-    """Read and check the form file; every module's Materi must be one of the form's."""
-    path = folder / FORM_FILE
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ContentError(path, "<file>", "not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ContentError(path, "<syntax>", str(exc)) from None
-    materi = tuple(_need(path, data, "materi", list))
-    if not materi or not all(isinstance(m, str) and m.strip() for m in materi):
-        raise ContentError(path, "materi", "must be a list of texts")
-    default = _need(path, data, "default_materi", str)
-    if default not in materi:
-        raise ContentError(path, "default_materi", "must be one of materi")
-    kehadiran = _need(path, data, "kehadiran", dict)
-    allowed = tuple(kehadiran.get("allowed") or ())
-    if not allowed or not all(isinstance(a, str) for a in allowed):
-        raise ContentError(path, "kehadiran.allowed", "must be a list of texts")
-    marks = {}
-    for key in MARK_KEYS:
-        value = kehadiran.get(key)
-        if value not in allowed:
-            raise ContentError(path, f"kehadiran.{key}", f"must be one of {', '.join(allowed)}")
-        marks[key] = value
-    module_materi = {}
-    for module in library.modules:
-        chosen = module.siks_materi or default
-        if chosen not in materi:
-            raise ContentError(
-                library_module_path(library, module.id),
-                "siks_materi",
-                f"{chosen!r} is not one of the Materi values in {path}",
-            )
-        module_materi[module.id] = chosen
-    name_pattern = _need(path, data, "name_pattern", str)
-    try:
-        name_pattern.format(kelompok="", modul="", sesi="")
-    except (KeyError, IndexError, ValueError):
-        raise ContentError(path, "name_pattern", "only {kelompok}, {modul}, {sesi}") from None
-    return SiksForm(
-        name_pattern=name_pattern,
-        name_max=_need(path, data, "name_max", int),
-        uraian_max=_need(path, data, "uraian_max", int),
-        pemateri_max=_need(path, data, "pemateri_max", int),
-        materi=materi,
-        default_materi=default,
-        fields=_labels(path, data, "fields", FIELD_KEYS),
-        participants=_labels(path, data, "participants", PARTICIPANT_KEYS),
-        allowed=allowed,
-        marks=marks,
-        module_materi=module_materi,
-    )
-
-
-def library_module_path(library: Library, module_id: str) -> Path:
-    """The module.toml of a module (for error messages)."""
-    for module in library.modules:
-        if module.id == module_id and module.sessions:
-            return module.sessions[0].path.parent / "module.toml"
-    return Path(module_id)
 
 
 # ------------------------------------------------------------------------------ the record
@@ -197,133 +63,6 @@ class ActivityRecord:
 
     def value(self, key: str) -> str:
         return next(v for k, _, v in self.fields if k == key)
-
-
-@dataclass(frozen=True)
-class UraianFacts:
-    """What the bot knows about a meeting, for its Uraian."""
-
-    group: str
-    date: str
-    start: str
-    end: str
-    place: str
-    facilitator: str
-    module: str
-    session: str
-    key_points: tuple[str, ...]
-    total: int
-    present: int
-    sick: int
-    excused: int
-    absent: int
-    quiz: QuizSummary
-    followups: int
-    note: str | None
-
-
-Text = Callable[..., str]
-
-
-def plain(t: Text, key: str, **values: Any) -> str:
-    """A catalog text as plain text (the catalog escapes values for Telegram HTML)."""
-    return html.unescape(_TAG_RE.sub("", t(key, **values)))
-
-
-def _cut(text: str, limit: int) -> str:
-    """``text`` shortened to ``limit`` characters at a word, with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    if limit <= len(ELLIPSIS):
-        return ""
-    cut = text[: limit - len(ELLIPSIS)]
-    if " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:.") + ELLIPSIS
-
-
-def draft_uraian(t: Text, facts: UraianFacts, limit: int, extra: Sequence[str] = ()) -> str:
-    """The Uraian: process, material, participation, results, problems and follow-up, her
-    note, then ``extra`` sentences; at most ``limit`` characters, always."""
-    process = plain(
-        t,
-        "siks.uraian_process",
-        group=facts.group,
-        date=facts.date,
-        start=facts.start,
-        end=facts.end,
-        place=facts.place,
-        facilitator=facts.facilitator,
-    )
-    attended = plain(
-        t,
-        "siks.uraian_participation",
-        total=facts.total,
-        present=facts.present,
-        sick=facts.sick,
-        excused=facts.excused,
-        absent=facts.absent,
-    )
-    if facts.quiz.participants and facts.quiz.average_correct is not None:
-        results = plain(
-            t,
-            "siks.uraian_quiz",
-            count=facts.quiz.participants,
-            score=round(facts.quiz.average_correct * 100),
-        )
-    else:
-        results = plain(t, "siks.uraian_no_quiz")
-    followup = (
-        plain(t, "siks.uraian_followups", count=facts.followups)
-        if facts.followups
-        else plain(t, "siks.uraian_no_followups")
-    )
-    note = plain(t, "siks.uraian_note", note=facts.note) if facts.note else ""
-    points = list(facts.key_points)
-
-    def material() -> str:
-        if points:
-            return plain(
-                t,
-                "siks.uraian_material_points",
-                module=facts.module,
-                session=facts.session,
-                points="; ".join(p.rstrip(".") for p in points),
-            )
-        return plain(t, "siks.uraian_material", module=facts.module, session=facts.session)
-
-    def joined(note_text: str, extras: Sequence[str]) -> str:
-        parts = [process, material(), attended, results, followup, note_text, *extras]
-        return " ".join(p.strip() for p in parts if p.strip())
-
-    extras = [e.strip() for e in extra if e.strip()]
-    text = joined(note, extras)
-    while len(text) > limit and points:
-        points.pop()
-        text = joined(note, extras)
-    if len(text) > limit and (note or extras):
-        fixed = len(joined("", ()))
-        room = max(0, limit - fixed - 1)
-        note_room = room if not extras else room // 2
-        note = _cut(note, note_room) if note else ""
-        room -= len(note) + (1 if note else 0)
-        kept: list[str] = []
-        for sentence in extras:
-            piece = _cut(sentence, room)
-            if not piece:
-                break
-            kept.append(piece)
-            room -= len(piece) + 1
-        text = joined(note, kept)
-    return _cut(text, limit)
-
-
-def activity_name(form: SiksForm, group: str, module: str, session: int | None) -> str:
-    """Nama Kegiatan by the form's pattern, within its limit."""
-    name = form.name_pattern.format(
-        kelompok=group, modul=module, sesi="" if session is None else session
-    )
-    return _cut(" ".join(name.split()), form.name_max)
 
 
 def clean_note(text: str) -> str | None:
@@ -515,7 +254,7 @@ class Siks:
             facilitator=m.facilitator_name,
             module=module_title,
             session=session_title,
-            key_points=tuple(_TAG_RE.sub("", p) for p in session.key_points) if session else (),
+            key_points=tuple(strip_tags(p) for p in session.key_points) if session else (),
             total=len(marks),
             quiz=await self._store.group_quiz_summary(m.group_id, m.session_id),
             followups=await self._store.open_followups(m.group_id),

@@ -19,7 +19,8 @@ from openpyxl.drawing.image import Image as SheetImage
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from bot.siks import PARTICIPANT_KEYS, ActivityRecord, SiksForm
+from bot.siks import ActivityRecord
+from bot.siks_form import PARTICIPANT_KEYS, SiksForm
 
 PHOTO_WIDTH = 480
 """Width in pixels of a photo embedded in a sheet."""
