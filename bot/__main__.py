@@ -20,6 +20,7 @@ from bot.content import ContentError, load_library
 from bot.i18n import Catalog, CatalogError
 from bot.logs import setup_logging
 from bot.safety import HelpPhrases, PhrasesError
+from bot.siks_form import load_siks_form
 from db import Database, DatabaseTooNew, MigrationError
 from db.migrate import load_migrations, migrate, schema_version
 
@@ -132,6 +133,7 @@ async def migrate_command(settings: Settings, out: IO[str]) -> int:
 async def check_command(settings: Settings, out: IO[str]) -> int:
     catalog = Catalog.load()
     library = load_library(settings.content_dir)
+    form = load_siks_form(settings.reports.forms_dir, library)
     HelpPhrases.load()
     from bot.formdefs import FORMS_DIR, check_forms
 
@@ -155,6 +157,7 @@ async def check_command(settings: Settings, out: IO[str]) -> int:
     print(f"texts: {len(catalog.keys())} messages", file=out)
     print(f"content: {len(library.modules)} modules, {sessions} sessions", file=out)
     print(f"forms {FORMS_DIR}: ok", file=out)
+    print(f"forms: SIKS-NG activity record, {len(form.materi)} Materi values", file=out)
     state = "not created yet" if not settings.database.exists() else f"schema {version}/{known}"
     print(f"database {settings.database}: {state}", file=out)
     print(f"voice: {voice_status(settings)}", file=out)

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.content import load_library
 from bot.context import BotContext, attach_menus, attach_services, services_of
 from bot.dialogues import Dialogues
+from bot.evidence import Evidence
 from bot.flood import FloodControl, FloodGate, FloodWaitTooLong
 from bot.forms import Forms
 from bot.i18n import Catalog
@@ -35,6 +36,8 @@ from bot.reports import Reports
 from bot.safety import HelpPhrases, Safety
 from bot.schedule import quiet_hold
 from bot.services import Services
+from bot.siks import Siks
+from bot.siks_form import load_siks_form
 from bot.voice import Voice
 from db import Database
 from handlers import build_dispatcher, register
@@ -63,6 +66,7 @@ def build_application(
     """
     catalog = Catalog.load()
     content = load_library(settings.content_dir)
+    siks_form = load_siks_form(settings.reports.forms_dir, content)
     help_phrases = HelpPhrases.load()
     dispatcher = build_dispatcher()
     the_clock = clock or SystemClock()
@@ -131,6 +135,16 @@ def build_application(
             quiz=Quiz(db),
             voice=voice,
             forms=Forms(db, catalog, content, settings.attendance),
+            siks=Siks(
+                db,
+                catalog,
+                content,
+                siks_form,
+                meeting_length=settings.attendance.meeting_length,
+                institution=settings.reports.institution,
+                other_speakers=settings.reports.other_speakers,
+            ),
+            evidence=Evidence(db, settings.reports.evidence_dir, settings.reports.photo_max_bytes),
             bot_username=app.bot.username,
         )
         services.attendance.voice = voice

@@ -75,6 +75,9 @@ VOICE_AFTER = Callback(
 
 MEETING_DAY = Callback("md", (str,), "a day of the scheduling calendar (YYYYMMDD)")
 MEETING_TIME = Callback("mt", (str,), "a time of the scheduling dialogue (HHMM)")
+SIKS_RECORD = Callback(
+    "sr", (int,), "a meeting's SIKS-NG record below the close's summary, as a new message"
+)
 
 OUTBOX_CALLBACKS = (
     CHECKIN,
@@ -86,5 +89,6 @@ OUTBOX_CALLBACKS = (
     RSVP_YES,
     RSVP_NO,
     VOICE_AFTER,
+    SIKS_RECORD,
 )
 """The buttons services build (each is answered by the handler registered with it)."""

@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,36 @@ class VoiceSettings:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    """The SIKS-NG activity record: who is named as Pemateri, and the photo evidence."""
+
+    institution: str  # the facilitator's institution (Instansi of the first Pemateri)
+    other_speakers: tuple[tuple[str, str], ...]  # further Pemateri: (Nama, Instansi)
+    forms_dir: Path  # the form definitions (content/forms)
+    evidence_dir: Path  # local copies of the activity photos
+    photo_max_bytes: int  # a larger photo keeps only its Telegram file id
+
+
+FORMS_DIR = Path(__file__).resolve().parent.parent / "content" / "forms"
+"""The form definitions shipped with the bot."""
+
+
+def _speakers(reader: _Reader) -> tuple[tuple[str, str], ...]:
+    """``other_speakers = ["Nama | Instansi", ...]``: at most two (the form takes three)."""
+    raw = reader._get("other_speakers", [])
+    example = 'must be a list like ["Bidan Sari | Puskesmas Sukamaju"] (at most 2)'
+    if not isinstance(raw, list) or len(raw) > 2 or not all(isinstance(i, str) for i in raw):
+        raise reader.fail("other_speakers", example)
+    found = []
+    for item in raw:
+        name, sep, institution = item.partition("|")
+        if not sep or not name.strip() or not institution.strip():
+            raise reader.fail("other_speakers", f"{item!r}: {example}")
+        found.append((name.strip()[:100], institution.strip()[:100]))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
 class Settings:
     config_path: Path
     database: Path
@@ -140,6 +170,11 @@ class Settings:
     announcements: AnnouncementSettings
     token: Secret | None
     voice: VoiceSettings = VoiceSettings()
+    reports: ReportSettings = field(
+        default_factory=lambda: ReportSettings(
+            "Kementerian Sosial RI", (), FORMS_DIR, Path("data/evidence"), 5_000_000
+        )
+    )
 
     def require_token(self) -> Secret:
         if self.token is None:
@@ -373,6 +408,20 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
         pitch=v.int_("pitch", 40, low=0, high=99),
     )
     v.finish()
+    r = root.table("reports")
+    forms_dir = r.str_("forms_dir", "")
+    evidence_dir = r.str_("evidence_dir", "")
+    reports = ReportSettings(
+        institution=r.str_("institution", "Kementerian Sosial RI").strip()[:100]
+        or "Kementerian Sosial RI",
+        other_speakers=_speakers(r),
+        forms_dir=_resolve(base, forms_dir) if forms_dir else FORMS_DIR,
+        evidence_dir=_resolve(base, evidence_dir)
+        if evidence_dir
+        else database.parent / "evidence",
+        photo_max_bytes=r.int_("photo_max_kb", 5000, low=0, high=20_000) * 1000,
+    )
+    r.finish()
     root.finish()
 
     token_value = env.get(TOKEN_ENV, "").strip()
@@ -412,6 +461,7 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
         announcements=announcements,
         token=token,
         voice=voice,
+        reports=reports,
     )
 
 

@@ -3,7 +3,7 @@
 Layout (one directory per module, one TOML file per session)::
 
     content/modules/
-      01-pengasuhan/module.toml      id, number, title, description
+      01-pengasuhan/module.toml      id, number, title, description, optional siks_materi
       01-pengasuhan/sesi-01.toml     one P2K2 session (see ``_SESSION_FIELDS``)
       ...
 
@@ -39,6 +39,7 @@ ID_MAX_LEN = 16
 SUMMARY_MAX = 1200  # room for the danger signs and helplines a session must carry
 TITLE_MAX = 100
 DESCRIPTION_MAX = 300
+SIKS_MATERI_MAX = 300
 KEY_POINTS_MIN, KEY_POINTS_MAX = 3, 5
 KEY_POINT_MAX = 200
 TRY_AT_HOME_MAX = 600
@@ -60,6 +61,7 @@ _MODULE_FIELDS: dict[str, bool] = {  # name -> required
     "number": True,
     "title": True,
     "description": True,
+    "siks_materi": False,
 }
 _SESSION_FIELDS: dict[str, bool] = {
     "id": True,
@@ -124,6 +126,9 @@ class Module:
     title: str
     description: str
     sessions: tuple[Session, ...]
+    siks_materi: str = ""
+    """The SIKS-NG "Materi" value this module is filed under; empty: the form's default
+    (``content/forms/siks_kegiatan.toml``, ``default_materi``)."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +227,13 @@ def load_library(root: Path) -> Library:
         description = _text(
             module_path, "description", data["description"], DESCRIPTION_MAX, allow_tags=False
         )
+        siks_materi = (
+            _text(
+                module_path, "siks_materi", data["siks_materi"], SIKS_MATERI_MAX, allow_tags=False
+            )
+            if "siks_materi" in data
+            else ""
+        )
         _unique(module_path, "id", module_id, module_ids, "module id")
         _unique(module_path, "number", number, module_numbers, "module number")
 
@@ -237,7 +249,7 @@ def load_library(root: Path) -> Library:
             _unique(session_path, "session", session.number, session_numbers, "session number")
             sessions.append(session)
         sessions.sort(key=_number)
-        modules.append(Module(module_id, number, title, description, tuple(sessions)))
+        modules.append(Module(module_id, number, title, description, tuple(sessions), siks_materi))
 
     modules.sort(key=lambda m: m.number)
     return Library(tuple(modules))

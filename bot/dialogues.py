@@ -70,7 +70,8 @@ def _plain(value: Any) -> Any:
 
 def _fit(hint: Any, raw: Any) -> tuple[bool, Any]:
     """Whether ``raw`` (from JSON) is of type ``hint``, and the value to keep (lists become
-    tuples). Knows the types dialogues use: int, str, bool, None, unions, tuple[X, ...]."""
+    tuples). Knows the types dialogues use: int, str, bool, None, unions, tuple[X, ...] and
+    fixed tuple[X, Y, ...]."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         for option in typing.get_args(hint):
@@ -79,10 +80,16 @@ def _fit(hint: Any, raw: Any) -> tuple[bool, Any]:
                 return True, value
         return False, None
     if origin is tuple:
-        (item, _more) = typing.get_args(hint)
+        args = typing.get_args(hint)
         if not isinstance(raw, list | tuple):
             return False, None
-        items = [_fit(item, r) for r in raw]
+        if len(args) == 2 and args[1] is Ellipsis:  # tuple[X, ...]
+            kinds = [args[0]] * len(raw)
+        elif len(args) == len(raw):  # tuple[X, Y, Z]: a record of fixed fields
+            kinds = list(args)
+        else:
+            return False, None
+        items = [_fit(kind, r) for kind, r in zip(kinds, raw, strict=True)]
         if not all(ok for ok, _ in items):
             return False, None
         return True, tuple(v for _, v in items)

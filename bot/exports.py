@@ -3,7 +3,9 @@ plain data :mod:`bot.reports` builds (handlers and the CLI run them in a worker 
 ``asyncio.to_thread``, so the event loop never waits for openpyxl or matplotlib).
 
 CSV: UTF-8 with a BOM, comma separated, RFC 4180 quoting, CRLF line ends; cells that start
-with ``= + - @`` are written as text (docs/DECISIONS.md, "Reports").
+with ``= + - @`` are written as text (docs/DECISIONS.md, "Reports"). The "Excel Indonesia"
+CSV is the same with ``;`` between cells: an Excel set to Indonesian (list separator ``;``)
+opens it in columns on a double-click.
 """
 
 from __future__ import annotations
@@ -69,10 +71,14 @@ def _rows(report: MonthReport) -> list[list[object]]:
     return rows
 
 
-def csv_bytes(report: MonthReport, labels: Labels) -> bytes:
+EXCEL_ID_DELIMITER = ";"
+"""The list separator of an Excel set to Indonesian regional settings."""
+
+
+def csv_bytes(report: MonthReport, labels: Labels, delimiter: str = ",") -> bytes:
     """One row per finalized meeting; see the module docstring for the format."""
     out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=",", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(labels.columns)
     for row in _rows(report):
         writer.writerow(
@@ -93,7 +99,8 @@ def xlsx_bytes(
 ) -> bytes:
     """The monthly P2K2 activity report: a sheet of meetings (one row each, with the names
     by status), a summary sheet per group with totals, the member x meeting sheet, then
-    the sheets ``sheets`` add (the forms of :mod:`bot.form_exports`)."""
+    the sheets ``sheets`` add (the forms of :mod:`bot.form_exports`, the SIKS-NG records of
+    :mod:`bot.siks_export`)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None

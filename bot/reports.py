@@ -19,8 +19,9 @@ Decisions (docs/DECISIONS.md, "Reports"):
   shows up as a stray first row in LibreOffice, so it is not used. Numbers are whole numbers
   (the rate in percent, no decimals) and dates ISO (2026-12-05), so the Indonesian decimal
   comma never meets the separator. On an Excel whose list separator is ``;`` (Indonesian
-  regional settings) a double-click opens everything in one column: open it through
-  "Data > From Text/CSV", or use the XLSX, which has no such ambiguity.
+  regional settings) a double-click would open everything in one column, so the same CSV
+  is also offered with ``;`` between cells ("CSV untuk Excel Indonesia"); the XLSX, which
+  has no such ambiguity, stays the main format.
 * Cells that start with ``= + - @`` are written as text (CSV: with a leading apostrophe), so
   a name cannot become a spreadsheet formula.
 * **Months** are each group's local calendar month (WIB, WITA or WIT).

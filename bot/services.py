@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Library
 from bot.dialogues import Dialogues
+from bot.evidence import Evidence
 from bot.forms import Forms
 from bot.i18n import Catalog
 from bot.meetings import Meetings
@@ -24,6 +25,7 @@ from bot.quiz import Quiz
 from bot.reachability import Reachability
 from bot.reports import Reports
 from bot.safety import Safety
+from bot.siks import Siks
 from bot.voice import Voice
 from db import Database
 
@@ -48,5 +50,7 @@ class Services:
     quiz: Quiz
     voice: Voice
     forms: Forms
+    siks: Siks
+    evidence: Evidence
     bot_username: str = ""
     tick_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -21,6 +21,7 @@ from db.privacy import PrivacyQueries
 from db.quiz import QuizQueries
 from db.reminders import ReminderQueries
 from db.reports import ReportQueries
+from db.siks import SiksQueries
 from db.voice import VoiceQueries
 
 
@@ -37,6 +38,7 @@ class Database(
     PrivacyQueries,
     VoiceQueries,
     FormQueries,
+    SiksQueries,
 ):
     """All queries of the bot, over a write and a read connection (``db.base``)."""
 

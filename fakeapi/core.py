@@ -603,6 +603,13 @@ class FakeBotAPI:
         }
         return self._user_message(user, {"voice": voice})
 
+    def send_location(self, user: FakeUser, latitude: float, longitude: float) -> JSON:
+        """The user shares a location (the ``request_location`` button or the attachment
+        menu)."""
+        return self._user_message(
+            user, {"location": {"latitude": latitude, "longitude": longitude}}
+        )
+
     def send_sticker(self, user: FakeUser, *, emoji: str = "👍") -> JSON:
         """The user sends a sticker."""
         stored = self._store_file("sticker", b"RIFF\x00\x00\x00\x00WEBP", None, "image/webp")

@@ -35,6 +35,7 @@ from handlers import (
     reports,
     safety,
     scheduling,
+    siks,
     voice,
 )
 from handlers.registry import Dispatcher, Router
@@ -53,6 +54,7 @@ ROUTERS: tuple[Router, ...] = (
     announcements.router,
     reports.router,
     forms.router,
+    siks.router,
     privacy.router,
     safety.router,
     voice.router,

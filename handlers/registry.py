@@ -148,6 +148,7 @@ ActionFn = Callable[..., Awaitable[None]]
 ChatMemberFn = Callable[[Update, BotContext], Awaitable[None]]
 # Free text no dialogue asked for; returns True when it answered the message.
 FreeTextFn = Callable[[Call, str], Awaitable[bool]]
+MediaFn = Callable[[Call], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ class Input:
     media: bool = False  # also accepts a photo
     prose: bool = False  # takes free prose (an announcement): never read as a call for help
     voice: bool = False  # also accepts a voice note (a recorded summary)
+    location: bool = False  # also accepts a shared location
 
 
 @dataclass
@@ -201,6 +203,7 @@ class Router:
     chat_member_hooks: list[ChatMemberFn] = field(default_factory=list)
     free_text_hooks: list[FreeTextFn] = field(default_factory=list)
     unclaimed_text_hooks: list[FreeTextFn] = field(default_factory=list)
+    unclaimed_media_hooks: list[MediaFn] = field(default_factory=list)
 
     def command(
         self, name: str, roles: frozenset[Role], *, menu: str | None = None
@@ -239,12 +242,16 @@ class Router:
         media: bool = False,
         prose: bool = False,
         voice: bool = False,
+        location: bool = False,
     ) -> Callable[[InputF], InputF]:
-        """An input for free text (or a contact, a photo, a voice note) while her pending
-        dialogue is a ``dialogue``; the function gets that state, read back typed."""
+        """An input for free text (or a contact, a photo, a voice note, a location) while
+        her pending dialogue is a ``dialogue``; the function gets that state, read back
+        typed."""
 
         def deco(fn: InputF) -> InputF:
-            self.inputs.append(Input(dialogue, roles, fn, contact, hint, media, prose, voice))
+            self.inputs.append(
+                Input(dialogue, roles, fn, contact, hint, media, prose, voice, location)
+            )
             return fn
 
         return deco
@@ -263,6 +270,12 @@ class Router:
         self.unclaimed_text_hooks.append(fn)
         return fn
 
+    def on_unclaimed_media(self, fn: MediaFn) -> MediaFn:
+        """A photo (or other media) that no pending dialogue asked for: a hook that returns
+        True has answered it; otherwise she is told the bot reads text only."""
+        self.unclaimed_media_hooks.append(fn)
+        return fn
+
 
 class Dispatcher:
     """Routes private-chat updates to the registry, after the role check."""
@@ -274,6 +287,7 @@ class Dispatcher:
         self.chat_member_hooks: list[ChatMemberFn] = []
         self.free_text_hooks: list[FreeTextFn] = []
         self.unclaimed_text_hooks: list[FreeTextFn] = []
+        self.unclaimed_media_hooks: list[MediaFn] = []
         for router in routers:
             for cmd in router.commands:
                 self._add(self.commands, cmd.name, cmd)
@@ -284,6 +298,7 @@ class Dispatcher:
             self.chat_member_hooks.extend(router.chat_member_hooks)
             self.free_text_hooks.extend(router.free_text_hooks)
             self.unclaimed_text_hooks.extend(router.unclaimed_text_hooks)
+            self.unclaimed_media_hooks.extend(router.unclaimed_media_hooks)
 
     @staticmethod
     def _add(table: dict[str, Any], key: str, value: Any) -> None:
@@ -409,6 +424,9 @@ class Dispatcher:
             elif message.contact:
                 await call.reply(call.t("common.contact_not_needed"))
             else:
+                for media_hook in self.unclaimed_media_hooks:
+                    if await media_hook(call):
+                        return
                 await call.reply(call.t("common.text_only"))
             return
         if (
@@ -416,6 +434,7 @@ class Dispatcher:
             or (message.contact and inp.contact)
             or (message.photo and inp.media)
             or (message.voice and inp.voice)
+            or (message.location and inp.location)
         ):
             await inp.callback(call, dialogue)
         else:

@@ -1,8 +1,10 @@
 """Recaps, exports and the chart for facilitators: /rekap and /ekspor.
 
-Callback data: ``repe`` (the month chooser), ``repc:<YYYYMM>`` (CSV), ``repx:<YYYYMM>``
-(XLSX), ``repg`` (the chart). Everything covers only the pressing facilitator's own groups
-(taken from her, never from the button), and the month must be one the chooser offers.
+Callback data: ``repe`` (the month chooser), ``repc:<YYYYMM>`` (CSV), ``repi:<YYYYMM>``
+(CSV for an Excel set to Indonesian: ``;`` between cells), ``repx:<YYYYMM>`` (XLSX, with a
+SIKS-NG sheet per meeting), ``repg`` (the chart). Everything covers only the pressing
+facilitator's own groups (taken from her, never from the button), and the month must be one
+the chooser offers.
 Files are built in a worker thread from plain data and sent from memory.
 """
 
@@ -18,13 +20,14 @@ from openpyxl import Workbook
 from telegram import InputFile
 
 from bot.auth import FACILITATORS
-from bot.exports import chart_png, csv_bytes, xlsx_bytes
+from bot.exports import EXCEL_ID_DELIMITER, chart_png, csv_bytes, xlsx_bytes
 from bot.form_exports import monitoring_sheets, semester_sheet
 from bot.formdefs import monitoring_form, semester_form
 from bot.forms import monitoring_dates
 from bot.reports import CHART_MONTHS, Reports, month_name, previous_month
 from db.models import Facilitator
 from handlers.registry import Call, Router, keyboard
+from handlers.siks import list_meetings
 
 router = Router()
 
@@ -65,6 +68,7 @@ async def recap(call: Call, args: list[str]) -> None:
         keyboard(
             [(call.t("report.button_export"), choose_month.data())],
             [(call.t("report.button_chart"), chart.data())],
+            [(call.t("siks.button_open"), list_meetings.data())],
         ),
     )
 
@@ -86,6 +90,7 @@ async def choose_month(call: Call) -> None:
                 (call.t("report.button_xlsx", month=name), export_xlsx.data(code)),
             ]
         )
+        rows.append([(call.t("report.button_csv_id", month=name), export_csv_id.data(code))])
     await call.reply(call.t("report.choose_month"), keyboard(*rows))
 
 
@@ -102,6 +107,11 @@ async def export_csv(call: Call, code: str) -> None:
     await _export(call, code, "csv")
 
 
+@router.action("repi", FACILITATORS, str)
+async def export_csv_id(call: Call, code: str) -> None:
+    await _export(call, code, "csv_id")
+
+
 @router.action("repx", FACILITATORS, str)
 async def export_xlsx(call: Call, code: str) -> None:
     await _export(call, code, "xlsx")
@@ -115,12 +125,19 @@ async def _export(call: Call, code: str, kind: str) -> None:
     service = _service(call)
     report = await service.month_report(_me(call), *month)
     labels = service.labels(*month)
-    if kind == "csv":
-        data = await asyncio.to_thread(csv_bytes, report, labels)
+    if kind == "xlsx":
+        forms = await monitoring_sheets_for(call, *month)
+        siks = await call.services.siks.month_sheets(
+            _me(call).id,
+            [m.meeting_id for m in report.meetings],
+            call.services.evidence.folder,
+        )
+        data = await asyncio.to_thread(xlsx_bytes, report, labels, [*forms, siks.write])
     else:
-        sheets = await monitoring_sheets_for(call, *month)
-        data = await asyncio.to_thread(xlsx_bytes, report, labels, sheets)
-    filename = f"laporan-p2k2-{month[0]:04d}-{month[1]:02d}.{kind}"
+        delimiter = EXCEL_ID_DELIMITER if kind == "csv_id" else ","
+        data = await asyncio.to_thread(csv_bytes, report, labels, delimiter)
+    suffix = {"csv": "csv", "csv_id": "excel-id.csv"}.get(kind, kind)
+    filename = f"laporan-p2k2-{month[0]:04d}-{month[1]:02d}.{suffix}"
     await call.context.bot.send_document(
         call.chat_id,
         InputFile(io.BytesIO(data), filename=filename),

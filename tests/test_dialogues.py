@@ -14,6 +14,7 @@ from bot.dialogues import Dialogue
 from db.models import ChatState
 from handlers.groups import GroupPlaceAsked, GroupZoneAsked
 from handlers.onboarding import JoinConfirm, JoinName, JoinPhone
+from handlers.siks import LoosePhoto
 from handlers.when import ChooseTime, Confirm, MoveDate
 from tests.support.harness import Harness, create_group, register_facilitator
 
@@ -114,3 +115,11 @@ async def test_the_zone_button_needs_the_zone_step(h: Harness) -> None:
     state = await h.db.chat_state(fac.id)
     assert state is not None and state.kind == "group_name"
     assert GroupZoneAsked.of(state) is None
+
+
+def test_a_record_of_fixed_fields_goes_back_typed() -> None:
+    """A waiting photo's sizes: a tuple of (file id, unique id, width, height, size)."""
+    loose = LoosePhoto((("AgAD1", "u1", 320, 240, 1200), ("AgAD2", "u2", 1280, 960, None)))
+    assert LoosePhoto.of(_row(loose.kind, loose.fields())) == loose
+    assert LoosePhoto.of(_row(loose.kind, {"sizes": [["AgAD1", "u1", 320, 240]]})) is None
+    assert LoosePhoto.of(_row(loose.kind, {"sizes": [["AgAD1", "u1", "320", 240, 1]]})) is None

@@ -216,8 +216,10 @@ async def test_csv_export_matches_the_database(h: Harness) -> None:
     assert labels == [
         "CSV November 2026",
         "Excel November 2026",
+        h.t("report.button_csv_id", month="November 2026"),
         "CSV Oktober 2026",
         "Excel Oktober 2026",
+        h.t("report.button_csv_id", month="Oktober 2026"),
     ]
     await h.press(d.fac, "CSV November 2026")
     name, data = last_document(h, d.fac)
@@ -254,6 +256,11 @@ async def test_xlsx_export_matches_the_database(h: Harness) -> None:
     assert name == "laporan-p2k2-2026-10.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames[:3] == ["Kegiatan", "Ringkasan", "Per anggota"]
+    # then the forms' sheets, and one SIKS-NG sheet per meeting (tests/test_siks.py)
+    assert [n for n in book.sheetnames if n.startswith("SIKS")] == [
+        "SIKS 06-10 Mawar",
+        "SIKS 20-10 Mawar",
+    ]
     sheet = book["Kegiatan"]
     assert sheet["A1"].value == "Laporan Kegiatan P2K2"
     assert sheet["B2"].value == "Rina Wati" and sheet["B3"].value == "Oktober 2026"
