@@ -26,6 +26,18 @@ REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
 START = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday 08.00 WIB
 
+SAMPLE_GUIDE = """\
+guide.aim = "Ibu-ibu memahami pentingnya seribu hari pertama kehidupan."
+guide.key_messages = ["Periksa kehamilan.", "Beri ASI saja sampai 6 bulan.", "Timbang anak."]
+guide.opening = "Minta peserta menyebut nama dan umur anak bungsunya."
+guide.plan = [15, 10, 25, 25, 25, 10, 10]
+guide.questions = ["Kapan anak Ibu terakhir ditimbang?", "Apa yang sulit dari menyusui?"]
+guide.activity = "Kelompok kecil menyusun menu sehari dari bahan setempat."
+guide.bring = ["Buku KIA sebagai contoh"]
+
+"""
+"""Valid ``guide.*`` keys for a session file a test writes (put them before its quiz)."""
+
 
 def write_config(folder: Path, extra: str = "", content: Path | None = None) -> Path:
     path = folder / "config.toml"
