@@ -18,6 +18,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.announcements import Announcements
 from bot.attendance import Attendance
 from bot.clock import Clock, SystemClock
+from bot.coaching import Coaching
 from bot.config import Settings
 from bot.content import load_library
 from bot.context import BotContext, attach_menus, attach_services, services_of
@@ -125,6 +126,7 @@ def build_application(
             dialogues=Dialogues(db),
             privacy=Privacy(db),
             quiz=Quiz(db),
+            coaching=Coaching(db, catalog, content, settings, on_enqueued=sender.wake),
             bot_username=app.bot.username,
         )
         reachability.reachable_listeners.append(services.announcements.offer_again)
@@ -206,6 +208,7 @@ async def tick(services: Services) -> None:
     now = services.clock.now()
     report = await services.meetings.tick(now)
     queued = await services.attendance.tick(now)
+    queued += await services.coaching.tick(now)  # after the close: its self-check prompt
     if queued:
         services.sender.wake()
     if report.reminders_queued:

@@ -67,6 +67,9 @@ ALERT = Callback("kv", (int,), "one follow-up, from the /tindaklanjut list (aler
 ALERT_NEW = Callback("kvn", (int,), "one follow-up from the close's digest, as a new message")
 RSVP_YES = Callback("ry", (int,), '"Saya akan hadir" under a reminder (meeting)')
 RSVP_NO = Callback("rn", (int,), '"Tidak bisa hadir" under a reminder (meeting)')
+COACH_SELFCHECK = Callback(
+    "cs", (int, str, str), "a self-check answer after a meeting (meeting, question, answer)"
+)
 
 OUTBOX_CALLBACKS = (
     CHECKIN,
@@ -77,5 +80,15 @@ OUTBOX_CALLBACKS = (
     ALERT_NEW,
     RSVP_YES,
     RSVP_NO,
+    COACH_SELFCHECK,
 )
 """The buttons services build (each is answered by the handler registered with it)."""
+
+
+# -- buttons one feature's screen shows for another's handler (no import between them) ----
+
+COACH_SESSION_GUIDE = Callback("cgs", (str,), "the facilitator's guide of a session (session)")
+COACH_MEETING_GUIDE = Callback("cgm", (int,), "the facilitator's guide for a meeting (meeting)")
+
+SHARED_CALLBACKS = (COACH_SESSION_GUIDE, COACH_MEETING_GUIDE)
+"""Buttons that a screen of one handler module shows for an action of another."""

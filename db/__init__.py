@@ -11,6 +11,7 @@ from pathlib import Path
 from db.alerts import AlertQueries
 from db.announcements import AnnouncementQueries
 from db.attendance import AttendanceQueries
+from db.coaching import CoachingQueries
 from db.connection import connect
 from db.meetings import MeetingQueries
 from db.migrate import DatabaseTooNew, MigrationError, migrate
@@ -33,6 +34,7 @@ class Database(
     AnnouncementQueries,
     ReportQueries,
     PrivacyQueries,
+    CoachingQueries,
 ):
     """All queries of the bot, over a write and a read connection (``db.base``)."""
 

@@ -23,6 +23,7 @@ from handlers import (
     alerts,
     announcements,
     checkin,
+    coaching,
     common,
     groups,
     marking,
@@ -50,6 +51,7 @@ ROUTERS: tuple[Router, ...] = (
     reports.router,
     privacy.router,
     safety.router,
+    coaching.router,
 )
 
 

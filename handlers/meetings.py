@@ -15,6 +15,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 
 from bot.auth import FACILITATORS, REGISTERED
+from bot.callbacks import COACH_MEETING_GUIDE
 from bot.meetings import (
     MONTHLY_COUNT,
     Meetings,
@@ -627,6 +628,7 @@ async def meeting_detail(call: Call, meeting_id: int) -> None:
         unknown=len(table) - yes - no,
     )
     rows = [[(call.t("meeting.button_answers"), answers.data(meeting.id))]]
+    rows.append([(call.t("coach.button_guide"), COACH_MEETING_GUIDE.data(meeting.id))])
     if call.services.attendance.window(meeting).opens <= call.now:
         rows.append([(call.t("attendance.button_mark"), mark_screen.data(meeting.id, 0))])
     if meeting.scheduled and meeting.starts_at > call.now:
