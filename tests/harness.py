@@ -242,3 +242,18 @@ async def join(
         await h.send(user, h.t("join.button_skip_phone"))
     await h.press(user, "Ya")
     return user
+
+
+async def schedule_once(
+    h: Harness, facilitator: FakeUser, when: str = "5/12 09.00", group: str | None = None
+) -> None:
+    """A single meeting through /pertemuanbaru, typed ("5/12 09.00"), at the usual place;
+    ``group``: the group's name to choose when she has several."""
+    await h.send(facilitator, "/pertemuanbaru")
+    if group is not None:
+        await h.press(facilitator, group)
+    await h.press(facilitator, "Lanjut")
+    await h.press(facilitator, "Sekali")
+    await h.send(facilitator, when)
+    await h.press(facilitator, "Tempat biasa")
+    await h.press(facilitator, "Jadwalkan")
