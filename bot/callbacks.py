@@ -70,6 +70,9 @@ RSVP_NO = Callback("rn", (int,), '"Tidak bisa hadir" under a reminder (meeting)'
 COACH_SELFCHECK = Callback(
     "cs", (int, str, str), "a self-check answer after a meeting (meeting, question, answer)"
 )
+COACH_SELFCHECK_OPEN = Callback(
+    "cso", (int,), "the self-check, from the close's summary, as a new message (meeting)"
+)
 
 OUTBOX_CALLBACKS = (
     CHECKIN,
@@ -81,6 +84,7 @@ OUTBOX_CALLBACKS = (
     RSVP_YES,
     RSVP_NO,
     COACH_SELFCHECK,
+    COACH_SELFCHECK_OPEN,
 )
 """The buttons services build (each is answered by the handler registered with it)."""
 

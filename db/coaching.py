@@ -1,9 +1,8 @@
 """Queries for coaching (issue 22): the guide the day before a meeting, the facilitator's
 self-check after its close, the coordinator's notes and the per-facilitator figures.
 
-The guide's and the self-check prompt's outbox rows are their own record: a meeting time
-(``guide:<meeting>:v<version>``) gets one guide, a held meeting (``selfcheck:<meeting>``)
-one prompt, whatever the number of ticks or restarts.
+The guide's outbox row is its own record: a meeting time (``guide:<meeting>:v<version>``)
+gets one guide, whatever the number of ticks or restarts.
 """
 
 from __future__ import annotations
@@ -19,16 +18,11 @@ from db.models import Facilitator
 from db.outbox import SPENT, NewMessage, enqueue_in
 
 GUIDE_KIND = "coach_guide"
-SELFCHECK_KIND = "coach_selfcheck"
 SELFCHECK_FIELDS = ("spoke", "worked", "obstacle")
 
 
 def guide_key(meeting_id: int, version: int) -> str:
     return f"guide:{meeting_id}:v{version}"
-
-
-def selfcheck_key(meeting_id: int) -> str:
-    return f"selfcheck:{meeting_id}"
 
 
 @dataclass(frozen=True)
@@ -173,54 +167,41 @@ class CoachingQueries(DatabaseBase):
         """Queued guides of a meeting time that no longer holds (moved: another version;
         cancelled) are dropped (``failed``, "obsolete"), and their notes wait for the next
         guide. Returns how many were dropped."""
-        async with self.tx() as tx:
-            rows = await tx.all(
-                "SELECT id, key FROM outbox WHERE status = 'queued' AND kind = ?",
-                (GUIDE_KIND,),
+        rows = await self.read_all(
+            "SELECT id, key FROM outbox WHERE status = 'queued' AND kind = ?", (GUIDE_KIND,)
+        )
+        if not rows:  # the usual tick: one read on a partial index, no write
+            return 0
+        meeting_ids = sorted({_id(r["key"]) for r in rows})
+        current = {
+            guide_key(m["id"], m["version"])
+            for m in await self.read_all(
+                "SELECT id, version FROM meetings WHERE status = 'scheduled'"
+                f" AND id IN ({placeholders(len(meeting_ids))})",
+                meeting_ids,
             )
-            if not rows:
-                return 0
-            meeting_ids = sorted({_id(r["key"]) for r in rows})
-            current = {
-                guide_key(m["id"], m["version"])
-                for m in await tx.all(
-                    "SELECT id, version FROM meetings WHERE status = 'scheduled'"
-                    f" AND id IN ({placeholders(len(meeting_ids))})",
-                    meeting_ids,
-                )
-            }
-            gone = [r for r in rows if r["key"] not in current]
-            if not gone:
-                return 0
-            ids = [r["id"] for r in gone]
-            keys = [r["key"] for r in gone]
+        }
+        gone = [r for r in rows if r["key"] not in current]
+        if not gone:  # guides held for the quiet hours: still good
+            return 0
+        ids = [r["id"] for r in gone]
+        keys = [r["key"] for r in gone]
+        async with self.tx() as tx:
             await tx.execute(
                 "UPDATE outbox SET status = 'failed', last_error = 'obsolete', payload = ?"
-                f" WHERE id IN ({placeholders(len(ids))})",
+                f" WHERE status = 'queued' AND id IN ({placeholders(len(ids))})",
                 (SPENT, *ids),
             )
+            # only the notes of guides dropped now (not of one the sender took meanwhile)
             await tx.execute(
-                "UPDATE coach_notes SET shown_key = NULL, shown_at = NULL"
-                f" WHERE shown_key IN ({placeholders(len(keys))})",
+                "UPDATE coach_notes SET shown_key = NULL, shown_at = NULL WHERE shown_key IN"
+                " (SELECT key FROM outbox WHERE status = 'failed' AND last_error = 'obsolete'"
+                f"  AND key IN ({placeholders(len(keys))}))",
                 keys,
             )
         return len(gone)
 
     # -- the self-check -------------------------------------------------------------
-
-    async def selfchecks_to_ask(
-        self, closed_since: datetime, started_after: datetime
-    ) -> list[CoachMeeting]:
-        """Held meetings closed since ``closed_since`` (starting after ``started_after``,
-        for the index) that have no self-check prompt yet."""
-        rows = await self.read_all(
-            _MEETING + " WHERE m.status = 'held' AND m.starts_at > ?"
-            " AND m.finalized_at IS NOT NULL AND m.finalized_at >= ?"
-            " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.key = 'selfcheck:' || m.id)"
-            " ORDER BY m.finalized_at, m.id",
-            (to_db(started_after), to_db(closed_since)),
-        )
-        return [_coach_meeting(r) for r in rows]
 
     async def selfcheck(self, meeting_id: int) -> SelfCheck | None:
         row = await self.read_one(

@@ -6,8 +6,10 @@ Buttons (callback data, all ids checked against the database or the content):
 * ``cgs:<session>``: the guide of a session, from its ``/materi`` screen;
 * ``cgm:<meeting>``: the guide for one of her meetings (with the small circles of a large
   group), from the meeting's screen;
-* ``cs:<meeting>:<question>:<answer>``: an answer of the self-check sent after the close
-  (the button carries its target, so the same press twice stores the same answer).
+* ``cso:<meeting>``: the self-check, from the summary she gets at the close, as a new
+  message (the summary stays as it was);
+* ``cs:<meeting>:<question>:<answer>``: an answer of the self-check (the button carries
+  its target, so the same press twice stores the same answer).
 
 The rules and texts: ``bot/coaching/``; the guide also goes out by itself the day before a
 meeting (the clock tick).
@@ -16,7 +18,12 @@ meeting (the clock tick).
 from __future__ import annotations
 
 from bot.auth import FACILITATORS
-from bot.callbacks import COACH_MEETING_GUIDE, COACH_SELFCHECK, COACH_SESSION_GUIDE
+from bot.callbacks import (
+    COACH_MEETING_GUIDE,
+    COACH_SELFCHECK,
+    COACH_SELFCHECK_OPEN,
+    COACH_SESSION_GUIDE,
+)
 from bot.coaching import Answered
 from handlers.materi import open_session
 from handlers.meetings import meeting_detail
@@ -45,6 +52,25 @@ async def meeting_guide(call: Call, meeting_id: int) -> None:
         return
     await call.show(
         text, keyboard([(call.t("common.button_back"), meeting_detail.data(meeting_id))])
+    )
+
+
+@router.action(COACH_SELFCHECK_OPEN, FACILITATORS)
+async def selfcheck_open(call: Call, meeting_id: int) -> None:
+    outcome, screen = await call.services.coaching.selfcheck_screen(
+        call.actor, meeting_id, call.now
+    )
+    if screen is None:
+        await _refuse(call, outcome)
+        return
+    await call.toast()
+    await call.reply(screen.text, keyboard(*screen.buttons))
+
+
+async def _refuse(call: Call, outcome: Answered) -> None:
+    closed = outcome is Answered.CLOSED
+    await call.toast(
+        call.t("coach.selfcheck_closed" if closed else "common.stale_button"), alert=True
     )
 
 

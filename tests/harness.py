@@ -257,3 +257,21 @@ async def schedule_once(
     await h.send(facilitator, when)
     await h.press(facilitator, "Tempat biasa")
     await h.press(facilitator, "Jadwalkan")
+
+
+async def open_selfcheck(h: Harness, facilitator: FakeUser) -> dict[str, Any]:
+    """Press "Bagaimana pertemuannya?" on her latest summary of a close (the digest of
+    alerts may have come after it); returns the self-check message."""
+    summaries = [
+        m
+        for m in h.fake.sent_by_bot(facilitator)
+        if any(
+            str(b.get("callback_data", "")).startswith("cso:")
+            for row in m.get("reply_markup", {}).get("inline_keyboard", [])
+            for b in row
+        )
+    ]
+    assert summaries, "no summary with the self-check button"
+    screen = await h.press(facilitator, h.t("coach.button_selfcheck"), summaries[-1])
+    assert screen is not None
+    return screen

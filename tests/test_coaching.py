@@ -14,13 +14,14 @@ from pathlib import Path
 
 from bot.coaching import guide_due
 from bot.coaching.render import guide_text, selfcheck_sentences
-from db.coaching import GUIDE_KIND, SELFCHECK_KIND
+from db.coaching import GUIDE_KIND
 from fakeapi import FakeUser, parse_text
 from tests.harness import (
     Harness,
     button_labels,
     create_group,
     join,
+    open_selfcheck,
     register_facilitator,
     running_bot,
     schedule_once,
@@ -272,6 +273,8 @@ async def test_another_facilitators_meeting_guide_is_refused(h: Harness) -> None
 
 
 async def closed_meeting(h: Harness) -> tuple[FakeUser, int]:
+    """A meeting closed by the tick; its facilitator has opened her self-check from the
+    summary of the close."""
     fac, _ = await setup(h)
     await schedule_once(h, fac)
     h.clock.set(CLOSED)
@@ -279,6 +282,7 @@ async def closed_meeting(h: Harness) -> tuple[FakeUser, int]:
     rows = await h.db.connection.execute_fetchall("SELECT id, status FROM meetings")
     ((meeting_id, status),) = [tuple(r) for r in rows]
     assert status == "held"
+    await open_selfcheck(h, fac)
     return fac, meeting_id
 
 
@@ -291,23 +295,23 @@ async def stored(h: Harness, meeting_id: int) -> tuple[object, ...] | None:
     return found[0] if found else None
 
 
-async def test_the_self_check_comes_after_the_close_once(h: Harness) -> None:
+async def test_the_summary_of_the_close_opens_the_self_check(h: Harness) -> None:
     fac, _ = await setup(h)
     await schedule_once(h, fac)
-    h.clock.set(CLOSED - SECOND)
-    await h.tick()
-    assert await h.outbox(SELFCHECK_KIND) == []
     h.clock.set(CLOSED)
     await h.tick()
-    await h.tick()
-    h.clock.set(CLOSED + timedelta(hours=2))
-    await h.tick()
-    rows = await h.outbox(SELFCHECK_KIND)
-    assert [r["status"] for r in rows] == ["sent"]
-    prompt = h.last_with_buttons(fac)
-    assert h.t("coach.q_spoke") in prompt["text"]
+    summary = h.last_with_buttons(fac)
+    assert h.t("coach.button_selfcheck") in button_labels(summary)
+    count = len(h.fake.sent_by_bot(fac))
+    prompt = await h.press(fac, h.t("coach.button_selfcheck"), summary)
+    assert prompt is not None and prompt["message_id"] != summary["message_id"]
+    assert len(h.fake.sent_by_bot(fac)) == count + 1  # a new message; the summary stays
+    for key in ("coach.q_spoke", "coach.q_worked", "coach.q_obstacle"):
+        assert h.t(key) in prompt["text"]
+    assert "Minggu, 6 Desember 2026 pukul 11.30 WIB" in prompt["text"]  # editable until
     labels = button_labels(prompt)
     assert h.t("coach.a_spoke_most") in labels and h.t("coach.a_obstacle_tools") in labels
+    assert await h.outbox(GUIDE_KIND) == []  # the bot woke after the start: no late guide
 
 
 async def test_self_check_answers_are_stored_changed_and_marked(h: Harness) -> None:
@@ -346,6 +350,10 @@ async def test_self_check_can_be_changed_for_a_day_only(h: Harness) -> None:
     await h.press(fac, h.t("coach.a_spoke_half"))
     assert h.answers()[-1] == h.t("coach.selfcheck_closed")
     assert await stored(h, meeting_id) == ("most", None, None)
+    count = len(h.fake.sent_by_bot(fac))
+    await open_selfcheck(h, fac)
+    assert h.answers()[-1] == h.t("coach.selfcheck_closed")
+    assert len(h.fake.sent_by_bot(fac)) == count
 
 
 async def test_forged_self_check_answers_change_nothing(h: Harness) -> None:
@@ -354,6 +362,9 @@ async def test_forged_self_check_answers_change_nothing(h: Harness) -> None:
     await h.send(other, "/materi")
     await h.press_data(other, f"cs:{meeting_id}:spoke:most")
     assert h.answers()[-1] == h.t("common.stale_button")
+    await h.press_data(other, f"cso:{meeting_id}")
+    assert h.answers()[-1] == h.t("common.stale_button")
+    assert "Mawar" not in "\n".join(h.texts(other))
     for data in (
         f"cs:{meeting_id}:spoke:lots",
         f"cs:{meeting_id}:mood:most",
@@ -370,13 +381,14 @@ async def test_forged_self_check_answers_change_nothing(h: Harness) -> None:
     assert await stored(h, meeting_id) is None
 
 
-async def test_no_self_check_for_a_cancelled_meeting(h: Harness) -> None:
+async def test_no_self_check_before_the_close(h: Harness) -> None:
     fac, _ = await setup(h)
     await schedule_once(h, fac)
-    await h.send(fac, "/jadwal")
-    await h.press(fac, "Mawar")
-    await h.press(fac, "Batalkan")
-    await h.press(fac, "Ya, batalkan")
-    h.clock.set(CLOSED + timedelta(hours=1))
-    await h.tick()
-    assert await h.outbox(SELFCHECK_KIND) == []
+    rows = await h.db.connection.execute_fetchall("SELECT id FROM meetings")
+    meeting_id = next(iter(rows))[0]
+    h.clock.set(CLOSED - SECOND)
+    await h.send(fac, "/materi")
+    await h.press_data(fac, f"cso:{meeting_id}")
+    assert h.answers()[-1] == h.t("coach.selfcheck_closed")
+    await h.press_data(fac, f"cs:{meeting_id}:spoke:most")
+    assert await stored(h, meeting_id) is None

@@ -25,6 +25,7 @@ from tests.harness import (
     Harness,
     create_group,
     join,
+    open_selfcheck,
     register_facilitator,
     schedule_once,
 )
@@ -96,6 +97,7 @@ async def test_report_figures_per_facilitator(h: Harness, tmp_path: Path) -> Non
         datetime(2026, 12, 5, 4, 30, tzinfo=UTC),
         [siti],
     )
+    await open_selfcheck(h, rina)
     await h.press(rina, h.t("coach.a_spoke_most"))
     await h.press(rina, h.t("coach.a_obstacle_time"))
     # Mon 14/12 (moved from 12/12), Siti comes; her self-check.
@@ -106,6 +108,7 @@ async def test_report_figures_per_facilitator(h: Harness, tmp_path: Path) -> Non
         datetime(2026, 12, 14, 4, 30, tzinfo=UTC),
         [siti],
     )
+    await open_selfcheck(h, rina)
     await h.press(rina, h.t("coach.a_worked_quiz"))
 
     now = datetime(2026, 12, 15, 6, 0, tzinfo=UTC)

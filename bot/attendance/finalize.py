@@ -15,7 +15,7 @@ from bot.attendance.base import (
     STATUSES,
     AttendanceBase,
 )
-from bot.callbacks import MARK_SCREEN_NEW
+from bot.callbacks import COACH_SELFCHECK_OPEN, MARK_SCREEN_NEW
 from bot.i18n import Html
 from bot.materi import session_summary_text
 from bot.schedule import shift_out_of_quiet
@@ -126,7 +126,9 @@ class Finalizing(AttendanceBase):
                         absent=", ".join(p.name for p, _ in absent) or nobody,
                     ),
                     buttons=[
-                        [(t("attendance.button_correct"), MARK_SCREEN_NEW.data(meeting.id, 0))]
+                        [(t("attendance.button_correct"), MARK_SCREEN_NEW.data(meeting.id, 0))],
+                        # issue 22: her one-tap self-check (handlers/coaching.py)
+                        [(t("coach.button_selfcheck"), COACH_SELFCHECK_OPEN.data(meeting.id))],
                     ],
                     not_before=not_before,
                 )

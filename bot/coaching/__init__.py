@@ -8,9 +8,11 @@
   at the enqueue and at the claim, like a member's message), and never after the meeting
   has begun. A coordinator's notes (``python -m bot note``) go out with the next guide,
   once.
-- The self-check: after the close, three one-tap questions (:data:`render.SELF_CHECK`),
-  stored with the meeting and editable until a day after the close
-  (:data:`SELFCHECK_EDITABLE`); :func:`render.selfcheck_sentences` words them for a report.
+- The self-check: after the close, the facilitator's summary of the meeting
+  (``bot/attendance/finalize.py``) carries a button to three one-tap questions
+  (:data:`render.SELF_CHECK`), stored with the meeting and editable until a day after the
+  close (:data:`SELFCHECK_EDITABLE`); :func:`render.selfcheck_sentences` words them for a
+  report.
 
 This package does not import ``telegram``: buttons are built from ``bot.callbacks``.
 """
@@ -30,15 +32,7 @@ from bot.config import Settings
 from bot.content import Library, Session
 from bot.i18n import Catalog
 from bot.schedule import local_to_utc, quiet_hold, to_local
-from db.coaching import (
-    GUIDE_KIND,
-    SELFCHECK_KIND,
-    CoachMeeting,
-    Note,
-    SelfCheck,
-    guide_key,
-    selfcheck_key,
-)
+from db.coaching import GUIDE_KIND, CoachMeeting, Note, SelfCheck, guide_key
 from db.models import Facilitator
 from db.outbox import NewMessage
 
@@ -75,9 +69,6 @@ class CoachingStore(Protocol):
         now: datetime,
     ) -> bool: ...
     async def drop_obsolete_guides(self) -> int: ...
-    async def selfchecks_to_ask(
-        self, closed_since: datetime, started_after: datetime
-    ) -> list[CoachMeeting]: ...
     async def selfcheck(self, meeting_id: int) -> SelfCheck | None: ...
     async def set_selfcheck(
         self, meeting_id: int, question: str, answer: str, now: datetime
@@ -90,7 +81,7 @@ Buttons = list[list[tuple[str, str]]]
 
 
 class Answered(StrEnum):
-    SAVED = "saved"
+    SAVED = "saved"  # or shown
     CLOSED = "closed"  # more than a day after the close, or not closed yet
     NOT_YOURS = "not_yours"  # another facilitator's meeting, a forged answer
 
@@ -158,16 +149,13 @@ class Coaching:
         )
 
     async def tick(self, now: datetime) -> int:
-        """Drop guides of meeting times that no longer hold, queue the guides that are due
-        and the self-check prompts of meetings just closed. Returns the rows queued."""
+        """Drop guides of meeting times that no longer hold and queue the guides that are
+        due. Returns the rows queued."""
         await self._db.drop_obsolete_guides()
         queued = 0
         for meeting in await self._db.guides_to_queue(now, now + GUIDE_HORIZON):
             if guide_due(meeting.starts_at, meeting.timezone) <= now:
                 queued += await self._queue_guide(meeting, now)
-        since = now - SELFCHECK_EDITABLE
-        for meeting in await self._db.selfchecks_to_ask(since, since - timedelta(days=2)):
-            queued += await self._queue_selfcheck(meeting, now)
         if queued and self._on_enqueued is not None:
             result = self._on_enqueued()
             if result is not None:
@@ -199,27 +187,6 @@ class Coaching:
 
     # -- the self-check ---------------------------------------------------------------
 
-    async def _queue_selfcheck(self, meeting: CoachMeeting, now: datetime) -> int:
-        assert meeting.finalized_at is not None
-        until = meeting.finalized_at + SELFCHECK_EDITABLE
-        hold = quiet_hold(now, meeting.timezone, *self._quiet)
-        if hold.not_before >= until:
-            return 0
-        screen = self._screen(meeting, None)
-        message = NewMessage(
-            key=selfcheck_key(meeting.meeting_id),
-            chat_id=meeting.facilitator_chat,
-            participant_id=None,
-            kind=SELFCHECK_KIND,
-            text=screen.text,
-            buttons=screen.buttons,
-            not_before=hold.not_before,
-            useful_until=until,
-        )
-        return int(
-            await self._db.queue_guide(message, (hold.quiet_from, hold.quiet_until), [], now)
-        )
-
     def _screen(self, meeting: CoachMeeting, answers: SelfCheck | None) -> SelfCheckScreen:
         assert meeting.finalized_at is not None
         t = self._catalog.t
@@ -249,6 +216,17 @@ class Coaching:
             if row:
                 buttons.append(row)
         return SelfCheckScreen(text, buttons, all(chosen.values()))
+
+    async def selfcheck_screen(
+        self, actor: Actor, meeting_id: int, now: datetime
+    ) -> tuple[Answered, SelfCheckScreen | None]:
+        """The three questions of one of her closed meetings, with her answers so far."""
+        meeting = await self._db.coach_meeting(meeting_id)
+        if meeting is None or not _hers(actor, meeting):
+            return Answered.NOT_YOURS, None
+        if meeting.finalized_at is None or now >= meeting.finalized_at + SELFCHECK_EDITABLE:
+            return Answered.CLOSED, None
+        return Answered.SAVED, self._screen(meeting, await self._db.selfcheck(meeting_id))
 
     async def answer(
         self, actor: Actor, meeting_id: int, field: str, code: str, now: datetime
