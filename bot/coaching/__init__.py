@@ -30,6 +30,7 @@ from bot.callbacks import COACH_SELFCHECK
 from bot.coaching.render import SELF_CHECK, GroupContext, guide_text, question
 from bot.config import Settings
 from bot.content import Library, Session
+from bot.crashpoints import crash_point
 from bot.i18n import Catalog
 from bot.schedule import local_to_utc, quiet_hold, to_local
 from db.coaching import GUIDE_KIND, CoachMeeting, Note, SelfCheck, guide_key
@@ -183,6 +184,7 @@ class Coaching:
         done = await self._db.queue_guide(
             message, (hold.quiet_from, hold.quiet_until), [n.id for n in notes], now
         )
+        crash_point("guide-queued")  # tests/test_e2e_coaching.py: committed, not sent
         return int(done)
 
     # -- the self-check ---------------------------------------------------------------
