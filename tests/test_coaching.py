@@ -12,10 +12,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.coaching import guide_due
-from bot.coaching.render import guide_text, selfcheck_sentences
+from bot.coaching import NOTE_MAX, NOTES_PER_GUIDE, guide_due
+from bot.coaching.render import GroupContext, guide_text, selfcheck_sentences
+from bot.content import default_content_dir, load_library
+from bot.i18n import Catalog
 from db.coaching import GUIDE_KIND
 from fakeapi import FakeUser, parse_text
+from fakeapi.core import MAX_MESSAGE_LENGTH
+from fakeapi.formatting import utf16_len
 from tests.harness import (
     Harness,
     button_labels,
@@ -202,6 +206,19 @@ async def test_a_cancelled_meeting_gets_no_guide(h: Harness) -> None:
 # --------------------------------------------------------------------------- the screens
 
 
+def test_every_guide_fits_one_message_at_its_longest() -> None:
+    """A group of 55 with long names and two notes of the longest kind: still one message
+    (Telegram counts the text as shown, without the tags)."""
+    catalog = Catalog.load()
+    group = GroupContext(
+        "K" * 60, "Sabtu, 30 Desember 2026 pukul 09.00 WITA", "B" * 120, 55, "L" * 60
+    )
+    notes = ["n" * NOTE_MAX] * NOTES_PER_GUIDE
+    for session in load_library(default_content_dir()).sessions:
+        shown = parse_text(guide_text(catalog, session, group, notes), "HTML")[0]
+        assert utf16_len(shown) <= MAX_MESSAGE_LENGTH, session.id
+
+
 async def test_materi_offers_the_guide_to_facilitators_only(h: Harness) -> None:
     fac, payload = await setup(h, members=0)
     siti = await join(h, payload, "Siti")
@@ -333,6 +350,8 @@ async def test_self_check_answers_are_stored_changed_and_marked(h: Harness) -> N
     check = await h.services.coaching.selfcheck(meeting_id)
     assert check is not None
     sentences = selfcheck_sentences(h.services.catalog, check.spoke, check.worked, check.obstacle)
+    assert await h.services.coaching.selfcheck_sentences(meeting_id) == sentences
+    assert await h.services.coaching.selfcheck_sentences(meeting_id + 1) == []
     assert sentences == [
         h.t("coach.sentence_spoke_most"),
         h.t("coach.sentence_worked_activity"),

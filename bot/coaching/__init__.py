@@ -27,7 +27,13 @@ from typing import Protocol
 
 from bot.auth import Actor
 from bot.callbacks import COACH_SELFCHECK
-from bot.coaching.render import SELF_CHECK, GroupContext, guide_text, question
+from bot.coaching.render import (
+    SELF_CHECK,
+    GroupContext,
+    guide_text,
+    question,
+    selfcheck_sentences,
+)
 from bot.config import Settings
 from bot.content import Library, Session
 from bot.crashpoints import crash_point
@@ -246,6 +252,14 @@ class Coaching:
 
     async def selfcheck(self, meeting_id: int) -> SelfCheck | None:
         return await self._db.selfcheck(meeting_id)
+
+    async def selfcheck_sentences(self, meeting_id: int) -> list[str]:
+        """A meeting's self-check as short Indonesian sentences (empty when she has not
+        answered): for the SIKS-NG Uraian draft (issue 14/16)."""
+        check = await self._db.selfcheck(meeting_id)
+        if check is None:
+            return []
+        return selfcheck_sentences(self._catalog, check.spoke, check.worked, check.obstacle)
 
     # -- the coordinator's note -------------------------------------------------------
 
