@@ -235,8 +235,7 @@ class CoachingQueries(DatabaseBase):
         text = who.strip()
         if text.isdigit():
             rows = await self.read_all(
-                "SELECT * FROM facilitators WHERE telegram_id = ? OR id = ? ORDER BY id",
-                (int(text), int(text)),
+                "SELECT * FROM facilitators WHERE telegram_id = ? ORDER BY id", (int(text),)
             )
         else:
             rows = await self.read_all(
