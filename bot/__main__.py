@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot run | migrate | check | invite-facilitator | report``."""
+"""Command line: ``python -m bot run | migrate | check | invite-facilitator | report | note``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--month", required=True, help="the month, YYYY-MM")
     report.add_argument("--out", required=True, type=Path, help="folder to write the files to")
+    note = add("note", "send a facilitator a short coaching note, shown with her next guide")
+    note.add_argument(
+        "--facilitator", required=True, help="her Telegram id, or her name as in her invite"
+    )
+    note.add_argument("--text", required=True, help="the note, at most 300 characters")
     simulate = sub.add_parser(
         "simulate",
         help="try the bot without Telegram: a local simulator in the browser",
@@ -107,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(invite_command(settings, args.name, sys.stdout))
         if args.command == "report":
             return asyncio.run(report_command(settings, args.month, args.out, sys.stdout))
+        if args.command == "note":
+            return asyncio.run(note_command(settings, args.facilitator, args.text, sys.stdout))
     except (
         ConfigError,
         ContentError,
@@ -216,7 +223,13 @@ async def invite_command(settings: Settings, name: str, out: IO[str]) -> int:
     return 0
 
 
-async def report_command(settings: Settings, month_text: str, out_dir: Path, out: IO[str]) -> int:
+async def report_command(
+    settings: Settings,
+    month_text: str,
+    out_dir: Path,
+    out: IO[str],
+    now: datetime | None = None,
+) -> int:
     """Per facilitator ``pendamping-<id>-<name>-YYYY-MM.csv`` and ``.xlsx`` (the same files
     the bot sends her), plus ``total-YYYY-MM.xlsx`` with one row per facilitator and group
     and the grand total. Reads the database only; safe while the bot runs (WAL)."""
@@ -262,6 +275,7 @@ async def report_command(settings: Settings, month_text: str, out_dir: Path, out
         (out_dir / f"total-{tag}.xlsx").write_bytes(totals)
         print(f"total-{tag}.xlsx: {len(done)} facilitators", file=out)
         await subdistrict_recap(db, reports, settings, catalog, library, month, out_dir, out)
+        await _coaching_section(db, month, out, now or SystemClock().now())
     finally:
         await db.close()
     return 0
@@ -314,6 +328,47 @@ async def subdistrict_recap(
     name = f"rekap-kecamatan-{month[0]:04d}-{month[1]:02d}.xlsx"
     (out_dir / name).write_bytes(data)
     print(f"{name}: {len(rows)} rows", file=out)
+
+
+async def _coaching_section(
+    db: Database, month: tuple[int, int], out: IO[str], now: datetime
+) -> None:
+    """Issue 22: per facilitator, meetings on schedule, attendance trend over the last
+    months, self-check answers and open follow-ups, printed after the files."""
+    from bot.coaching.report import coaching_figures, coaching_lines
+
+    figures = await coaching_figures(db, await db.all_facilitators(), *month, now)
+    for line in coaching_lines(figures):
+        print(line, file=out)
+
+
+async def note_command(settings: Settings, who: str, text: str, out: IO[str]) -> int:
+    """A coordinator's note to one facilitator, shown once, at the top of her next guide.
+    She is named by her Telegram id (as ``report`` prints it) or by her name."""
+    from bot.coaching import NOTE_MAX, clean_note
+
+    if clean_note(text) is None:
+        raise CliError(f"--text: a note has 1 to {NOTE_MAX} characters")
+    if not settings.database.exists():
+        raise CliError(f"{settings.database}: no database yet; run migrate first")
+    db = await Database.open(settings.database)
+    try:
+        found = await db.facilitators_named(who)
+        if not found:
+            raise CliError(f"--facilitator: no facilitator {who!r} (use her Telegram id or name)")
+        if len(found) > 1:
+            ids = ", ".join(str(f.telegram_id) for f in found)
+            raise CliError(f"--facilitator: several are named {who!r}; use a Telegram id: {ids}")
+        (facilitator,) = found
+        note_id = await db.add_note(facilitator.id, clean_note(text) or "", SystemClock().now())
+    finally:
+        await db.close()
+    print(
+        f"note {note_id} for {facilitator.name} (Telegram id {facilitator.telegram_id}):"
+        " shown with her next guide",
+        file=out,
+    )
+    return 0
 
 
 class InstanceLock:

@@ -18,6 +18,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.announcements import Announcements
 from bot.attendance import Attendance
 from bot.clock import Clock, SystemClock
+from bot.coaching import Coaching
 from bot.config import Settings
 from bot.content import load_library
 from bot.context import BotContext, attach_menus, attach_services, services_of
@@ -109,6 +110,7 @@ def build_application(
         )
         reachability = Reachability(db, sender.wake)
         voice = Voice(db, catalog, content, settings.voice)
+        coaching = Coaching(db, catalog, content, settings, on_enqueued=sender.wake)
         services = Services(
             settings=settings,
             db=db,
@@ -135,6 +137,7 @@ def build_application(
             quiz=Quiz(db),
             voice=voice,
             forms=Forms(db, catalog, content, settings.attendance),
+            coaching=coaching,
             siks=Siks(
                 db,
                 catalog,
@@ -143,6 +146,7 @@ def build_application(
                 meeting_length=settings.attendance.meeting_length,
                 institution=settings.reports.institution,
                 other_speakers=settings.reports.other_speakers,
+                reflections=coaching.selfcheck_sentences,
             ),
             evidence=Evidence(db, settings.reports.evidence_dir, settings.reports.photo_max_bytes),
             bot_username=app.bot.username,
@@ -229,6 +233,7 @@ async def tick(services: Services) -> None:
     now = services.clock.now()
     report = await services.meetings.tick(now)
     queued = await services.attendance.tick(now)
+    queued += await services.coaching.tick(now)  # after the close: its self-check prompt
     if queued:
         services.sender.wake()
     if report.reminders_queued:

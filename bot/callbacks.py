@@ -78,6 +78,12 @@ MEETING_TIME = Callback("mt", (str,), "a time of the scheduling dialogue (HHMM)"
 SIKS_RECORD = Callback(
     "sr", (int,), "a meeting's SIKS-NG record below the close's summary, as a new message"
 )
+COACH_SELFCHECK = Callback(
+    "cs", (int, str, str), "a self-check answer after a meeting (meeting, question, answer)"
+)
+COACH_SELFCHECK_OPEN = Callback(
+    "cso", (int,), "the self-check, from the close's summary, as a new message (meeting)"
+)
 
 OUTBOX_CALLBACKS = (
     CHECKIN,
@@ -90,5 +96,16 @@ OUTBOX_CALLBACKS = (
     RSVP_NO,
     VOICE_AFTER,
     SIKS_RECORD,
+    COACH_SELFCHECK,
+    COACH_SELFCHECK_OPEN,
 )
 """The buttons services build (each is answered by the handler registered with it)."""
+
+
+# -- buttons one feature's screen shows for another's handler (no import between them) ----
+
+COACH_SESSION_GUIDE = Callback("cgs", (str,), "the facilitator's guide of a session (session)")
+COACH_MEETING_GUIDE = Callback("cgm", (int,), "the facilitator's guide for a meeting (meeting)")
+
+SHARED_CALLBACKS = (COACH_SESSION_GUIDE, COACH_MEETING_GUIDE)
+"""Buttons that a screen of one handler module shows for an action of another."""

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.content_text import html_problem, utf16_len
+from bot.guide import Guide, GuideProblem, parse_guide
 
 MODULE_FILE = "module.toml"
 
@@ -72,6 +73,7 @@ _SESSION_FIELDS: dict[str, bool] = {
     "key_points": True,
     "try_at_home": True,
     "reflection": True,
+    "guide": True,  # the facilitator's session guide, bot/guide.py
     "quiz": True,
 }
 _QUIZ_FIELDS: dict[str, bool] = {
@@ -117,6 +119,7 @@ class Session:
     quiz: tuple[QuizQuestion, ...]
     duration_minutes: int | None
     path: Path
+    guide: Guide  # the facilitator's session guide (bot/guide.py)
 
 
 @dataclass(frozen=True)
@@ -291,6 +294,7 @@ def _load_session(path: Path, module_id: str) -> Session:
         quiz=quiz,
         duration_minutes=duration,
         path=path,
+        guide=_guide(path, data["guide"], duration),
     )
     length = render_length(session)
     if length > RENDER_BUDGET:
@@ -302,6 +306,16 @@ def _load_session(path: Path, module_id: str) -> Session:
             f"is 4096)",
         )
     return session
+
+
+def _guide(path: Path, data: object, duration: int | None) -> Guide:
+    def text(name: str, value: object, max_len: int, tags: bool) -> str:
+        return _text(path, name, value, max_len, allow_tags=tags)
+
+    try:
+        return parse_guide(data, text, duration)
+    except GuideProblem as e:
+        raise ContentError(path, e.field, e.message) from e
 
 
 def _quiz_question(path: Path, name: str, data: object) -> QuizQuestion:

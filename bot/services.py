@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from bot.announcements import Announcements
 from bot.attendance import Attendance
 from bot.clock import Clock
+from bot.coaching import Coaching
 from bot.config import Settings
 from bot.content import Library
 from bot.dialogues import Dialogues
@@ -52,5 +53,6 @@ class Services:
     forms: Forms
     siks: Siks
     evidence: Evidence
+    coaching: Coaching
     bot_username: str = ""
     tick_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

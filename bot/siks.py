@@ -9,7 +9,7 @@ marks, note, photos, quiz results and open follow-ups, and renders the record fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -135,8 +135,12 @@ class Siks:
         meeting_length: timedelta,
         institution: str,
         other_speakers: Sequence[tuple[str, str]] = (),
+        reflections: Callable[[int], Awaitable[Sequence[str]]] | None = None,
     ) -> None:
+        """``reflections``: a meeting's further sentences for the Uraian (her self-check
+        after the close, ``Coaching.selfcheck_sentences``)."""
         self._store = store
+        self._reflections = reflections
         self._catalog = catalog
         self._content = content
         self.form = form
@@ -189,13 +193,14 @@ class Siks:
         for m in meetings:
             mine = [k for k in marks if k.meeting_id == m.meeting_id]
             note = notes.get(m.meeting_id)
+            own = await self._reflections(m.meeting_id) if self._reflections else ()
             out.append(
                 await self._record(
                     m,
                     mine,
                     note.note if note else None,
                     tuple(p for p in photos if p.meeting_id == m.meeting_id),
-                    extra,
+                    [*own, *extra],
                 )
             )
         return out

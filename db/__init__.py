@@ -11,6 +11,7 @@ from pathlib import Path
 from db.alerts import AlertQueries
 from db.announcements import AnnouncementQueries
 from db.attendance import AttendanceQueries
+from db.coaching import CoachingQueries
 from db.connection import connect
 from db.forms import FormQueries
 from db.meetings import MeetingQueries
@@ -39,6 +40,7 @@ class Database(
     VoiceQueries,
     FormQueries,
     SiksQueries,
+    CoachingQueries,
 ):
     """All queries of the bot, over a write and a read connection (``db.base``)."""
 

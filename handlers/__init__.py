@@ -23,6 +23,7 @@ from handlers import (
     alerts,
     announcements,
     checkin,
+    coaching,
     common,
     forms,
     groups,
@@ -58,6 +59,7 @@ ROUTERS: tuple[Router, ...] = (
     privacy.router,
     safety.router,
     voice.router,
+    coaching.router,
 )
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from bot import materi as render
 from bot.auth import EVERYONE
+from bot.callbacks import COACH_SESSION_GUIDE
 from bot.content import Module, Session
 from handlers import voice
 from handlers.registry import Call, Router, keyboard
@@ -67,17 +68,19 @@ async def open_session(call: Call, session_id: str) -> None:
     if found is None:
         return
     session, module = found
+    rows = [
+        [
+            (call.t("materi.button_key_points"), key_points.data(session.id)),
+            (call.t("materi.button_try_at_home"), try_at_home.data(session.id)),
+        ],
+        [(call.t("materi.button_quiz"), ask_question.data(session.id, 0, 0))],
+        *voice.summary_buttons(call, session.id),
+    ]
+    if call.actor.facilitator is not None:  # her guide to lead this session (handlers/coaching)
+        rows.append([(call.t("coach.button_guide"), COACH_SESSION_GUIDE.data(session.id))])
+    rows.append([(call.t("common.button_back"), open_module.data(module.id))])
     await call.show(
-        render.session_card_text(call.services.catalog, session, module),
-        keyboard(
-            [
-                (call.t("materi.button_key_points"), key_points.data(session.id)),
-                (call.t("materi.button_try_at_home"), try_at_home.data(session.id)),
-            ],
-            [(call.t("materi.button_quiz"), ask_question.data(session.id, 0, 0))],
-            *voice.summary_buttons(call, session.id),
-            [(call.t("common.button_back"), open_module.data(module.id))],
-        ),
+        render.session_card_text(call.services.catalog, session, module), keyboard(*rows)
     )
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.auth import FACILITATORS, REGISTERED
+from bot.callbacks import COACH_MEETING_GUIDE
 from bot.meetings import Meetings
 from bot.schedule import local_to_utc, parse_when, to_local
 from db.meetings import Meeting
@@ -105,6 +106,7 @@ async def meeting_detail(call: Call, meeting_id: int) -> None:
         unknown=len(table) - yes - no,
     )
     rows = [[(call.t("meeting.button_answers"), answers.data(meeting.id))]]
+    rows.append([(call.t("coach.button_guide"), COACH_MEETING_GUIDE.data(meeting.id))])
     if call.services.attendance.window(meeting).opens <= call.now:
         rows.append([(call.t("attendance.button_mark"), mark_screen.data(meeting.id, 0))])
     if meeting.scheduled and meeting.starts_at > call.now:

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.callbacks import CALLBACK_DATA_LIMIT, FOLLOW_UP, OUTBOX_CALLBACKS, Callback
+from bot.callbacks import (
+    CALLBACK_DATA_LIMIT,
+    FOLLOW_UP,
+    OUTBOX_CALLBACKS,
+    SHARED_CALLBACKS,
+    Callback,
+)
 from handlers import build_dispatcher, callback_table
 
 TABLE = Path(__file__).resolve().parent.parent / "docs" / "CALLBACKS.md"
@@ -39,7 +45,7 @@ def test_the_64_byte_limit_is_checked() -> None:
 
 def test_every_button_services_send_has_its_handler() -> None:
     actions = build_dispatcher().actions
-    for spec in OUTBOX_CALLBACKS:
+    for spec in (*OUTBOX_CALLBACKS, *SHARED_CALLBACKS):
         assert spec.prefix in actions, spec.prefix
         assert actions[spec.prefix].arg_types == spec.arg_types, spec.prefix
 

@@ -411,3 +411,45 @@ def test_no_straw_man_answers_or_hurtful_questions(session: Session) -> None:
     assert options & STRAW_MEN == set()
     questions = " ".join(q.question.lower() for q in session.quiz)
     assert [q for q in HURTFUL_QUESTIONS if q in questions] == []
+
+
+# --------------------------------------------------------------------------- facilitator guides
+
+# The session guides (bot/guide.py) are read by facilitators, not by the members, so they
+# are held to the same ceiling per sentence (30 words) and the same words rules (nothing
+# threatening, nothing unverified), with a slightly looser average: instructions for a
+# trained reader name a step and its purpose in one sentence.
+MAX_GUIDE_AVERAGE_WORDS = 20
+
+
+def guide_texts(session: Session) -> list[str]:
+    guide = session.guide
+    return [
+        guide.aim,
+        *guide.key_messages,
+        guide.opening,
+        *guide.questions,
+        guide.activity,
+        *guide.bring,
+    ]
+
+
+@pytest.mark.parametrize("session", SESSIONS, ids=lambda s: s.id)
+def test_guides_are_readable_and_never_threaten(session: Session) -> None:
+    found = [s for text in guide_texts(session) for s in sentences(text)]
+    counts = [len(words(s)) for s in found]
+    assert max(counts) <= MAX_SENTENCE_WORDS, found[counts.index(max(counts))]
+    assert sum(counts) / len(counts) <= MAX_GUIDE_AVERAGE_WORDS
+    text = plain(guide_texts(session))
+    assert [w for w in FORBIDDEN if w in text] == []
+    assert [w for w in UNVERIFIED if re.search(rf"\b{w}\b", text)] == []
+
+
+def test_guides_carry_the_helplines_where_the_session_needs_them() -> None:
+    assert "SAPA 129" in plain(guide_texts(by_number(11))).upper()
+    assert "157" in plain(guide_texts(by_number(6)))
+    assert "puskesmas" in plain(guide_texts(by_number(8)))
+    assert "puskesmas" in plain(guide_texts(by_number(10)))
+    assert "dilarang" in plain(guide_texts(by_number(13)))
+    # CURRICULUM.md: the tablet count is not fixed any more; say "as the midwife says"
+    assert "90 tablet" not in plain(guide_texts(by_number(8)))

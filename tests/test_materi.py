@@ -15,6 +15,7 @@ from fakeapi import FakeUser, parse_text
 from fakeapi.core import MAX_MESSAGE_LENGTH
 from fakeapi.formatting import utf16_len
 from tests.support.harness import (
+    SAMPLE_GUIDE,
     Harness,
     button_labels,
     create_group,
@@ -328,7 +329,7 @@ key_points = [
 try_at_home = "Catat berat badan anak setiap bulan di buku KIA."
 reflection = "Kapan terakhir kali anak Ibu ditimbang?"
 
-[[quiz]]
+{guide}[[quiz]]
 question = "Sampai umur berapa bayi diberi ASI saja?"
 options = ["3 bulan", "6 bulan"]
 answer = 2
@@ -347,7 +348,9 @@ async def test_a_sixth_module_appears_without_code_changes(tmp_path: Path) -> No
     shutil.copytree(default_content_dir(), content)
     (content / "06-stunting").mkdir()
     (content / "06-stunting" / "module.toml").write_text(MODULE_6, encoding="utf-8")
-    (content / "06-stunting" / "sesi-15.toml").write_text(SESSION_15, encoding="utf-8")
+    (content / "06-stunting" / "sesi-15.toml").write_text(
+        SESSION_15.replace("{guide}", SAMPLE_GUIDE), encoding="utf-8"
+    )
     async with running_bot(tmp_path, content=content) as h:
         ani = h.fake.add_user("Ani")
         await h.send(ani, "/materi")

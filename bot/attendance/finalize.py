@@ -17,7 +17,7 @@ from bot.attendance.base import (
     AttendanceBase,
     BaseStore,
 )
-from bot.callbacks import MARK_SCREEN_NEW, SIKS_RECORD, VOICE_AFTER
+from bot.callbacks import COACH_SELFCHECK_OPEN, MARK_SCREEN_NEW, SIKS_RECORD, VOICE_AFTER
 from bot.i18n import Html
 from bot.materi import session_summary_text
 from bot.schedule import shift_out_of_quiet
@@ -148,6 +148,8 @@ class Finalizing(AttendanceBase):
                         [(t("attendance.button_correct"), MARK_SCREEN_NEW.data(meeting.id, 0))],
                         *self._record_button(meeting.session_id),
                         [(t("siks.button_record"), SIKS_RECORD.data(meeting.id))],
+                        # issue 22: her one-tap self-check (handlers/coaching.py)
+                        [(t("coach.button_selfcheck"), COACH_SELFCHECK_OPEN.data(meeting.id))],
                     ],
                     not_before=not_before,
                 )

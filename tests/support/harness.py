@@ -27,6 +27,18 @@ REPO = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
 START = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday 08.00 WIB
 
+SAMPLE_GUIDE = """\
+guide.aim = "Ibu-ibu memahami pentingnya seribu hari pertama kehidupan."
+guide.key_messages = ["Periksa kehamilan.", "Beri ASI saja sampai 6 bulan.", "Timbang anak."]
+guide.opening = "Minta peserta menyebut nama dan umur anak bungsunya."
+guide.plan = [15, 10, 25, 25, 25, 10, 10]
+guide.questions = ["Kapan anak Ibu terakhir ditimbang?", "Apa yang sulit dari menyusui?"]
+guide.activity = "Kelompok kecil menyusun menu sehari dari bahan setempat."
+guide.bring = ["Buku KIA sebagai contoh"]
+
+"""
+"""Valid ``guide.*`` keys for a session file a test writes (put them before its quiz)."""
+
 
 def write_config(
     folder: Path, extra: str = "", content: Path | None = None, *, voice: bool = False
@@ -307,3 +319,36 @@ async def answer_quiz(h: Harness, user: FakeUser, session_id: str, pattern: str)
         chosen = question.answer if mark == "C" else (question.answer + 1) % len(question.options)
         await h.press_data(user, f"mata:{session_id}:{index}:{chosen}:{score}")
         score += mark == "C"
+
+
+async def schedule_once(
+    h: Harness, facilitator: FakeUser, when: str = "5/12 09.00", group: str | None = None
+) -> None:
+    """A single meeting through /pertemuanbaru, typed ("5/12 09.00"), at the usual place;
+    ``group``: the group's name to choose when she has several."""
+    await h.send(facilitator, "/pertemuanbaru")
+    if group is not None:
+        await h.press(facilitator, group)
+    await h.press(facilitator, "Lanjut")
+    await h.press(facilitator, "Sekali")
+    await h.send(facilitator, when)
+    await h.press(facilitator, "Tempat biasa")
+    await h.press(facilitator, "Jadwalkan")
+
+
+async def open_selfcheck(h: Harness, facilitator: FakeUser) -> dict[str, Any]:
+    """Press "Bagaimana pertemuannya?" on her latest summary of a close (the digest of
+    alerts may have come after it); returns the self-check message."""
+    summaries = [
+        m
+        for m in h.fake.sent_by_bot(facilitator)
+        if any(
+            str(b.get("callback_data", "")).startswith("cso:")
+            for row in m.get("reply_markup", {}).get("inline_keyboard", [])
+            for b in row
+        )
+    ]
+    assert summaries, "no summary with the self-check button"
+    screen = await h.press(facilitator, h.t("coach.button_selfcheck"), summaries[-1])
+    assert screen is not None
+    return screen
