@@ -207,6 +207,7 @@ class FakeBotAPI:
             "answerCallbackQuery": functools.partial(methods_messages.answer_callback_query, self),
             "sendDocument": functools.partial(methods_files.send_document, self),
             "sendPhoto": functools.partial(methods_files.send_photo, self),
+            "editMessageMedia": functools.partial(methods_files.edit_message_media, self),
             "getFile": functools.partial(methods_files.get_file, self),
             "sendChatAction": functools.partial(methods_files.send_chat_action, self),
             "getChat": functools.partial(methods_files.get_chat, self),
@@ -573,6 +574,16 @@ class FakeBotAPI:
                 contact["last_name"] = user.last_name
             contact["user_id"] = user.id
         return self._user_message(user, {"contact": contact})
+
+    def send_location(
+        self, user: FakeUser, latitude: float, longitude: float, *, accuracy: float | None = None
+    ) -> JSON:
+        """The user shares a location (a ``request_location`` button, or the attachment
+        menu); ``accuracy``: the phone's horizontal accuracy in metres."""
+        location: JSON = {"latitude": latitude, "longitude": longitude}
+        if accuracy is not None:
+            location["horizontal_accuracy"] = accuracy
+        return self._user_message(user, {"location": location})
 
     def send_photo(
         self, user: FakeUser, *, data: bytes = TINY_PNG, caption: str | None = None
