@@ -108,6 +108,9 @@ class AttendanceSettings:
     alert_m: int  # ... or M unexcused misses ...
     alert_k: int  # ... among the last K meetings
     alert_remind_after: timedelta  # an alert still open this long is brought back once
+    code_every: timedelta = timedelta(minutes=5)  # the code and QR change this often (0: never)
+    far_meters: int = 300  # a check-in farther than this from the meeting place is flagged
+    very_late_after: timedelta = timedelta(minutes=60)  # ... and one after start + this
 
 
 @dataclass(frozen=True)
@@ -337,6 +340,9 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
         alert_m=a.int_("alert_m", 3, low=1, high=24),
         alert_k=a.int_("alert_k", 6, low=1, high=24),
         alert_remind_after=_duration(a, "alert_remind_after", "7d"),
+        code_every=_duration(a, "code_every", "5m"),
+        far_meters=a.int_("far_meters", 300, low=10, high=100_000),
+        very_late_after=_duration(a, "very_late_after", "60m"),
     )
     if attendance.alert_m > attendance.alert_k:
         raise a.fail("alert_m", "must not be larger than alert_k")

@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -51,8 +51,10 @@ from telegram.error import (
 )
 
 from bot.clock import Clock
+from bot.codes import deep_link
 from bot.config import OutboxSettings
 from bot.flood import BULK, FloodGate, retry_after_seconds
+from bot.qr import qr_png
 from db import Database
 from db.outbox import Buttons, OutboxRow
 
@@ -477,7 +479,21 @@ class OutboxSender:
         """Send one row and record the outcome; True if delivered."""
         bulk = BULK.set(True)  # FloodControl leaves a 429 of ours to _settle
         try:
-            if row.photo:
+            if row.edit_of is not None:
+                message_id = await self._edit(row)
+                if message_id is None:
+                    return False
+            elif row.qr:
+                message_id = (
+                    await self._bot.send_photo(
+                        row.chat_id,
+                        self._qr(row.qr),
+                        caption=row.text,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=keyboard(row.buttons),
+                    )
+                ).message_id
+            elif row.photo:
                 message = await self._bot.send_photo(
                     row.chat_id,
                     row.photo,
@@ -485,6 +501,7 @@ class OutboxSender:
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard(row.buttons),
                 )
+                message_id = message.message_id
             else:
                 message = await self._bot.send_message(
                     row.chat_id,
@@ -492,6 +509,7 @@ class OutboxSender:
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard(row.buttons),
                 )
+                message_id = message.message_id
         except Exception as exc:  # every failure is classified; one row must not stop all
             await self._settle(row, classify(exc))
             return False
@@ -499,9 +517,39 @@ class OutboxSender:
             BULK.reset(bulk)
         if not self._delivered:
             self._delivered_since = asyncio.get_running_loop().time()
-        self._delivered.append((row.id, message.message_id, self._clock.now()))
+        self._delivered.append((row.id, message_id, self._clock.now()))
         self.stats.sent += 1
         return True
+
+    def _qr(self, payload: str) -> bytes:
+        return qr_png(deep_link(self._bot.username, payload))
+
+    async def _edit(self, row: OutboxRow) -> int | None:
+        """Edit the message of the row ``row.edit_of`` in place; its message id, or None if
+        there is nothing to edit (that message was never sent: this row fails)."""
+        await self._flush()  # the message to edit may have been sent just now
+        target = await self._db.outbox_row_by_key(row.edit_of or "")
+        if target is None or target.message_id is None or target.chat_id != row.chat_id:
+            self.stats.failed += 1
+            await self._db.mark_failed(row.id, "the message to edit was not sent")
+            return None
+        markup = keyboard(row.buttons)
+        if row.qr:
+            await self._bot.edit_message_media(
+                InputMediaPhoto(self._qr(row.qr), caption=row.text, parse_mode=ParseMode.HTML),
+                chat_id=row.chat_id,
+                message_id=target.message_id,
+                reply_markup=markup,
+            )
+        else:
+            await self._bot.edit_message_text(
+                row.text,
+                chat_id=row.chat_id,
+                message_id=target.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        return target.message_id
 
     async def _flush(self) -> None:
         """Record the deliveries not yet written, in one transaction (one writer at a

@@ -35,6 +35,8 @@ class Group:
     join_code: str
     leader_id: int | None
     created_at: datetime
+    place_lat: float | None = None  # the meeting place as a location, shared once
+    place_lon: float | None = None
 
 
 ADDRESSES = ("ibu", "bapak")  # participants.address; the catalog words: address.<value>

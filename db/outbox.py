@@ -74,6 +74,12 @@ class NewMessage:
     useful_until: datetime | None = None
     """A row not sent by then is dropped, never sent late (e.g. a reminder once the meeting
     has begun). A row that quiet hours would hold past it is not queued at all."""
+    qr: str | None = None
+    """A deep-link ``/start`` payload: the message is a photo of the QR code of the bot's
+    link with it (drawn by the sender, which knows the bot's name), ``text`` its caption."""
+    edit_of: str | None = None
+    """The key of an earlier row of the same chat: this row edits that message in place
+    (its caption and QR code, or its text) instead of sending a new one."""
 
 
 class QuietWindow(Protocol):
@@ -108,10 +114,17 @@ class OutboxRow:
     sent_at: datetime | None
     message_id: int | None
     photo: str | None = None
+    qr: str | None = None
+    edit_of: str | None = None
 
 
 def encode_payload(
-    text: str, buttons: Sequence[Sequence[tuple[str, str]]] | None, photo: str | None = None
+    text: str,
+    buttons: Sequence[Sequence[tuple[str, str]]] | None,
+    photo: str | None = None,
+    *,
+    qr: str | None = None,
+    edit_of: str | None = None,
 ) -> str:
     """The ``payload`` column: ``{"text": ..., "buttons": [[[label, data], ...], ...]}``,
     plus ``"photo": file_id`` for a photo message (``text`` is then its caption)."""
@@ -120,6 +133,10 @@ def encode_payload(
         payload["buttons"] = [[[label, data] for label, data in row] for row in buttons]
     if photo:
         payload["photo"] = photo
+    if qr:
+        payload["qr"] = qr
+    if edit_of:
+        payload["edit_of"] = edit_of
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -141,6 +158,8 @@ def decode_payload_with_photo(raw: str) -> tuple[str, Buttons | None, str | None
 
 def outbox_row_from(row: aiosqlite.Row) -> OutboxRow:
     text, buttons, photo = decode_payload_with_photo(row["payload"])
+    raw = row["payload"]
+    extra = json.loads(raw) if '"qr"' in raw or '"edit_of"' in raw else {}
     return OutboxRow(
         id=row["id"],
         key=row["key"],
@@ -157,6 +176,8 @@ def outbox_row_from(row: aiosqlite.Row) -> OutboxRow:
         sent_at=from_db(row["sent_at"]) if row["sent_at"] is not None else None,
         message_id=row["message_id"],
         photo=photo,
+        qr=extra.get("qr"),
+        edit_of=extra.get("edit_of"),
     )
 
 
@@ -235,7 +256,7 @@ def _row_params(
         m.chat_id,
         m.participant_id,
         m.kind,
-        encode_payload(m.text, m.buttons, m.photo),
+        encode_payload(m.text, m.buttons, m.photo, qr=m.qr, edit_of=m.edit_of),
         to_db(m.not_before),
         created,
         quiet_from,

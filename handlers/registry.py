@@ -115,6 +115,17 @@ class Call:
                     raise
         await self.reply(text, markup)
 
+    async def set_buttons(self, markup: InlineKeyboardMarkup | None) -> None:
+        """New buttons under the message whose button was pressed; its text stays."""
+        query = self.query
+        if query is None or query.message is None:
+            return
+        try:
+            await query.edit_message_reply_markup(reply_markup=markup)
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                log.info("could not change the buttons: %s", exc)
+
     async def toast(self, text: str | None = None, *, alert: bool = False) -> None:
         query = self.query
         if query is None or self._answered:
@@ -183,6 +194,7 @@ class Input:
     hint: str = "common.type_text"  # catalog key shown when something else arrives
     media: bool = False  # also accepts a photo
     prose: bool = False  # takes free prose (an announcement): never read as a call for help
+    location: bool = False  # also accepts a shared location
 
 
 @dataclass
@@ -230,9 +242,10 @@ class Router:
         hint: str = "common.type_text",
         media: bool = False,
         prose: bool = False,
+        location: bool = False,
     ) -> Callable[[InputFn], InputFn]:
         def deco(fn: InputFn) -> InputFn:
-            self.inputs.append(Input(kind, roles, fn, contact, hint, media, prose))
+            self.inputs.append(Input(kind, roles, fn, contact, hint, media, prose, location))
             return fn
 
         return deco
@@ -396,7 +409,12 @@ class Dispatcher:
             else:
                 await call.reply(call.t("common.text_only"))
             return
-        if message.text or (message.contact and inp.contact) or (message.photo and inp.media):
+        if (
+            message.text
+            or (message.contact and inp.contact)
+            or (message.photo and inp.media)
+            or (message.location and inp.location)
+        ):
             await inp.callback(call, state)
         else:
             await call.reply(call.t(inp.hint))

@@ -59,6 +59,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.attendance.rotation import code_at
 from bot.i18n import Catalog
 from bot.outbox import DEFAULT_CONCURRENCY, FLUSH_SIZE
 from db import Database
@@ -380,7 +381,14 @@ async def test_paced_fanout_repeats_at_most_the_message_in_flight(tmp_path: Path
 
 
 def group_code(group_id: int) -> str:
+    """The check-in secret of the group's meeting (its code is derived from it)."""
     return f"{(4821 + 137 * group_id) % 10000:04d}"
+
+
+def typed_code(group_id: int) -> str:
+    """The code a member types: the one code of a window whose code does not rotate
+    (``code_every = "0m"`` here: the burst is about crashes, not rotation)."""
+    return code_at(group_code(group_id), 0)
 
 
 async def add_open_meetings(database: Path, groups: int, now: datetime) -> None:
@@ -434,7 +442,12 @@ async def test_checkin_burst_survives_kill(tmp_path: Path) -> None:
     fake = FakeBotAPI(token=TOKEN, username=USERNAME)
     overrides: Config = {
         **QUIET,
-        "attendance": {"open_before": "1d", "meeting_length": "0m", "close_after": "0m"},
+        "attendance": {
+            "open_before": "1d",
+            "meeting_length": "0m",
+            "close_after": "0m",
+            "code_every": "0m",
+        },
     }
     ok_marker, already_marker = acknowledgment_markers()
     async with FakeBotAPIServer(fake) as server:
@@ -471,7 +484,7 @@ async def test_checkin_burst_survives_kill(tmp_path: Path) -> None:
             order = list(members)
             random.Random(7).shuffle(order)
             for index, m in enumerate(order):
-                code = group_code(m.group_id)
+                code = typed_code(m.group_id)
                 if index % 2:
                     fake.send_text(m.user, f"/hadir {code}")
                 else:
@@ -508,7 +521,7 @@ async def test_checkin_burst_survives_kill(tmp_path: Path) -> None:
             # Those never acknowledged (their update was confirmed but not handled before the
             # kill) simply check in again.
             for m in lost:
-                fake.send_text(m.user, f"/hadir {group_code(m.group_id)}")
+                fake.send_text(m.user, f"/hadir {typed_code(m.group_id)}")
             await runs.wait(
                 lambda: len(acknowledged()) == len(members), "every member acknowledged"
             )

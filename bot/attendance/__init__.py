@@ -61,25 +61,34 @@ from bot.attendance.base import (
     window_state,
 )
 from bot.attendance.checkin import (
-    CODE_DIGITS,
     RECENTLY_CLOSED,
     CheckIn,
     Checkin,
     CheckinResult,
+    Flag,
+    checkin_flags,
     checkin_state,
     code_matches,
-    new_checkin_code,
     normalise_code,
 )
 from bot.attendance.finalize import LATE_AFTER, LATE_SUMMARY_LIMIT, Finalizing
 from bot.attendance.marking import (
     MARKABLE_FOR,
-    Marking,
     MarkingView,
     Toggle,
     ToggleResult,
     next_status,
 )
+from bot.attendance.rotation import (
+    CHECKIN_PREFIX,
+    CODE_DIGITS,
+    Match,
+    Rotation,
+    new_checkin_secret,
+    parse_payload,
+)
+from bot.attendance.signoff import SIGN_OFF_LIMIT, SignOff, SignOffOutcome, SignOffResult
+from bot.attendance.where import Where, Whereabouts, distance_m
 from bot.config import Settings
 from bot.content import Library
 from bot.i18n import Catalog
@@ -90,12 +99,14 @@ from db.outbox import NewMessage
 __all__ = [
     "ABSENCE",
     "ACTIONS",
+    "CHECKIN_PREFIX",
     "CODE_DIGITS",
     "LATE_AFTER",
     "LATE_SUMMARY_LIMIT",
     "MARKABLE_FOR",
     "NOTE_LIMIT",
     "RECENTLY_CLOSED",
+    "SIGN_OFF_LIMIT",
     "STATUSES",
     "STATUS_CODES",
     "UNREACHABLE",
@@ -104,27 +115,36 @@ __all__ = [
     "Checkin",
     "CheckinResult",
     "Crossing",
+    "Flag",
     "FollowUp",
     "Mark",
     "MarkingView",
+    "Match",
     "Policy",
+    "Rotation",
+    "SignOffOutcome",
+    "SignOffResult",
     "Toggle",
     "ToggleResult",
+    "Whereabouts",
     "Window",
     "WindowState",
+    "checkin_flags",
     "checkin_state",
     "clean_note",
     "code_matches",
+    "distance_m",
     "evaluate",
-    "new_checkin_code",
+    "new_checkin_secret",
     "next_status",
     "normalise_code",
+    "parse_payload",
     "window_for",
     "window_state",
 ]
 
 
-class Attendance(CheckIn, Marking, Finalizing, AbsenceAlerts):
+class Attendance(CheckIn, Where, SignOff, Finalizing, AbsenceAlerts):
     """The attendance service: its features live in bot/attendance/{checkin, marking,
     finalize, alerts}.py; this class joins them and runs the clock tick."""
 
@@ -151,6 +171,7 @@ class Attendance(CheckIn, Marking, Finalizing, AbsenceAlerts):
         for cm in await self._db.meetings_to_open(now + rules.open_before):
             if window_state(self.window(cm.meeting), now) is WindowState.OPEN:
                 queued += await self._open(cm, await self._group(cm.meeting.group_id), now)
+        queued += await self._rotate(now)
         cutoff = now - rules.meeting_length - rules.close_after
         for cm in await self._db.meetings_to_finalize(cutoff):
             queued += await self._finalize(cm, await self._group(cm.meeting.group_id), now)

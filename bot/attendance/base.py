@@ -132,3 +132,6 @@ class AttendanceBase:
         self, meeting: Meeting, group: Group, alert_ids: Sequence[int], now: datetime
     ) -> int:
         raise NotImplementedError  # pragma: no cover - defined in AbsenceAlerts
+
+    async def _sign_off_part(self, meeting_id: int) -> tuple[str, list[list[tuple[str, str]]]]:
+        raise NotImplementedError  # pragma: no cover - defined in SignOff
