@@ -534,21 +534,27 @@ class OutboxSender:
             await self._db.mark_failed(row.id, "the message to edit was not sent")
             return None
         markup = keyboard(row.buttons)
-        if row.qr:
-            await self._bot.edit_message_media(
-                InputMediaPhoto(self._qr(row.qr), caption=row.text, parse_mode=ParseMode.HTML),
-                chat_id=row.chat_id,
-                message_id=target.message_id,
-                reply_markup=markup,
-            )
-        else:
-            await self._bot.edit_message_text(
-                row.text,
-                chat_id=row.chat_id,
-                message_id=target.message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-            )
+        try:
+            if row.qr:
+                await self._bot.edit_message_media(
+                    InputMediaPhoto(self._qr(row.qr), caption=row.text, parse_mode=ParseMode.HTML),
+                    chat_id=row.chat_id,
+                    message_id=target.message_id,
+                    reply_markup=markup,
+                )
+            else:
+                await self._bot.edit_message_text(
+                    row.text,
+                    chat_id=row.chat_id,
+                    message_id=target.message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+        except BadRequest as exc:
+            # The same edit again (it was on the wire when the process died, and went back
+            # to the queue): the message already shows it.
+            if "not modified" not in str(exc).lower():
+                raise
         return target.message_id
 
     async def _flush(self) -> None:

@@ -437,19 +437,20 @@ class AttendanceQueries(DatabaseBase):
 
     async def checkin_gate(
         self, meeting_id: int, participant_id: int
-    ) -> tuple[AttendanceMark | None, int]:
-        """Her current mark and her wrong codes so far, in one query (every check-in asks)."""
+    ) -> tuple[AttendanceMark | None, int, int]:
+        """Her current mark, her wrong codes and her old (changed) codes so far, in one
+        query (every check-in asks)."""
         row = await self.read_one(
-            "SELECT a.*, (SELECT wrong FROM checkin_attempts"
-            "   WHERE meeting_id = t.m AND participant_id = t.p) AS wrong_codes"
+            "SELECT a.*, w.wrong AS wrong_codes, w.old_codes AS old_codes"
             " FROM (SELECT ? AS m, ? AS p) AS t"
-            " LEFT JOIN attendance a ON a.meeting_id = t.m AND a.participant_id = t.p",
+            " LEFT JOIN attendance a ON a.meeting_id = t.m AND a.participant_id = t.p"
+            " LEFT JOIN checkin_attempts w ON w.meeting_id = t.m AND w.participant_id = t.p",
             (meeting_id, participant_id),
         )
         if row is None:  # pragma: no cover - the subquery always yields one row
-            return None, 0
+            return None, 0, 0
         mark = mark_from(row) if row["meeting_id"] is not None else None
-        return mark, int(row["wrong_codes"] or 0)
+        return mark, int(row["wrong_codes"] or 0), int(row["old_codes"] or 0)
 
     async def add_wrong_code(
         self,

@@ -217,7 +217,7 @@ async def test_previous_code_accepted_older_refused_kindly_and_counted(h: Harnes
     assert h.last_text(ani) == h.t("attendance.old_code")
     ani_id = (await h.participant(ani)).id
     assert (await old_codes(h, meeting)) == {ani_id: 2}
-    _mark, wrong = await h.db.checkin_gate(meeting.id, ani_id)
+    _mark, wrong, _old = await h.db.checkin_gate(meeting.id, ani_id)
     assert wrong == 0
     assert [m[0] for m in await marks(h, meeting)] == ["Siti"]
     # The facilitator's message counts the old codes at the next change.
@@ -272,9 +272,10 @@ async def test_old_forged_and_foreign_links(h: Harness) -> None:
     h.clock.set(OPENS + 3 * FIVE)
     await h.send(siti, f"/start {old}")
     assert h.last_text(siti) == h.t("attendance.old_code")
-    await h.send(siti, f"/start c_{meeting.id}_AAAAAAAAAAAA")  # forged: not counted
+    await h.send(siti, f"/start c_{meeting.id}_AAAAAAAAAAAA")  # forged: no wrong code counted
     assert h.last_text(siti) == h.t("attendance.bad_link")
-    assert await h.db.checkin_gate(meeting.id, (await h.participant(siti)).id) == (None, 0)
+    siti_id = (await h.participant(siti)).id
+    assert await h.db.checkin_gate(meeting.id, siti_id) == (None, 0, 1)  # the old link only
     # A mother of another group, a stranger, the facilitator herself: kind answers.
     other_fac = await register_facilitator(h, "Dina")
     lina = await join(h, await create_group(h, other_fac, "Melati"), "Lina")

@@ -78,6 +78,8 @@ class AttendanceBase:
         self._settings = settings
         self._rules = settings.attendance
         self._on_enqueued = on_enqueued
+        self._rotated: dict[int, tuple[int, int]] = {}
+        """Meeting -> (version, slot) whose code edit this process has queued already."""
 
     def window(self, meeting: Meeting) -> Window:
         return window_for(meeting.starts_at, self._rules)

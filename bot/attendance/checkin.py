@@ -149,7 +149,7 @@ class CheckIn(AttendanceBase):
         admitted = await self._admit(participant, meeting_id, written, now)
         if isinstance(admitted, Checkin):
             return admitted
-        found, window, wrong = admitted
+        found, window, wrong, _old = admitted
         if found.checkin_code is None:  # the tick has not got to it yet: open it now
             await self._open(found, await self._group(found.meeting.group_id), now)
         return Checkin(
@@ -158,9 +158,9 @@ class CheckIn(AttendanceBase):
 
     async def _admit(
         self, participant: Participant, meeting_id: int | None, written: datetime, now: datetime
-    ) -> tuple[CheckinMeeting, Window, int] | Checkin:
-        """The meeting she checks in for, its window and her wrong codes so far; or why
-        she cannot check in now."""
+    ) -> tuple[CheckinMeeting, Window, int, int] | Checkin:
+        """The meeting she checks in for, its window, her wrong and her old codes so far;
+        or why she cannot check in now."""
         found = await self._locate(participant, meeting_id, written, now)
         if isinstance(found, Checkin):
             return found
@@ -188,8 +188,8 @@ class CheckIn(AttendanceBase):
 
     async def _gate(
         self, cm: CheckinMeeting, participant: Participant, written: datetime, now: datetime
-    ) -> tuple[Window, int] | Checkin:
-        """Whether she may check in now: the window, her mark, her wrong codes so far."""
+    ) -> tuple[Window, int, int] | Checkin:
+        """Whether she may check in now: the window, her wrong and old codes so far."""
         meeting = cm.meeting
         window = self.window(meeting)
         state = checkin_state(window, written, now, self._rules.late_grace)
@@ -197,14 +197,14 @@ class CheckIn(AttendanceBase):
             return Checkin(CheckinResult.NOT_OPEN, meeting, window)
         if state is WindowState.CLOSED:
             return Checkin(CheckinResult.CLOSED, meeting, window)
-        mark, wrong = await self._db.checkin_gate(meeting.id, participant.id)
+        mark, wrong, old = await self._db.checkin_gate(meeting.id, participant.id)
         if mark is not None and mark.status == PRESENT:
             return Checkin(CheckinResult.ALREADY, meeting, window)
         if mark is not None and mark.source == "facilitator":
             return Checkin(CheckinResult.BY_FACILITATOR, meeting, window)
         if wrong >= self._rules.max_wrong_codes:
             return Checkin(CheckinResult.BLOCKED, meeting, window)
-        return window, wrong
+        return window, wrong, old
 
     async def _find_meeting(
         self, participant: Participant, written: datetime, now: datetime
@@ -251,7 +251,7 @@ class CheckIn(AttendanceBase):
         admitted = await self._admit(participant, meeting_id, written, now)
         if isinstance(admitted, Checkin):
             return admitted
-        cm, window, wrong = admitted
+        cm, window, wrong, old = admitted
         meeting, limit = cm.meeting, self._rules.max_wrong_codes
         code = normalise_code(typed)
         if code is None:
@@ -270,7 +270,7 @@ class CheckIn(AttendanceBase):
             if wrong >= limit:
                 return Checkin(CheckinResult.BLOCKED, meeting, window)
             return Checkin(CheckinResult.WRONG, meeting, window, limit - wrong)
-        return await self._record(cm, participant, window, written, now, "code")
+        return await self._record(cm, participant, window, written, now, "code", old)
 
     async def checkin_by_link(
         self,
@@ -289,7 +289,7 @@ class CheckIn(AttendanceBase):
         admitted = await self._admit(participant, meeting_id, written, now)
         if isinstance(admitted, Checkin):
             return admitted
-        cm, window, _wrong = admitted
+        cm, window, _wrong, old = admitted
         meeting = cm.meeting
         if cm.checkin_code is None:  # the tick has not got to it yet: open it now
             await self._open(cm, await self._group(meeting.group_id), now)
@@ -300,7 +300,7 @@ class CheckIn(AttendanceBase):
             return Checkin(CheckinResult.OLD_CODE, meeting, window)
         if match is Match.NONE:
             return Checkin(CheckinResult.BAD_LINK, meeting, window)
-        return await self._record(cm, participant, window, written, now, "link")
+        return await self._record(cm, participant, window, written, now, "link", old)
 
     async def _record(
         self,
@@ -310,10 +310,11 @@ class CheckIn(AttendanceBase):
         written: datetime,
         now: datetime,
         via: str,
+        old: int,
     ) -> Checkin:
+        """Record her check-in (``old``: the changed codes or links she tried before)."""
         meeting = cm.meeting
         at = _moment(window, written, now)
-        old = (await self._db.old_code_counts(meeting.id)).get(participant.id, 0)
         flags = checkin_flags(
             old_codes=old,
             written=at,
@@ -395,13 +396,20 @@ class CheckIn(AttendanceBase):
         rules = self._rules
         earliest = now - rules.meeting_length - rules.close_after
         messages: list[NewMessage] = []
+        edited: dict[int, tuple[int, int]] = {}
         for cm in await self._db.open_windows(earliest, now + rules.open_before):
             window = self.window(cm.meeting)
             if window_state(window, now) is not WindowState.OPEN:
                 continue
             rotation = self.rotation(cm)
             opened = cm.window_opened_at or window.opens
-            if rotation.slot(now) == rotation.slot(opened):
+            slot = rotation.slot(now)
+            if slot == rotation.slot(opened):
+                continue
+            # Queued by an earlier tick of this process: no queries, no insert. After a
+            # restart the memory is empty and the unique key makes the insert a no-op.
+            edited[cm.meeting.id] = (cm.meeting.version, slot)
+            if self._rotated.get(cm.meeting.id) == edited[cm.meeting.id]:
                 continue
             group = await self._group(cm.meeting.group_id)
             chat = await self._facilitator_chat(group)
@@ -409,7 +417,9 @@ class CheckIn(AttendanceBase):
                 continue
             old = sum((await self._db.old_code_counts(cm.meeting.id)).values())
             messages.append(self._code_panel(cm, group, chat, now, old))
-        return await self._enqueue(messages, now)
+        queued = await self._enqueue(messages, now)
+        self._rotated = edited  # only the windows open now: the memory stays small
+        return queued
 
     async def _open(self, cm: CheckinMeeting, group: Group, now: datetime) -> int:
         """Make the secret (once), send the code and QR code to the facilitator and tell
