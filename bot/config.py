@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 _TOKEN_RE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{20,}$")
-_DURATION_RE = re.compile(r"^(\d+)\s*([dhm])$")
+_DURATION_RE = re.compile(r"^(\d+)\s*([dhms])$")
 _HHMM_RE = re.compile(r"^([01]\d|2[0-3])[:.]([0-5]\d)$")
 
 
@@ -207,14 +207,16 @@ class _Reader:
 
 
 def parse_duration(text: str) -> timedelta:
-    """``"3d"``, ``"2h"``, ``"30m"`` -> timedelta; ValueError otherwise."""
+    """``"3d"``, ``"2h"``, ``"30m"``, ``"45s"`` -> timedelta; ValueError otherwise."""
     match = _DURATION_RE.match(text.strip())
     if not match:
         raise ValueError(text)
     amount, unit = int(match.group(1)), match.group(2)
-    return {"d": timedelta(days=amount), "h": timedelta(hours=amount)}.get(
-        unit, timedelta(minutes=amount)
-    )
+    return {
+        "d": timedelta(days=amount),
+        "h": timedelta(hours=amount),
+        "s": timedelta(seconds=amount),
+    }.get(unit, timedelta(minutes=amount))
 
 
 def _duration(reader: _Reader, name: str, default: str) -> timedelta:

@@ -53,6 +53,7 @@ from telegram.error import (
 from bot.clock import Clock
 from bot.codes import deep_link
 from bot.config import OutboxSettings
+from bot.crashpoints import crash_point
 from bot.flood import BULK, FloodGate, retry_after_seconds
 from bot.qr import qr_png
 from db import Database
@@ -483,6 +484,7 @@ class OutboxSender:
                 message_id = await self._edit(row)
                 if message_id is None:
                     return False
+                crash_point("outbox-edit-sent")  # delivered, not yet recorded
             elif row.qr:
                 message_id = (
                     await self._bot.send_photo(

@@ -10,6 +10,7 @@ into the bot's SQLite file (a fixture; the bot reads it on every tick).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import re
@@ -20,8 +21,20 @@ from pathlib import Path
 import zxingcpp
 from PIL import Image
 
-from fakeapi import FakeUser
-from tests.e2e import WAIT, Config, E2EBot, run_cli, running_e2e_bot
+from bot.crashpoints import ENV, EXIT_STATUS
+from fakeapi import FakeBotAPI, FakeBotAPIServer, FakeUser
+from tests.e2e import (
+    TOKEN,
+    USERNAME,
+    WAIT,
+    Config,
+    E2EBot,
+    run_cli,
+    running_e2e_bot,
+    start_bot,
+    stop_process,
+    write_config,
+)
 
 OVERRIDES: Config = {
     "schedule": {"reminder_offsets": [], "quiet_start": "00:00", "quiet_end": "00:00"},
@@ -92,3 +105,53 @@ async def test_check_in_by_scanning_the_qr_code(tmp_path: Path) -> None:
         log = e.query("SELECT count(*) FROM attendance_log WHERE meeting_id = ?", meeting)
         assert log == [(1,)]
     assert e.returncode == 0, e.log_tail()
+
+
+async def test_a_crash_after_an_edit_sends_no_second_message(tmp_path: Path) -> None:
+    """The code changes every 5 s here. The process dies (pinned crash point) right after
+    Telegram took an edit of the facilitator's message and before the bot wrote it down.
+    After the restart that edit is either repeated (harmless: same message) or dropped
+    (its slot is over); the facilitator still has one check-in message, edited in place,
+    and its current QR code checks the mother in."""
+    overrides: Config = {
+        **OVERRIDES,
+        "attendance": {"open_before": "1d", "code_every": "5s"},
+    }
+    fake = FakeBotAPI(token=TOKEN, username=USERNAME)
+    async with FakeBotAPIServer(fake) as server:
+        config, database = write_config(tmp_path, server, overrides)
+        log_path = tmp_path / "bot.log"
+        process = await start_bot(config, log_path, {ENV: "outbox-edit-sent"})
+        e = E2EBot(fake, server, process, config, database, log_path)
+        try:
+            await e.wait_ready()
+            rina, siti = await facilitator_and_mother(e)
+            add_meeting(e, e.query("SELECT id FROM groups")[0][0])
+            panel = await e.wait_message(rina, "Kode hadir:")
+            assert await asyncio.wait_for(process.wait(), WAIT) == EXIT_STATUS, e.log_tail()
+            assert fake.method_counts["editMessageMedia"] == 1
+            edits_at_crash = fake.method_counts["editMessageMedia"]
+            # Restart without the crash point; wait for the next change of the code.
+            process = await start_bot(config, tmp_path / "bot2.log")
+            e = E2EBot(fake, server, process, config, database, tmp_path / "bot2.log")
+            await e.wait_ready()
+            await e.wait_until(
+                lambda: fake.method_counts["editMessageMedia"] > edits_at_crash + 1,
+                "the code to change again after the restart",
+            )
+            photos = [m for m in fake.sent_by_bot(rina) if "photo" in m]
+            assert [m["message_id"] for m in photos] == [panel["message_id"]]
+            assert fake.method_counts["sendPhoto"] == 1
+            # The edit on the wire at the crash went back to the queue and was settled:
+            # repeated (sent) or dropped as stale (failed). Only the newest may be in flight.
+            statuses = e.query("SELECT status FROM outbox WHERE kind = 'checkin_code' ORDER BY id")
+            assert all(s in {"sent", "failed"} for (s,) in statuses[:2]), statuses
+            shown = next(
+                m for m in fake.sent_by_bot(rina) if m["message_id"] == panel["message_id"]
+            )
+            photo = fake.file(str(shown["photo"][-1]["file_id"]))
+            link = str(zxingcpp.read_barcodes(Image.open(io.BytesIO(photo.data)))[0].text)
+            ok = e.t("attendance.checkin_ok", name="Siti", when="x").split("x")[-1].strip()
+            await e.send(siti, f"/start {link.split('?start=', 1)[1]}", expect=ok)
+        finally:
+            await stop_process(process)
