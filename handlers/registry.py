@@ -102,9 +102,11 @@ class Call:
         return await self.context.bot.send_message(self.chat_id, text, reply_markup=markup)
 
     async def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """Edit the message whose button was pressed, or send a new one."""
+        """Edit the message whose button was pressed, or send a new one (also when that
+        message is a photo, e.g. the check-in QR code: its caption stays as it is)."""
         query = self.query
-        if query is not None and query.message is not None:
+        shown = query.message if query is not None else None
+        if query is not None and shown is not None and not _has_media(shown):
             try:
                 await query.edit_message_text(text, reply_markup=markup)
                 return
@@ -442,6 +444,10 @@ class Dispatcher:
             return
         for hook in self.chat_member_hooks:
             await hook(update, context)
+
+
+def _has_media(message: object) -> bool:
+    return any(getattr(message, kind, None) for kind in ("photo", "document", "caption"))
 
 
 def keyboard(*rows: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:

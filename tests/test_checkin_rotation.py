@@ -293,3 +293,18 @@ async def test_old_forged_and_foreign_links(h: Harness) -> None:
     # Ani scans the current one: in.
     await h.send(ani, f"/start {current}")
     assert h.last_text(ani).startswith("✅")
+
+
+async def test_a_button_pressed_on_the_photo_message_answers_in_a_new_message(
+    h: Harness,
+) -> None:
+    """A screen opened from a button on the check-in photo (a stale or forged press: the
+    photo carries only "Tandai kehadiran") cannot replace a caption by a text: it comes
+    as a new message, and the photo stays as it was."""
+    fac, _mothers, _meeting = await setup(h)
+    h.clock.set(OPENS)
+    await h.tick()
+    photo = code_message(h, fac)
+    await h.process(h.fake.press_button(fac, int(str(photo["message_id"])), "kk", forge=True))
+    assert h.last_text(fac) == h.t("attendance.followups_empty")
+    assert code_message(h, fac) == photo
