@@ -143,12 +143,17 @@ async def open_windows(app: AnyApplication, clock: ManualClock) -> list[Member]:
         " JOIN meetings m ON m.group_id = p.group_id AND m.status = 'scheduled'"
         " WHERE p.status = 'active' AND p.telegram_id IS NOT NULL ORDER BY p.id"
     )
-    members = [Member(r[0], r[1], str(r[2]).split()[0], r[3], r[4]) for r in rows]
-    if len({m.participant_id for m in members}) != len(members):
-        raise RuntimeError(f"{moved} meetings moved: a group has two at once")
-    unopened = [m for m in members if m.code is None]
+    now = clock.now()
+    codes = [await services.attendance.current_code(r[3], now) for r in rows]
+    unopened = [code for code in codes if code is None]
     if unopened:
         raise RuntimeError(f"{len(unopened)} members' windows were not opened by the tick")
+    members = [
+        Member(r[0], r[1], str(r[2]).split()[0], r[3], str(code))
+        for r, code in zip(rows, codes, strict=True)
+    ]
+    if len({m.participant_id for m in members}) != len(members):
+        raise RuntimeError(f"{moved} meetings moved: a group has two at once")
     return members
 
 

@@ -50,6 +50,7 @@ from typing import Any
 
 from bench.common import DAYTIME, REPO, TOKEN, finish, load_average, p95, spread
 from bench.seed import seeded
+from bot.attendance.rotation import code_at
 from bot.clock import CLOCK_START_ENV, RunningClock
 from bot.config import TOKEN_ENV
 from db import Database
@@ -94,7 +95,9 @@ def write_config(folder: Path, database: Path, server: FakeBotAPIServer) -> Path
         f'[bot]\ndatabase = "{database}"\ncontent_dir = "{REPO / "content" / "modules"}"\n'
         f'log_level = "WARNING"\n[telegram]\nbase_url = "{server.base_url}"\n'
         f'base_file_url = "{server.base_file_url}"\npoll_timeout = 10\n'
-        "[schedule]\ntick_seconds = 1\n",  # the outbox keeps its production pacing
+        "[schedule]\ntick_seconds = 1\n"  # the outbox keeps its production pacing
+        # One code per window (slot 0): the bench measures replies, not rotation.
+        '[attendance]\ncode_every = "0m"\n',
         encoding="utf-8",
     )
     return config
@@ -329,7 +332,12 @@ async def measure(args: argparse.Namespace) -> tuple[JSON, dict[str, tuple[int, 
             members: list[tuple[int, str, str]] = []
 
             async def windows_open(db: Database) -> bool:
-                members[:] = await BulkLoader(db.connection).checkin_members(groups)
+                members[:] = [
+                    (telegram_id, name, code_at(secret, 0))
+                    for telegram_id, name, secret in await BulkLoader(
+                        db.connection
+                    ).checkin_members(groups)
+                ]
                 return len(members) > 0
 
             await poll_db(database, windows_open, "the check-in windows to open")

@@ -65,6 +65,11 @@ MARK_SCREEN_NEW = Callback(
 FOLLOW_UP = Callback("kf", (int, str), "a follow-up action on an alert (alert, c|s|d)")
 ALERT = Callback("kv", (int,), "one follow-up, from the /tindaklanjut list (alert)")
 ALERT_NEW = Callback("kvn", (int,), "one follow-up from the close's digest, as a new message")
+SIGN_OFF = Callback(
+    "ks",
+    (int, int, str),
+    "confirm or correct a flagged self check-in, from the summary (meeting, participant, ok|no)",
+)
 RSVP_YES = Callback("ry", (int,), '"Saya akan hadir" under a reminder (meeting)')
 RSVP_NO = Callback("rn", (int,), '"Tidak bisa hadir" under a reminder (meeting)')
 VOICE_AFTER = Callback(
@@ -92,6 +97,7 @@ OUTBOX_CALLBACKS = (
     FOLLOW_UP,
     ALERT,
     ALERT_NEW,
+    SIGN_OFF,
     RSVP_YES,
     RSVP_NO,
     VOICE_AFTER,

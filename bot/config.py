@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 _TOKEN_RE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{20,}$")
-_DURATION_RE = re.compile(r"^(\d+)\s*([dhm])$")
+_DURATION_RE = re.compile(r"^(\d+)\s*([dhms])$")
 _HHMM_RE = re.compile(r"^([01]\d|2[0-3])[:.]([0-5]\d)$")
 
 
@@ -108,6 +108,9 @@ class AttendanceSettings:
     alert_m: int  # ... or M unexcused misses ...
     alert_k: int  # ... among the last K meetings
     alert_remind_after: timedelta  # an alert still open this long is brought back once
+    code_every: timedelta = timedelta(minutes=5)  # the code and QR change this often (0: never)
+    far_meters: int = 300  # a check-in farther than this from the meeting place is flagged
+    very_late_after: timedelta = timedelta(minutes=60)  # ... and one after start + this
 
 
 @dataclass(frozen=True)
@@ -256,14 +259,16 @@ class _Reader:
 
 
 def parse_duration(text: str) -> timedelta:
-    """``"3d"``, ``"2h"``, ``"30m"`` -> timedelta; ValueError otherwise."""
+    """``"3d"``, ``"2h"``, ``"30m"``, ``"45s"`` -> timedelta; ValueError otherwise."""
     match = _DURATION_RE.match(text.strip())
     if not match:
         raise ValueError(text)
     amount, unit = int(match.group(1)), match.group(2)
-    return {"d": timedelta(days=amount), "h": timedelta(hours=amount)}.get(
-        unit, timedelta(minutes=amount)
-    )
+    return {
+        "d": timedelta(days=amount),
+        "h": timedelta(hours=amount),
+        "s": timedelta(seconds=amount),
+    }.get(unit, timedelta(minutes=amount))
 
 
 def _duration(reader: _Reader, name: str, default: str) -> timedelta:
@@ -389,6 +394,9 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
         alert_m=a.int_("alert_m", 3, low=1, high=24),
         alert_k=a.int_("alert_k", 6, low=1, high=24),
         alert_remind_after=_duration(a, "alert_remind_after", "7d"),
+        code_every=_duration(a, "code_every", "5m"),
+        far_meters=a.int_("far_meters", 300, low=10, high=100_000),
+        very_late_after=_duration(a, "very_late_after", "60m"),
     )
     if attendance.alert_m > attendance.alert_k:
         raise a.fail("alert_m", "must not be larger than alert_k")

@@ -66,6 +66,7 @@ def _rows(report: MonthReport) -> list[list[object]]:
                 ", ".join(line.present),
                 ", ".join(line.excused),
                 ", ".join(line.absent),
+                ", ".join(line.present_how),
             ]
         )
     return rows
@@ -110,7 +111,7 @@ def xlsx_bytes(
     _header(sheet, header_row, labels.columns)
     for r, row in enumerate(_rows(report), start=header_row + 1):
         _write_row(sheet, r, row, percent_col=12, date_col=2)
-    _widths(sheet, [18, 12, 11, 24, 6, 30, 26, 7, 7, 11, 8, 9, 40, 30, 30])
+    _widths(sheet, [18, 12, 11, 24, 6, 30, 26, 7, 7, 11, 8, 9, 40, 30, 30, 50])
     sheet.freeze_panes = f"A{header_row + 1}"
 
     summary = book.create_sheet(labels.sheet_summary[:31])

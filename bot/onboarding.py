@@ -160,6 +160,8 @@ class OnboardingStore(ActorStore, Protocol):
 
     async def set_leader(self, group_id: int, participant_id: int) -> bool: ...
 
+    async def set_place_location(self, group_id: int, lat: float, lon: float) -> bool: ...
+
 
 class Onboarding:
     def __init__(self, db: OnboardingStore, settings: Settings) -> None:
@@ -267,6 +269,17 @@ class Onboarding:
     async def owned_group(self, actor: Actor, group_id: int) -> Group | None:
         group = await self._db.group(group_id)
         return group if owns_group(actor, group) else None
+
+    async def set_place_location(
+        self, actor: Actor, group_id: int, lat: float, lon: float
+    ) -> Group | None:
+        """Her group's meeting place as a location (shared from Telegram); None if the
+        group is not hers or the point is not one on Earth."""
+        group = await self.owned_group(actor, group_id)
+        if group is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            return None
+        await self._db.set_place_location(group.id, lat, lon)
+        return await self._db.group(group.id)
 
     async def owned_member(
         self, actor: Actor, group_id: int, participant_id: int

@@ -91,6 +91,10 @@ class MeetingLine:
     present: tuple[str, ...]
     excused: tuple[str, ...]
     absent: tuple[str, ...]
+    present_how: tuple[str, ...] = ()
+    """How each present mark was made, in the order of ``present`` ("Siti (mandiri,
+    dikonfirmasi)"): her own check-in, confirmed by the facilitator or not, or the
+    facilitator's mark."""
 
     @property
     def total(self) -> int:
@@ -358,6 +362,14 @@ class Reports:
             by_meeting.setdefault(mark.meeting_id, {}).setdefault(mark.status, []).append(
                 mark.name
             )
+            if mark.status == "present":
+                how_key = f"report.how_{mark.how}"
+                how = self._catalog.t(
+                    how_key if self._catalog.has(how_key) else "report.how_facilitator"
+                )
+                by_meeting[mark.meeting_id].setdefault("how", []).append(
+                    self._catalog.t("report.how_item", name=mark.name, how=how)
+                )
         lines: dict[int, list[MeetingLine]] = {}
         for m in meetings:
             group = by_id[m.group_id]
@@ -415,6 +427,7 @@ class Reports:
             present=without_empty_names(found.get("present", []), erased),
             excused=without_empty_names(found.get("excused", []), erased),
             absent=without_empty_names(found.get("absent", []), erased),
+            present_how=tuple(found.get("how", [])),
         )
 
     @staticmethod

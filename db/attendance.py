@@ -164,6 +164,17 @@ async def _write_mark(
     )
 
 
+@dataclass(frozen=True)
+class FlaggedCheckin:
+    """A self check-in that carries flags (``attendance.checkin_flags``)."""
+
+    participant: Participant
+    flags: tuple[str, ...]
+    distance_m: int | None
+    confirmed: bool  # the facilitator confirmed it
+    still_self: bool  # False: the facilitator has changed the mark since
+
+
 class AttendanceQueries(DatabaseBase):
     # -- meetings and their windows -------------------------------------------------
 
@@ -297,20 +308,30 @@ class AttendanceQueries(DatabaseBase):
             return await _mark(tx, meeting_id, participant_id)
 
     async def record_self_checkin(
-        self, meeting_id: int, participant_id: int, written_at: datetime, now: datetime
+        self,
+        meeting_id: int,
+        participant_id: int,
+        written_at: datetime,
+        now: datetime,
+        *,
+        via: str = "code",
+        flags: Sequence[str] = (),
     ) -> str:
-        """Her own check-in with the right code. Returns ``recorded``, ``already`` (she is
-        already marked present: nothing changes) or ``facilitator`` (her pendamping marked
-        her otherwise; that mark wins and stays)."""
+        """Her own check-in with the right code (``via`` code) or link (``via`` link), with
+        what looked doubtful about it (``flags``, for the facilitator's sign-off). Returns
+        ``recorded``, ``already`` (she is already marked present: nothing changes) or
+        ``facilitator`` (her pendamping marked her otherwise; that mark wins and stays)."""
         # One statement (its log row comes from the trigger): it writes only when she is
         # not yet present and her pendamping has not marked her.
         changed = await self.write_one(
             "INSERT INTO attendance (meeting_id, participant_id, status, source, reason,"
-            " checked_in_at, updated_at, marked_by) VALUES (?, ?, ?, ?, NULL, ?, ?, NULL)"
+            " checked_in_at, updated_at, marked_by, checkin_via, checkin_flags)"
+            " VALUES (?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?)"
             " ON CONFLICT (meeting_id, participant_id) DO UPDATE SET"
             " status = excluded.status, source = excluded.source, reason = NULL,"
             " checked_in_at = excluded.checked_in_at, updated_at = excluded.updated_at,"
-            " marked_by = NULL"
+            " marked_by = NULL, checkin_via = excluded.checkin_via,"
+            " checkin_flags = excluded.checkin_flags, confirmed_by = NULL"
             " WHERE attendance.status != ? AND attendance.source != ?",
             (
                 meeting_id,
@@ -319,6 +340,8 @@ class AttendanceQueries(DatabaseBase):
                 SELF,
                 to_db(written_at),
                 to_db(now),
+                via,
+                " ".join(flags) or None,
                 PRESENT,
                 FACILITATOR,
             ),
@@ -329,6 +352,63 @@ class AttendanceQueries(DatabaseBase):
         if current is not None and current.source == FACILITATOR and current.status != PRESENT:
             return "facilitator"
         return "already"
+
+    async def add_checkin_flag(
+        self, meeting_id: int, participant_id: int, flag: str, distance_m: int | None = None
+    ) -> bool:
+        """Add ``flag`` to her own check-in (and the distance, if given); False if she has no
+        self check-in for the meeting (nothing changes)."""
+        async with self.tx() as tx:
+            row = await tx.one(
+                "SELECT checkin_flags FROM attendance WHERE meeting_id = ? AND participant_id = ?"
+                " AND source = ? AND status = ?",
+                (meeting_id, participant_id, SELF, PRESENT),
+            )
+            if row is None:
+                return False
+            flags = (row[0] or "").split()
+            if flag and flag not in flags:
+                flags.append(flag)
+            await tx.execute(
+                "UPDATE attendance SET checkin_flags = ?, distance_m = COALESCE(?, distance_m)"
+                " WHERE meeting_id = ? AND participant_id = ?",
+                (" ".join(flags) or None, distance_m, meeting_id, participant_id),
+            )
+        return True
+
+    async def confirm_checkin(self, meeting_id: int, participant_id: int, by: int) -> bool:
+        """The facilitator confirms her self check-in (the mark stays, ``confirmed_by`` is
+        set once); False if there is no self check-in to confirm."""
+        return (
+            await self.write_one(
+                "UPDATE attendance SET confirmed_by = ?"
+                " WHERE meeting_id = ? AND participant_id = ?"
+                " AND source = ? AND status = ? AND confirmed_by IS NULL",
+                (by, meeting_id, participant_id, SELF, PRESENT),
+            )
+            > 0
+        )
+
+    async def flagged_checkins(self, meeting_id: int) -> list[FlaggedCheckin]:
+        """The self check-ins of a meeting that carry a flag, by name."""
+        rows = await self.read_all(
+            "SELECT p.*, a.checkin_flags AS a_flags, a.distance_m AS a_distance,"
+            " a.confirmed_by AS a_confirmed, a.source AS a_source, a.status AS a_status"
+            " FROM attendance a JOIN participants p ON p.id = a.participant_id"
+            " WHERE a.meeting_id = ? AND a.checkin_flags IS NOT NULL"
+            " ORDER BY p.name COLLATE NOCASE, p.id",
+            (meeting_id,),
+        )
+        return [
+            FlaggedCheckin(
+                participant=participant_from(r),
+                flags=tuple(str(r["a_flags"]).split()),
+                distance_m=r["a_distance"],
+                confirmed=r["a_confirmed"] is not None,
+                still_self=r["a_source"] == SELF and r["a_status"] == PRESENT,
+            )
+            for r in rows
+        ]
 
     async def set_mark(
         self,
@@ -357,19 +437,20 @@ class AttendanceQueries(DatabaseBase):
 
     async def checkin_gate(
         self, meeting_id: int, participant_id: int
-    ) -> tuple[AttendanceMark | None, int]:
-        """Her current mark and her wrong codes so far, in one query (every check-in asks)."""
+    ) -> tuple[AttendanceMark | None, int, int]:
+        """Her current mark, her wrong codes and her old (changed) codes so far, in one
+        query (every check-in asks)."""
         row = await self.read_one(
-            "SELECT a.*, (SELECT wrong FROM checkin_attempts"
-            "   WHERE meeting_id = t.m AND participant_id = t.p) AS wrong_codes"
+            "SELECT a.*, w.wrong AS wrong_codes, w.old_codes AS old_codes"
             " FROM (SELECT ? AS m, ? AS p) AS t"
-            " LEFT JOIN attendance a ON a.meeting_id = t.m AND a.participant_id = t.p",
+            " LEFT JOIN attendance a ON a.meeting_id = t.m AND a.participant_id = t.p"
+            " LEFT JOIN checkin_attempts w ON w.meeting_id = t.m AND w.participant_id = t.p",
             (meeting_id, participant_id),
         )
         if row is None:  # pragma: no cover - the subquery always yields one row
-            return None, 0
+            return None, 0, 0
         mark = mark_from(row) if row["meeting_id"] is not None else None
-        return mark, int(row["wrong_codes"] or 0)
+        return mark, int(row["wrong_codes"] or 0), int(row["old_codes"] or 0)
 
     async def add_wrong_code(
         self,
@@ -397,6 +478,56 @@ class AttendanceQueries(DatabaseBase):
             )
         assert row is not None
         return int(row[0])
+
+    async def add_old_code(
+        self,
+        meeting_id: int,
+        participant_id: int,
+        now: datetime | None = None,
+        *,
+        update_id: int | None = None,
+    ) -> int:
+        """Count one more code or link that had already changed; returns the new count.
+        The same update delivered again is not counted twice."""
+        async with self.tx() as tx:
+            if await applied_before(tx, update_id, "old_code") is None:
+                await tx.execute(
+                    "INSERT INTO checkin_attempts (meeting_id, participant_id, old_codes)"
+                    " VALUES (?, ?, 1) ON CONFLICT (meeting_id, participant_id)"
+                    " DO UPDATE SET old_codes = old_codes + 1",
+                    (meeting_id, participant_id),
+                )
+                if now is not None:
+                    await record_applied(tx, update_id, "old_code", [], now)
+            row = await tx.one(
+                "SELECT old_codes FROM checkin_attempts"
+                " WHERE meeting_id = ? AND participant_id = ?",
+                (meeting_id, participant_id),
+            )
+        assert row is not None
+        return int(row[0])
+
+    async def old_code_counts(self, meeting_id: int) -> dict[int, int]:
+        """Per participant: the old codes or links she tried for the meeting (if any)."""
+        rows = await self.read_all(
+            "SELECT participant_id, old_codes FROM checkin_attempts"
+            " WHERE meeting_id = ? AND old_codes > 0",
+            (meeting_id,),
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    async def open_windows(
+        self, earliest_start: datetime, latest_start: datetime
+    ) -> list[CheckinMeeting]:
+        """Meetings whose window has been opened and that are not finalized, starting in
+        ``[earliest_start, latest_start]`` (partial index ``meetings_unfinalized``)."""
+        rows = await self.read_all(
+            "SELECT * FROM meetings WHERE finalized_at IS NULL AND status != 'cancelled'"
+            " AND starts_at >= ? AND starts_at <= ? AND window_opened_at IS NOT NULL"
+            " AND checkin_code IS NOT NULL ORDER BY starts_at, id",
+            (to_db(earliest_start), to_db(latest_start)),
+        )
+        return [checkin_meeting_from(r) for r in rows]
 
     async def marking_table(self, meeting_id: int, group_id: int) -> list[MarkRow]:
         """Active members of the group, and anyone else marked for this meeting, by name."""

@@ -36,6 +36,8 @@ class Group:
     leader_id: int | None
     created_at: datetime
     kecamatan: str = ""  # the sub-district; empty until the facilitator sets it
+    place_lat: float | None = None  # the meeting place as a location, shared once
+    place_lon: float | None = None
 
 
 ADDRESSES = ("ibu", "bapak")  # participants.address; the catalog words: address.<value>

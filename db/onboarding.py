@@ -51,6 +51,8 @@ def group_from(row: aiosqlite.Row) -> Group:
         leader_id=row["leader_id"],
         created_at=from_db(row["created_at"]),
         kecamatan=row["kecamatan"],
+        place_lat=row["place_lat"] if "place_lat" in row.keys() else None,  # noqa: SIM118
+        place_lon=row["place_lon"] if "place_lon" in row.keys() else None,  # noqa: SIM118
     )
 
 
@@ -74,7 +76,8 @@ def participant_from(row: aiosqlite.Row) -> Participant:
 GROUP_COLUMNS = (
     "g.id AS g_id, g.facilitator_id AS g_facilitator_id, g.name AS g_name,"
     " g.timezone AS g_timezone, g.place AS g_place, g.join_code AS g_join_code,"
-    " g.leader_id AS g_leader_id, g.created_at AS g_created_at, g.kecamatan AS g_kecamatan"
+    " g.leader_id AS g_leader_id, g.created_at AS g_created_at, g.kecamatan AS g_kecamatan,"
+    " g.place_lat AS g_place_lat, g.place_lon AS g_place_lon"
 )
 
 
@@ -90,6 +93,8 @@ def joined_group_from(row: aiosqlite.Row) -> Group:
         leader_id=row["g_leader_id"],
         created_at=from_db(row["g_created_at"]),
         kecamatan=row["g_kecamatan"],
+        place_lat=row["g_place_lat"],
+        place_lon=row["g_place_lon"],
     )
 
 
@@ -277,6 +282,15 @@ class OnboardingQueries(DatabaseBase):
                 )
                 await record_applied(tx, update_id, f"join_code:{group_id}", [], now)
             return await _group(tx, group_id)
+
+    async def set_place_location(self, group_id: int, lat: float, lon: float) -> bool:
+        """The meeting place of the group as a location (replaces an earlier one)."""
+        async with self.tx() as tx:
+            changed = await tx.changes(
+                "UPDATE groups SET place_lat = ?, place_lon = ? WHERE id = ?",
+                (lat, lon, group_id),
+            )
+        return changed == 1
 
     async def set_leader(self, group_id: int, participant_id: int) -> bool:
         """Appoint an active member of the group; False if she is not one."""

@@ -78,6 +78,12 @@ class NewMessage:
     useful_until: datetime | None = None
     """A row not sent by then is dropped, never sent late (e.g. a reminder once the meeting
     has begun). A row that quiet hours would hold past it is not queued at all."""
+    qr: str | None = None
+    """A deep-link ``/start`` payload: the message is a photo of the QR code of the bot's
+    link with it (drawn by the sender, which knows the bot's name), ``text`` its caption."""
+    edit_of: str | None = None
+    """The key of an earlier row of the same chat: this row edits that message in place
+    (its caption and QR code, or its text) instead of sending a new one."""
 
 
 class QuietWindow(Protocol):
@@ -113,6 +119,8 @@ class OutboxRow:
     message_id: int | None
     photo: str | None = None
     voice: str | None = None
+    qr: str | None = None
+    edit_of: str | None = None
 
 
 def encode_payload(
@@ -120,6 +128,9 @@ def encode_payload(
     buttons: Sequence[Sequence[tuple[str, str]]] | None,
     photo: str | None = None,
     voice: str | None = None,
+    *,
+    qr: str | None = None,
+    edit_of: str | None = None,
 ) -> str:
     """The ``payload`` column: ``{"text": ..., "buttons": [[[label, data], ...], ...]}``,
     plus ``"photo": file_id`` for a photo message (``text`` is then its caption)."""
@@ -130,6 +141,10 @@ def encode_payload(
         payload["photo"] = photo
     if voice:
         payload["voice"] = voice
+    if qr:
+        payload["qr"] = qr
+    if edit_of:
+        payload["edit_of"] = edit_of
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -151,7 +166,9 @@ def decode_payload_with_photo(raw: str) -> tuple[str, Buttons | None, str | None
 
 def outbox_row_from(row: aiosqlite.Row) -> OutboxRow:
     text, buttons, photo = decode_payload_with_photo(row["payload"])
-    voice = json.loads(row["payload"]).get("voice")
+    raw = row["payload"]
+    extra = json.loads(raw) if '"qr"' in raw or '"edit_of"' in raw or '"voice"' in raw else {}
+    voice = extra.get("voice")
     return OutboxRow(
         id=row["id"],
         key=row["key"],
@@ -169,6 +186,8 @@ def outbox_row_from(row: aiosqlite.Row) -> OutboxRow:
         message_id=row["message_id"],
         photo=photo,
         voice=str(voice) if voice else None,
+        qr=extra.get("qr"),
+        edit_of=extra.get("edit_of"),
     )
 
 
@@ -247,7 +266,7 @@ def _row_params(
         m.chat_id,
         m.participant_id,
         m.kind,
-        encode_payload(m.text, m.buttons, m.photo, m.voice),
+        encode_payload(m.text, m.buttons, m.photo, m.voice, qr=m.qr, edit_of=m.edit_of),
         to_db(m.not_before),
         created,
         quiet_from,

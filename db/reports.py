@@ -51,6 +51,7 @@ class Mark:
     participant_id: int
     name: str
     status: str
+    how: str = ""  # how a present mark was made: self, self_confirmed, facilitator
 
 
 @dataclass(frozen=True)
@@ -132,14 +133,17 @@ class ReportQueries(DatabaseBase):
             for i in range(0, len(meeting_ids), 500):  # SQLite's parameter limit
                 chunk = list(meeting_ids[i : i + 500])
                 rows = await tx.all(
-                    "SELECT a.meeting_id, a.participant_id, p.name, a.status"
+                    "SELECT a.meeting_id, a.participant_id, p.name, a.status,"
+                    " CASE WHEN a.source != 'self' THEN a.source"
+                    "  WHEN a.confirmed_by IS NOT NULL THEN 'self_confirmed'"
+                    "  ELSE 'self' END AS how"
                     " FROM attendance a JOIN participants p ON p.id = a.participant_id"
                     f" WHERE a.meeting_id IN ({placeholders(len(chunk))})"
                     " ORDER BY a.meeting_id, p.name COLLATE NOCASE, p.id",
                     chunk,
                 )
                 found.extend(
-                    Mark(r["meeting_id"], r["participant_id"], r["name"], r["status"])
+                    Mark(r["meeting_id"], r["participant_id"], r["name"], r["status"], r["how"])
                     for r in rows
                 )
         return found

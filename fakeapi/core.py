@@ -208,6 +208,7 @@ class FakeBotAPI:
             "sendDocument": functools.partial(methods_files.send_document, self),
             "sendPhoto": functools.partial(methods_files.send_photo, self),
             "sendVoice": functools.partial(methods_files.send_voice, self),
+            "editMessageMedia": functools.partial(methods_files.edit_message_media, self),
             "getFile": functools.partial(methods_files.get_file, self),
             "sendChatAction": functools.partial(methods_files.send_chat_action, self),
             "getChat": functools.partial(methods_files.get_chat, self),
@@ -575,6 +576,16 @@ class FakeBotAPI:
             contact["user_id"] = user.id
         return self._user_message(user, {"contact": contact})
 
+    def send_location(
+        self, user: FakeUser, latitude: float, longitude: float, *, accuracy: float | None = None
+    ) -> JSON:
+        """The user shares a location (a ``request_location`` button, or the attachment
+        menu); ``accuracy``: the phone's horizontal accuracy in metres."""
+        location: JSON = {"latitude": latitude, "longitude": longitude}
+        if accuracy is not None:
+            location["horizontal_accuracy"] = accuracy
+        return self._user_message(user, {"location": location})
+
     def send_photo(
         self, user: FakeUser, *, data: bytes = TINY_PNG, caption: str | None = None
     ) -> JSON:
@@ -602,13 +613,6 @@ class FakeBotAPI:
             "file_size": len(data),
         }
         return self._user_message(user, {"voice": voice})
-
-    def send_location(self, user: FakeUser, latitude: float, longitude: float) -> JSON:
-        """The user shares a location (the ``request_location`` button or the attachment
-        menu)."""
-        return self._user_message(
-            user, {"location": {"latitude": latitude, "longitude": longitude}}
-        )
 
     def send_sticker(self, user: FakeUser, *, emoji: str = "👍") -> JSON:
         """The user sends a sticker."""

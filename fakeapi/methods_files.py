@@ -8,6 +8,7 @@ from __future__ import annotations
 import mimetypes
 from typing import TYPE_CHECKING
 
+from fakeapi.methods_messages import editable, edited
 from fakeapi.models import (
     CHAT_ACTIONS,
     JSON,
@@ -84,15 +85,36 @@ async def send_document(api: FakeBotAPI, p: _Params, files: Files) -> JSON:
 async def send_photo(api: FakeBotAPI, p: _Params, files: Files) -> JSON:
     chat_id = api._sendable_chat(p)
     stored = input_file(api, p, files, "photo", "photo")
+    extra: JSON = {"photo": _photo_sizes(api, stored)}
+    caption(api, p, extra)
+    return api._bot_message(chat_id, extra, api._reply_markup(p), p)
+
+
+def _photo_sizes(api: FakeBotAPI, stored: StoredFile) -> list[JSON]:
     width, height = _image_size(stored.data) or (800, 600)
     scale = min(1.0, 90 / max(width, height, 1))
-    sizes = [
+    return [
         api._photo_size(stored, max(1, int(width * scale)), max(1, int(height * scale))),
         api._photo_size(stored, width, height),
     ]
-    extra: JSON = {"photo": sizes}
-    caption(api, p, extra)
-    return api._bot_message(chat_id, extra, api._reply_markup(p), p)
+
+
+async def edit_message_media(api: FakeBotAPI, p: _Params, files: Files) -> JSON:
+    """A new photo (and caption) for a message of the bot's that has media (photos only)."""
+    _chat_id, stored = editable(api, p)
+    media = p.obj("media")
+    if not isinstance(media, dict) or media.get("type") != "photo":
+        raise ApiError(400, "Bad Request: can't parse InputMedia: unsupported media type")
+    if not any(k in stored for k in ("photo", "document", "video", "audio", "animation")):
+        raise ApiError(400, "Bad Request: there is no media in the message to edit")
+    inner = _Params(media)
+    photo = input_file(api, inner, files, "media", "photo")
+    markup = api._reply_markup(p, inline_only=True)
+    for key in ("photo", "document", "caption", "caption_entities"):
+        stored.pop(key, None)
+    stored["photo"] = _photo_sizes(api, photo)
+    caption(api, inner, stored)
+    return edited(api, stored, markup)
 
 
 async def send_voice(api: FakeBotAPI, p: _Params, files: Files) -> JSON:

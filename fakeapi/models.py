@@ -121,6 +121,7 @@ _SENDING_METHODS = frozenset(
         "sendContact",
         "editMessageText",
         "editMessageReplyMarkup",
+        "editMessageMedia",
     }
 )
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,}$")

@@ -4,9 +4,13 @@ Buttons (callback data, all ids checked against the database):
 
 * ``kh:<meeting>``: a member's "Catat kehadiran saya" (only for her own group's meeting).
 
-Dialogue state: ``att_code`` (a member types the code). The code typed alone, with no
-dialogue pending, counts too while her window is open (``bare_code``). The rules and outcomes:
-bot/attendance/checkin.py.
+The QR code on the facilitator's check-in message is the deep link ``/start c_<meeting>_<token>``
+(``checkin_link``, called by ``/start``): opening it checks her in, once.
+
+Dialogue states: ``att_code`` (a member types the code), ``att_location`` (after her
+check-in, if her group's meeting place is known: she may share her location, or skip). The
+code typed alone, with no dialogue pending, counts too while her window is open
+(``bare_code``). The rules and outcomes: bot/attendance/checkin.py.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
+
 from bot.attendance import (
     Attendance,
     Checkin,
     CheckinResult,
     normalise_code,
+    parse_payload,
 )
 from bot.auth import MEMBERS
 from bot.callbacks import CHECKIN
@@ -29,6 +36,14 @@ from db.attendance import PRESENT
 from handlers.registry import Call, Router
 
 router = Router()
+
+
+@dataclass(frozen=True)
+class LocationAsked(Dialogue):
+    """She is checked in to ``meeting``: her next message may be her location (optional)."""
+
+    kind: ClassVar[str] = "att_location"
+    meeting: int
 
 
 @dataclass(frozen=True)
@@ -106,6 +121,27 @@ async def typed_code(call: Call, state: CodeAsked) -> None:
     await _submit(call, state.meeting, text, _written(call))
 
 
+async def checkin_link(call: Call, payload: str) -> None:
+    """``/start c_<meeting>_<token>``: she scanned the QR code; one tap checks her in."""
+    parsed = parse_payload(payload)
+    participant = call.actor.participant
+    if parsed is None:
+        await call.reply(call.t("start.bad_link"))
+        return
+    if participant is None or call.actor.facilitator is not None:
+        await call.reply(call.t("attendance.qr_not_member"))
+        return
+    meeting_id, token = parsed
+    outcome = await _service(call).checkin_by_link(
+        participant, meeting_id, token, _written(call), call.now, update_id=call.update_id
+    )
+    if outcome.result is CheckinResult.NOT_YOURS:
+        await call.clear_state()
+        await call.reply(call.t("attendance.qr_other_group"))
+        return
+    await _answer(call, outcome)
+
+
 async def _submit(call: Call, meeting_id: int, text: str, written: datetime) -> None:
     participant = call.actor.participant
     assert participant is not None
@@ -120,12 +156,38 @@ async def _answer(call: Call, outcome: Checkin) -> None:
     participant, group = call.actor.participant, call.actor.group
     assert participant is not None and group is not None
     result, meeting, catalog = outcome.result, outcome.meeting, call.services.catalog
-    if result in {CheckinResult.ASK_CODE, CheckinResult.WRONG, CheckinResult.FORMAT}:
+    if result in {
+        CheckinResult.ASK_CODE,
+        CheckinResult.WRONG,
+        CheckinResult.FORMAT,
+        CheckinResult.OLD_CODE,
+    }:
         assert meeting is not None
         await call.set_state(CodeAsked(meeting.id))
     else:
         await call.clear_state()
     when = catalog.datetime(meeting.starts_at, group.timezone) if meeting else ""
+    if result is CheckinResult.RECORDED and meeting is not None and group.place_lat is not None:
+        # Where, if she agrees: one button asks Telegram for her location; never required.
+        await call.set_state(LocationAsked(meeting.id))
+        await call.reply(
+            call.t("attendance.checkin_ok", name=participant.name, when=when)
+            + "\n\n"
+            + call.t("attendance.ask_location"),
+            ReplyKeyboardMarkup(
+                [
+                    [
+                        KeyboardButton(
+                            call.t("attendance.button_send_location"), request_location=True
+                        )
+                    ],
+                    [KeyboardButton(call.t("attendance.button_skip_location"))],
+                ],
+                resize_keyboard=True,
+                one_time_keyboard=True,
+            ),
+        )
+        return
     if result is CheckinResult.ASK_CODE:
         text = call.t("attendance.ask_code", name=participant.name)
     elif result is CheckinResult.RECORDED:
@@ -150,11 +212,31 @@ async def _answer(call: Call, outcome: Checkin) -> None:
                 CheckinResult.ALREADY: "attendance.already",
                 CheckinResult.BY_FACILITATOR: "attendance.by_facilitator",
                 CheckinResult.BLOCKED: "attendance.blocked",
+                CheckinResult.OLD_CODE: "attendance.old_code",
+                CheckinResult.BAD_LINK: "attendance.bad_link",
                 CheckinResult.FORMAT: "attendance.code_format",
                 CheckinResult.NO_MEETING: "attendance.no_meeting",
             }[result]
         )
     await call.reply(text)
+
+
+@router.input(LocationAsked, MEMBERS, location=True)
+async def shared_location(call: Call, state: LocationAsked) -> None:
+    """Her location after her check-in (optional): anything else than a location skips it."""
+    participant, message = call.actor.participant, call.message
+    assert participant is not None and message is not None
+    await call.clear_state()
+    if message.location is None:
+        await call.reply(call.t("attendance.location_skipped"), ReplyKeyboardRemove())
+        return
+    await _service(call).add_location(
+        participant,
+        state.meeting,
+        message.location.latitude,
+        message.location.longitude,
+    )
+    await call.reply(call.t("attendance.location_thanks"), ReplyKeyboardRemove())
 
 
 # -- members: her history ----------------------------------------------------------------

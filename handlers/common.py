@@ -5,11 +5,12 @@ from __future__ import annotations
 from telegram import ReplyKeyboardRemove, Update
 from telegram.constants import ChatMemberStatus
 
+from bot.attendance import CHECKIN_PREFIX
 from bot.auth import EVERYONE, Role
 from bot.codes import FACILITATOR_PREFIX, JOIN_PREFIX, valid_payload
 from bot.context import BotContext
 from bot.i18n import Html
-from handlers import onboarding
+from handlers import checkin, onboarding
 from handlers.registry import Call, Router
 
 router = Router()
@@ -35,6 +36,8 @@ async def start(call: Call, args: list[str]) -> None:
         await onboarding.redeem_facilitator_invite(call, payload.removeprefix(FACILITATOR_PREFIX))
     elif payload.startswith(JOIN_PREFIX):
         await onboarding.begin_join(call, payload.removeprefix(JOIN_PREFIX))
+    elif payload.startswith(CHECKIN_PREFIX):
+        await checkin.checkin_link(call, payload)
     else:
         await call.reply(call.t("start.bad_link"))
 

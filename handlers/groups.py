@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import ClassVar
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import TelegramError
 
 from bot.auth import FACILITATORS, Role
@@ -61,6 +61,14 @@ class KecamatanChangeAsked(Dialogue):
     """Her next text is the new kecamatan of ``group_id``."""
 
     kind: ClassVar[str] = "group_set_kecamatan"
+    group_id: int
+
+
+@dataclass(frozen=True)
+class PlaceLocationAsked(Dialogue):
+    """Her next message is the location of ``group_id``'s meeting place (or a cancel)."""
+
+    kind: ClassVar[str] = "group_location"
     group_id: int
 
 
@@ -256,6 +264,7 @@ async def open_group(call: Call, group_id: int) -> None:
         return
     members = await call.services.onboarding.members(group.id)
     leader = next((m.name for m in members if m.id == group.leader_id), None)
+    located = group.place_lat is not None
     await call.show(
         call.t(
             "group.detail",
@@ -266,7 +275,9 @@ async def open_group(call: Call, group_id: int) -> None:
             members=len(members),
             leader=leader or call.t("group.no_leader"),
             link=join_link(call, group),
-        ),
+        )
+        + "\n"
+        + call.t("group.location_set" if located else "group.location_none"),
         keyboard(
             [(call.t("group.button_members"), list_members.data(group.id, 0))],
             [
@@ -274,9 +285,51 @@ async def open_group(call: Call, group_id: int) -> None:
                 (call.t("group.button_renew"), renew_ask.data(group.id)),
             ],
             [(call.t("group.button_kecamatan"), kecamatan_ask.data(group.id))],
+            [(call.t("group.button_location"), ask_location.data(group.id))],
             [(call.t("common.button_back"), list_groups.data())],
         ),
     )
+
+
+@router.action("gw", FACILITATORS, int)
+async def ask_location(call: Call, group_id: int) -> None:
+    """Where the group meets, as a location: she shares it once, at the place (or picks it
+    on the map), so that members' check-ins far from it can be flagged."""
+    group = await _owned(call, group_id)
+    if group is None:
+        return
+    await call.set_state(PlaceLocationAsked(group.id))
+    await call.reply(
+        call.t("group.ask_location", group=group.name),
+        ReplyKeyboardMarkup(
+            [
+                [KeyboardButton(call.t("group.button_send_location"), request_location=True)],
+                [KeyboardButton(call.t("group.button_location_cancel"))],
+            ],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        ),
+    )
+
+
+@router.input(PlaceLocationAsked, FACILITATORS, location=True)
+async def group_location(call: Call, state: PlaceLocationAsked) -> None:
+    message = call.message
+    assert message is not None
+    await call.clear_state()
+    if message.location is None:
+        await call.reply(call.t("group.location_cancelled"), ReplyKeyboardRemove())
+        return
+    group = await call.services.onboarding.set_place_location(
+        call.actor,
+        state.group_id,
+        message.location.latitude,
+        message.location.longitude,
+    )
+    if group is None:
+        await call.reply(call.t("common.stale_button"), ReplyKeyboardRemove())
+        return
+    await call.reply(call.t("group.location_saved", group=group.name), ReplyKeyboardRemove())
 
 
 @router.action("gt", FACILITATORS, int)

@@ -7,6 +7,8 @@ Buttons (callback data, all ids checked against the database):
 * ``kt:<meeting>:<participant>:<p|e|a>:<page>``: set one member's mark (the button carries
   the mark it sets, the next one of hadir → izin → tidak hadir, so a press delivered twice
   sets it twice, harmlessly).
+* ``ks:<meeting>:<participant>:<ok|no>``: under the summary at the close, confirm or correct
+  (absent) a flagged self check-in (bot/attendance/signoff.py); the buttons left are shown.
 
 The rules and outcomes: bot/attendance/marking.py.
 """
@@ -16,13 +18,14 @@ from __future__ import annotations
 from bot.attendance import (
     STATUS_CODES,
     Attendance,
+    SignOffResult,
     ToggleResult,
     WindowState,
     next_status,
     window_state,
 )
 from bot.auth import FACILITATORS
-from bot.callbacks import MARK_SCREEN, MARK_SCREEN_NEW
+from bot.callbacks import MARK_SCREEN, MARK_SCREEN_NEW, SIGN_OFF
 from db.attendance import PRESENT, SELF
 from handlers.groups import add_offline
 from handlers.registry import Call, Router, keyboard
@@ -124,7 +127,8 @@ async def _mark_screen(
         unmarked=sum(1 for r in rows_all if r.status is None),
     )
     if state is WindowState.OPEN and view.meeting.checkin_code:
-        text += "\n\n" + call.t("attendance.mark_code", code=view.meeting.checkin_code)
+        code = service.rotation(view.meeting).code(call.now)
+        text += "\n\n" + call.t("attendance.mark_code", code=code)
     elif state is WindowState.CLOSED:
         text += "\n\n" + call.t("attendance.mark_final")
     if new_message:
@@ -162,3 +166,19 @@ async def toggle(call: Call, meeting_id: int, participant_id: int, target: str, 
         )
     )
     await mark_screen(call, meeting_id, page)
+
+
+# -- facilitators: the sign-off under the summary ------------------------------------------
+
+
+@router.action(SIGN_OFF, FACILITATORS)
+async def sign_off(call: Call, meeting_id: int, participant_id: int, choice: str) -> None:
+    service = _service(call)
+    outcome = await service.sign_off(call.actor, meeting_id, participant_id, choice, call.now)
+    if outcome.result is SignOffResult.NOT_YOURS:
+        await call.toast(call.t("common.stale_button"), alert=True)
+        return
+    await call.toast(call.t(f"attendance.signoff_{outcome.result.value}", name=outcome.name))
+    _text, rows = service.sign_off_block(meeting_id, list(outcome.pending))
+    rows.append([(call.t("attendance.button_correct"), MARK_SCREEN_NEW.data(meeting_id, 0))])
+    await call.set_buttons(keyboard(*rows))

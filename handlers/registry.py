@@ -104,9 +104,11 @@ class Call:
         return await self.context.bot.send_message(self.chat_id, text, reply_markup=markup)
 
     async def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """Edit the message whose button was pressed, or send a new one."""
+        """Edit the message whose button was pressed, or send a new one (also when that
+        message is a photo, e.g. the check-in QR code: its caption stays as it is)."""
         query = self.query
-        if query is not None and query.message is not None:
+        shown = query.message if query is not None else None
+        if query is not None and shown is not None and not _has_media(shown):
             try:
                 await query.edit_message_text(text, reply_markup=markup)
                 return
@@ -116,6 +118,17 @@ class Call:
                 if "not found" not in str(exc).lower() and "can't be edited" not in str(exc):
                     raise
         await self.reply(text, markup)
+
+    async def set_buttons(self, markup: InlineKeyboardMarkup | None) -> None:
+        """New buttons under the message whose button was pressed; its text stays."""
+        query = self.query
+        if query is None or query.message is None:
+            return
+        try:
+            await query.edit_message_reply_markup(reply_markup=markup)
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                log.info("could not change the buttons: %s", exc)
 
     async def toast(self, text: str | None = None, *, alert: bool = False) -> None:
         query = self.query
@@ -463,6 +476,10 @@ class Dispatcher:
             return
         for hook in self.chat_member_hooks:
             await hook(update, context)
+
+
+def _has_media(message: object) -> bool:
+    return any(getattr(message, kind, None) for kind in ("photo", "document", "caption"))
 
 
 def keyboard(*rows: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:

@@ -141,6 +141,7 @@ async def test_window_edges_at_closing(h: Harness) -> None:
     fac, (siti, ani, _dewi) = await setup(h)
     meeting, code = await open_window(h, fac)
     h.clock.set(CLOSES - SECOND)
+    code = await code_of(h, meeting)  # the code shown now (it changes every five minutes)
     assert (await check_in(h, siti, code)).startswith("✅")
     h.clock.set(CLOSES)
     await h.send(ani, "/hadir")
@@ -159,7 +160,7 @@ async def test_window_edges_at_closing(h: Harness) -> None:
 async def test_wrong_codes_then_blocked_and_right_code_after_some_wrong(h: Harness) -> None:
     fac, (siti, ani, _dewi) = await setup(h)
     meeting, code = await open_window(h, fac, OPENS + timedelta(minutes=10))
-    wrong = "0000" if code != "0000" else "1111"
+    wrong = await h.wrong_code(meeting.id)
     await h.send(siti, "/hadir")
     for left in (4, 3, 2, 1):
         await h.send(siti, wrong)
@@ -197,6 +198,7 @@ async def test_late_delivery_within_and_outside_grace(h: Harness) -> None:
     for mother in (siti, ani, dewi):
         await h.send(mother, "/hadir")  # each is asked for the code, inside the window
     written = CLOSES - timedelta(minutes=5)
+    code = await h.checkin_code(meeting.id, written)  # the code shown when she wrote it
     # The window closes; the tick makes everyone without a mark absent.
     h.clock.set(CLOSES)
     await h.tick()
@@ -231,6 +233,7 @@ async def test_facilitator_mark_wins_and_every_change_is_logged(h: Harness) -> N
     meeting, code = await open_window(h, fac)
     facilitator = await h.facilitator(fac)
     h.clock.set(START)
+    code = await code_of(h, meeting)
     await check_in(h, siti, code)
     # She marks Siti: present (self) -> excused (facilitator).
     await h.send(fac, "/kehadiran")
@@ -520,7 +523,7 @@ async def test_a_bare_code_checks_her_in_while_the_window_is_open(h: Harness) ->
     assert h.last_text(siti) == h.t("attendance.already")
     assert len([r for r in await log_rows(h, meeting) if r[0] == "Siti"]) == 1
     # A wrong bare code is counted like a wrong code after /hadir.
-    wrong = "0000" if code != "0000" else "1111"
+    wrong = await h.wrong_code(meeting.id)
     await h.send(ani, wrong)
     assert h.last_text(ani) == h.t("attendance.wrong_code", left=4)
     # After the window, a number is not a check-in.

@@ -25,7 +25,7 @@ async def scenario(h: Harness) -> None:
     meeting, code = await open_window(h, fac, OPENS)
     await check_in(h, siti, code)
     await h.send(ani, "/hadir")
-    await h.send(ani, "0000" if code != "0000" else "1111")
+    await h.send(ani, await h.wrong_code(meeting.id))
     await h.press(dewi, h.t("attendance.button_checkin"))
     await h.send(fac, "/kehadiran")
     await h.press(fac, "Mawar")

@@ -41,6 +41,7 @@ def argument(name: str, kind: type, world: World) -> str:
         "session_id": "sesi-01",
         "module_id": "pengasuhan",
         "reason": "sakit",
+        "choice": "ok",  # the sign-off of a flagged self check-in: confirm
     }
     if name in by_name:
         return str(by_name[name])

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from bot.announcements import Problem
+from bot.attendance import Flag, SignOffResult
 from bot.i18n import Catalog, placeholders
 from bot.meetings import REASONS
 from bot.schedule import WhenError
@@ -36,6 +37,9 @@ DYNAMIC = {
     "address.": list(ADDRESSES),
     "join.button_address_": list(ADDRESSES),
     "voice.choice_": list(VOICE_CHOICES),
+    "attendance.flag_": [f.value for f in Flag],
+    "report.how_": ["self", "self_confirmed", "facilitator"],
+    "attendance.signoff_": [r.value for r in SignOffResult if r is not SignOffResult.NOT_YOURS],
 }
 
 

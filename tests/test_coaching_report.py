@@ -32,12 +32,11 @@ from tests.support.harness import (
 
 
 async def code(h: Harness, when: str) -> str:
+    """The code a mother types now for the meeting that starts at ``when``."""
     rows = await h.db.connection.execute_fetchall(
-        "SELECT checkin_code FROM meetings WHERE starts_at = ?", (when,)
+        "SELECT id FROM meetings WHERE starts_at = ?", (when,)
     )
-    value = next(iter(rows))[0]
-    assert value
-    return str(value)
+    return await h.checkin_code(int(next(iter(rows))[0]))
 
 
 async def check_in(h: Harness, mother: FakeUser, value: str) -> None:

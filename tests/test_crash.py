@@ -59,7 +59,7 @@ from bot.outbox import DEFAULT_CONCURRENCY, FLUSH_SIZE
 from db import Database
 from db.outbox import NewMessage
 from fakeapi import FakeBotAPI, FakeBotAPIServer, parse_text
-from tests.support.crash import QUIET, Member, Runs, add_open_meetings, group_code, query, seed
+from tests.support.crash import QUIET, Member, Runs, add_open_meetings, query, seed, typed_code
 from tests.support.e2e import (
     TOKEN,
     USERNAME,
@@ -267,7 +267,12 @@ async def test_checkin_burst_survives_kill(tmp_path: Path) -> None:
     fake = FakeBotAPI(token=TOKEN, username=USERNAME)
     overrides: Config = {
         **QUIET,
-        "attendance": {"open_before": "1d", "meeting_length": "0m", "close_after": "0m"},
+        "attendance": {
+            "open_before": "1d",
+            "meeting_length": "0m",
+            "close_after": "0m",
+            "code_every": "0m",
+        },
     }
     ok_marker, already_marker = acknowledgment_markers()
     async with FakeBotAPIServer(fake) as server:
@@ -304,7 +309,7 @@ async def test_checkin_burst_survives_kill(tmp_path: Path) -> None:
             order = list(members)
             random.Random(7).shuffle(order)
             for index, m in enumerate(order):
-                code = group_code(m.group_id)
+                code = typed_code(m.group_id)
                 if index % 2:
                     fake.send_text(m.user, f"/hadir {code}")
                 else:
@@ -341,7 +346,7 @@ async def test_checkin_burst_survives_kill(tmp_path: Path) -> None:
             # Those never acknowledged (their update was confirmed but not handled before the
             # kill) simply check in again.
             for m in lost:
-                fake.send_text(m.user, f"/hadir {group_code(m.group_id)}")
+                fake.send_text(m.user, f"/hadir {typed_code(m.group_id)}")
             await runs.wait(
                 lambda: len(acknowledged()) == len(members), "every member acknowledged"
             )

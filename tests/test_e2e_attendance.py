@@ -22,6 +22,7 @@ from pathlib import Path
 from fakeapi import FakeUser
 from tests.support.e2e import Config, E2EBot, run_cli, running_e2e_bot
 from tests.support.e2e_steps import GROUP, PLACE, first_line, join_group, write
+from tests.support.harness import wrong_code
 
 OVERRIDES: Config = {
     "schedule": {"reminder_offsets": [], "quiet_start": "00:00", "quiet_end": "00:00"},
@@ -58,8 +59,9 @@ def end_meeting(e: E2EBot, meeting_id: int) -> None:
 async def opened(e: E2EBot, rina: FakeUser, after: int) -> tuple[str, dict[str, object]]:
     """The facilitator's code message for the window that just opened, and the code."""
     message = await e.wait_message(rina, "Kode hadir:", after=after)
-    match = CODE_RE.search(str(message["text"]))
-    assert match is not None, message["text"]
+    text = str(message.get("text") or message.get("caption"))  # the QR code's caption
+    match = CODE_RE.search(text)
+    assert match is not None, text
     return match.group(1), message
 
 
@@ -118,7 +120,7 @@ async def test_attendance_alert_and_follow_up(tmp_path: Path) -> None:
         kept = [
             m for m in e.fake.sent_by_bot(rina) if m["message_id"] == code_message["message_id"]
         ]
-        assert kept[0]["text"] == code_message["text"]
+        assert kept[0]["caption"] == code_message["caption"]
         await e.press(rina, e.t("attendance.button_add_offline"), screen)
         await e.wait_message(rina, "Siapa namanya?")
         await e.send(rina, "Rukmini", expect="Rukmini sudah ditambahkan")
@@ -127,8 +129,8 @@ async def test_attendance_alert_and_follow_up(tmp_path: Path) -> None:
         invite = await e.wait_message(siti, "pencatatan kehadiran pertemuan P2K2")
         await e.press(siti, e.t("attendance.button_checkin"), invite)
         await e.wait_message(siti, "kode hadir")
-        wrong = "0000" if code != "0000" else "1111"
-        await e.send(siti, wrong, expect="Kode belum cocok")
+        secret = e.query("SELECT checkin_code FROM meetings WHERE id = ?", meeting1)[0][0]
+        await e.send(siti, wrong_code(str(secret)), expect="Kode belum cocok")
         await e.send(siti, code, expect="sudah tercatat")
         await check_in(e, ani, code)
         await e.send(dewi, f"/hadir {code}", expect="sudah tercatat")

@@ -177,10 +177,12 @@ class Fuzz:
     async def checkin_code(self, index: int) -> str:
         rows = list(
             await self.h.db.connection.execute_fetchall(
-                "SELECT checkin_code FROM meetings WHERE checkin_code IS NOT NULL ORDER BY id"
+                "SELECT id FROM meetings WHERE checkin_code IS NOT NULL ORDER BY id"
             )
         )
-        return str(rows[index % len(rows)][0]) if rows else f"{index:06d}"
+        if not rows:
+            return f"{index:06d}"
+        return await self.h.checkin_code(int(rows[index % len(rows)][0]))
 
     async def arg(self, value: Arg, param: str, known: frozenset[str]) -> str:
         if isinstance(value, str):

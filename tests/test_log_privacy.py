@@ -49,11 +49,10 @@ async def scenario(h: Harness) -> None:
     await h.press(siti, "Kirim")
     h.clock.set(datetime(2026, 12, 5, 1, 40, tzinfo=UTC))  # the check-in window is open
     await h.tick()
-    code = next(iter(await h.db.connection.execute_fetchall("SELECT checkin_code FROM meetings")))[
-        0
-    ]
+    meeting_id = next(iter(await h.db.connection.execute_fetchall("SELECT id FROM meetings")))[0]
+    code = await h.checkin_code(int(meeting_id))
     await h.send(siti, "/hadir")
-    await h.send(siti, "0000" if code != "0000" else "1111")  # a wrong code first
+    await h.send(siti, await h.wrong_code(int(meeting_id)))  # a wrong code first
     await h.send(siti, str(code))
     for _ in range(8):  # through the end of the window: summaries go out
         h.clock.advance(timedelta(hours=1))

@@ -186,3 +186,48 @@ async def test_forms_migration_keeps_existing_groups(tmp_path: Path) -> None:
                 assert (await cur.fetchone() or [None])[0] == 0
     finally:
         await conn.close()
+
+
+async def test_checkin_trust_migration_keeps_marks_and_open_codes(tmp_path: Path) -> None:
+    """The issue-21 step (place location, how a self check-in came, its flags, the sign-off,
+    old codes) on a database with data: a window already open keeps its stored code as its
+    secret, marks and wrong-code counts stay, the new columns are empty."""
+    migrations = load_migrations()
+    step = next(m.version for m in migrations if m.name.endswith("_checkin_trust.sql"))
+    conn = await connect(tmp_path / "data.db")
+    try:
+        await migrate(conn, target=step - 1)
+        now = "2026-12-01T01:00:00+00:00"
+        await conn.executescript(
+            f"""
+            INSERT INTO facilitators (id, telegram_id, name, created_at)
+                VALUES (1, 10, 'R', '{now}');
+            INSERT INTO groups (id, facilitator_id, name, timezone, place, join_code, created_at)
+                VALUES (1, 1, 'Mawar', 'Asia/Jakarta', 'Balai', 'abc', '{now}');
+            INSERT INTO participants (id, group_id, telegram_id, name, joined_at)
+                VALUES (1, 1, 20, 'Siti', '{now}');
+            INSERT INTO meetings (id, group_id, starts_at, place, session_id, created_at,
+                updated_at, checkin_code, window_opened_at)
+                VALUES (1, 1, '{now}', 'Balai', 'sesi-01', '{now}', '{now}', '4821', '{now}');
+            INSERT INTO attendance (meeting_id, participant_id, status, source, checked_in_at,
+                updated_at) VALUES (1, 1, 'present', 'self', '{now}', '{now}');
+            INSERT INTO checkin_attempts (meeting_id, participant_id, wrong) VALUES (1, 1, 2);
+            """
+        )
+        await conn.commit()
+        await migrate(conn)
+        async with conn.execute("SELECT checkin_code FROM meetings") as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [("4821",)]
+        async with conn.execute(
+            "SELECT status, source, checkin_via, checkin_flags, distance_m, confirmed_by"
+            " FROM attendance"
+        ) as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [
+                ("present", "self", None, None, None, None)
+            ]
+        async with conn.execute("SELECT wrong, old_codes FROM checkin_attempts") as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [(2, 0)]
+        async with conn.execute("SELECT place_lat, place_lon FROM groups") as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [(None, None)]
+    finally:
+        await conn.close()

@@ -93,7 +93,7 @@ async def test_marking_screen_shows_the_excuse_before_the_meeting(h: Harness) ->
     assert h.t("attendance.mark_item_none", name="Ani") in labels
     # 6. the message with the code stays as it was; the screen is a new message below it
     assert screen["message_id"] > code_message["message_id"]
-    assert message(h, fac, code_message["message_id"])["text"] == code_message["text"]
+    assert message(h, fac, code_message["message_id"])["caption"] == code_message["caption"]
 
 
 # -- 3. "Lainnya" asks for the reason ------------------------------------------------------

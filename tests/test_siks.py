@@ -71,10 +71,7 @@ async def held_meeting(h: Harness) -> tuple[FakeUser, dict[str, FakeUser], int]:
         await h.press(people[name], h.t(reason))
     h.clock.set(OPENS)
     await h.tick()
-    rows = await h.db.connection.execute_fetchall(
-        "SELECT checkin_code FROM meetings WHERE id = ?", (meeting_id,)
-    )
-    code = str(next(iter(rows))[0])
+    code = await h.checkin_code(meeting_id)
     await h.send(people["Siti"], "/hadir")
     await h.send(people["Siti"], code)
     await h.send(fac, "/kehadiran")

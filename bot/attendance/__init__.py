@@ -63,27 +63,41 @@ from bot.attendance.base import (
     window_state,
 )
 from bot.attendance.checkin import (
-    CODE_DIGITS,
     RECENTLY_CLOSED,
     CheckIn,
     Checkin,
     CheckinResult,
     CheckInStore,
+    Flag,
+    checkin_flags,
     checkin_state,
     code_matches,
-    new_checkin_code,
     normalise_code,
 )
 from bot.attendance.finalize import LATE_AFTER, LATE_SUMMARY_LIMIT, FinalizeStore, Finalizing
 from bot.attendance.marking import (
     MARKABLE_FOR,
-    Marking,
-    MarkingStore,
     MarkingView,
     Toggle,
     ToggleResult,
     next_status,
 )
+from bot.attendance.rotation import (
+    CHECKIN_PREFIX,
+    CODE_DIGITS,
+    Match,
+    Rotation,
+    new_checkin_secret,
+    parse_payload,
+)
+from bot.attendance.signoff import (
+    SIGN_OFF_LIMIT,
+    SignOff,
+    SignOffOutcome,
+    SignOffResult,
+    SignOffStore,
+)
+from bot.attendance.where import Where, Whereabouts, WhereStore, distance_m
 from bot.config import Settings
 from bot.content import Library
 from bot.i18n import Catalog
@@ -95,12 +109,14 @@ from db.outbox import NewMessage
 __all__ = [
     "ABSENCE",
     "ACTIONS",
+    "CHECKIN_PREFIX",
     "CODE_DIGITS",
     "LATE_AFTER",
     "LATE_SUMMARY_LIMIT",
     "MARKABLE_FOR",
     "NOTE_LIMIT",
     "RECENTLY_CLOSED",
+    "SIGN_OFF_LIMIT",
     "STATUSES",
     "STATUS_CODES",
     "UNREACHABLE",
@@ -109,54 +125,63 @@ __all__ = [
     "Checkin",
     "CheckinResult",
     "Crossing",
+    "Flag",
     "FollowUp",
     "Mark",
     "MarkingView",
+    "Match",
     "Policy",
+    "Rotation",
+    "SignOffOutcome",
+    "SignOffResult",
     "Toggle",
     "ToggleResult",
+    "Whereabouts",
     "Window",
     "WindowState",
+    "checkin_flags",
     "checkin_state",
     "clean_note",
     "code_matches",
+    "distance_m",
     "evaluate",
-    "new_checkin_code",
+    "new_checkin_secret",
     "next_status",
     "normalise_code",
+    "parse_payload",
     "window_for",
     "window_state",
 ]
 
 
-class AttendanceStore(CheckInStore, MarkingStore, FinalizeStore, AlertStore, Protocol):
+class AttendanceStore(CheckInStore, SignOffStore, FinalizeStore, AlertStore, WhereStore, Protocol):
     """All the queries of the attendance features, plus those of the clock tick; the
     SQLite ``db.Database`` implements it."""
 
-    async def meetings_to_open(self, latest_start: datetime) -> list[CheckinMeeting]: ...
-
-    async def meetings_to_finalize(self, latest_start: datetime) -> list[CheckinMeeting]: ...
+    async def alert_checks_done(self, upto: int) -> None: ...
 
     async def alerts_resolved(self) -> tuple[list[tuple[Alert, str]], int]: ...
 
-    async def alert_checks_done(self, upto: int) -> None: ...
-
     async def alerts_to_remind(self, opened_before: datetime) -> list[Alert]: ...
 
-    async def open_alert(self, participant_id: int, kind: str) -> Alert | None: ...
+    async def enqueue_again(self, rows: Sequence[NewMessage], now: datetime) -> int: ...
 
     async def group_meetings_between(
         self, group_id: int, first_start: datetime, last_start: datetime
     ) -> list[CheckinMeeting]: ...
 
+    async def meetings_to_finalize(self, latest_start: datetime) -> list[CheckinMeeting]: ...
+
+    async def meetings_to_open(self, latest_start: datetime) -> list[CheckinMeeting]: ...
+
+    async def open_alert(self, participant_id: int, kind: str) -> Alert | None: ...
+
     async def past_marks(
         self, participant_id: int, after: datetime | None = ..., limit: int | None = ...
     ) -> list[PastMark]: ...
 
-    async def enqueue_again(self, rows: Sequence[NewMessage], now: datetime) -> int: ...
 
-
-class Attendance(CheckIn, Marking, Finalizing, AbsenceAlerts):
+class Attendance(CheckIn, Where, SignOff, Finalizing, AbsenceAlerts):
     """The attendance service: its features live in bot/attendance/{checkin, marking,
     finalize, alerts}.py; this class joins them and runs the clock tick."""
 
@@ -175,6 +200,8 @@ class Attendance(CheckIn, Marking, Finalizing, AbsenceAlerts):
         self._marking_db = db
         self._finalize_db = db
         self._alert_db = db
+        self._where_db = db
+        self._signoff_db = db
         self._policy = Policy.of(settings.attendance)
         if reachability is not None:
             reachability.listeners.append(self.became_unreachable)
@@ -188,6 +215,7 @@ class Attendance(CheckIn, Marking, Finalizing, AbsenceAlerts):
         for cm in await self._store.meetings_to_open(now + rules.open_before):
             if window_state(self.window(cm.meeting), now) is WindowState.OPEN:
                 queued += await self._open(cm, await self._group(cm.meeting.group_id), now)
+        queued += await self._rotate(now)
         cutoff = now - rules.meeting_length - rules.close_after
         for cm in await self._store.meetings_to_finalize(cutoff):
             queued += await self._finalize(cm, await self._group(cm.meeting.group_id), now)

@@ -92,6 +92,8 @@ class AttendanceBase:
         self._settings = settings
         self._rules = settings.attendance
         self._on_enqueued = on_enqueued
+        self._rotated: dict[int, tuple[int, int]] = {}
+        """Meeting -> (version, slot) whose code edit this process has queued already."""
 
     voice: Voice | None = None
     """Voice notes (set by the application when it has them): the module summary also as a
@@ -150,3 +152,6 @@ class AttendanceBase:
         self, meeting: Meeting, group: Group, alert_ids: Sequence[int], now: datetime
     ) -> int:
         raise NotImplementedError  # pragma: no cover - defined in AbsenceAlerts
+
+    async def _sign_off_part(self, meeting_id: int) -> tuple[str, list[list[tuple[str, str]]]]:
+        raise NotImplementedError  # pragma: no cover - defined in SignOff

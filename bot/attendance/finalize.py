@@ -125,6 +125,7 @@ class Finalizing(AttendanceBase):
                 t("attendance.excused_item", name=p.name, reason=self._reason(reason))
                 for p, reason in excused
             )
+            sign_off, sign_off_buttons = await self._sign_off_part(meeting.id)
             messages.append(
                 NewMessage(
                     key=f"att_summary:{meeting.id}",
@@ -143,8 +144,10 @@ class Finalizing(AttendanceBase):
                         excused=excused_names or nobody,
                         absent_count=len(absent),
                         absent=", ".join(p.name for p, _ in absent) or nobody,
-                    ),
+                    )
+                    + ("\n\n" + sign_off if sign_off else ""),
                     buttons=[
+                        *sign_off_buttons,
                         [(t("attendance.button_correct"), MARK_SCREEN_NEW.data(meeting.id, 0))],
                         *self._record_button(meeting.session_id),
                         [(t("siks.button_record"), SIKS_RECORD.data(meeting.id))],

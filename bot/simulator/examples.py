@@ -115,13 +115,15 @@ async def _live_meeting(sim: Simulator, turn: int) -> int:
                 opened = m
     assert opened is not None and opened.checkin_code is not None
     meeting = opened.meeting
+    code = await services.attendance.current_code(meeting.id, sim.clock.now())
+    assert code is not None
     members = await services.db.members(meeting.group_id)
     for n, member in enumerate(m for m in members if m.telegram_id is not None):
         user = sim.user(int(member.telegram_id or 0))
         if (n + turn) % ABSENT_EVERY == ABSENT_EVERY - 1:
             continue
         await _say(sim, user, "/hadir")
-        await _say(sim, user, opened.checkin_code)
+        await _say(sim, user, code)
         session = services.content.session(meeting.session_id)
         answers = QUIZ[(n + turn) % len(QUIZ)]
         if session is not None:

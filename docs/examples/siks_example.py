@@ -92,10 +92,8 @@ async def main() -> None:
         await press(mothers[1], services.catalog.t("reminder.button_no"))
         await press(mothers[1], services.catalog.t("reason.sakit"))
         await run_to(meeting.starts_at - timedelta(minutes=20))
-        rows = await services.db.connection.execute_fetchall(
-            "SELECT checkin_code FROM meetings WHERE id = ?", (meeting.id,)
-        )
-        code = str(next(iter(rows))[0])
+        code = await services.attendance.current_code(meeting.id, clock.now())
+        assert code is not None
         for mother in [mothers[0], *mothers[2:5]]:
             await send(mother, code)
         fac = world.facilitator

@@ -44,12 +44,7 @@ async def add_meeting(
 
 
 async def code_of(h: Harness, meeting: Meeting) -> str:
-    rows = await h.db.connection.execute_fetchall(
-        "SELECT checkin_code FROM meetings WHERE id = ?", (meeting.id,)
-    )
-    code = next(iter(rows))[0]
-    assert code is not None
-    return str(code)
+    return await h.checkin_code(meeting.id)
 
 
 async def marks(h: Harness, meeting: Meeting) -> dict[str, tuple[str, str]]:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.attendance.rotation import code_at
 from bot.crashpoints import ENV, EXIT_STATUS
 from db import Database
 from db.bulk import BulkLoader
@@ -221,4 +222,11 @@ class Scenario:
 
 
 def group_code(group_id: int) -> str:
+    """The check-in secret of the group's meeting (its code is derived from it)."""
     return f"{(4821 + 137 * group_id) % 10000:04d}"
+
+
+def typed_code(group_id: int) -> str:
+    """The code a member types: the one code of a window whose code does not rotate
+    (``code_every = "0m"`` here: the burst is about crashes, not rotation)."""
+    return code_at(group_code(group_id), 0)

@@ -14,6 +14,7 @@ from typing import Any
 from telegram import Update
 
 from bot.app import AnyApplication, build_application, tick
+from bot.attendance.rotation import code_at
 from bot.clock import ManualClock
 from bot.config import TOKEN_ENV, Settings, load_settings
 from bot.context import services_of
@@ -111,12 +112,12 @@ class Harness:
         raise AssertionError("no message with buttons")
 
     def texts(self, user: FakeUser) -> list[str]:
-        return [m.get("text", "") for m in self.fake.sent_by_bot(user)]
+        return [str(m.get("text", m.get("caption", ""))) for m in self.fake.sent_by_bot(user)]
 
     def last_text(self, user: FakeUser) -> str:
         message = self.fake.last_message(user)
         assert message is not None
-        return str(message.get("text", ""))
+        return str(message.get("text", message.get("caption", "")))
 
     async def tick(self) -> None:
         """One clock tick at the harness's current time, then deliver the outbox."""
@@ -132,6 +133,20 @@ class Harness:
             "SELECT * FROM outbox WHERE ? IS NULL OR kind = ? ORDER BY id", (kind, kind)
         )
         return [dict(r) for r in rows]
+
+    async def checkin_code(self, meeting_id: int, at: datetime | None = None) -> str:
+        """The check-in code shown for an opened meeting at ``at`` (default: the clock's
+        time; it changes every ``code_every``)."""
+        code = await self.services.attendance.current_code(meeting_id, at or self.clock.now())
+        assert code is not None, f"meeting {meeting_id} is not open for check-in"
+        return code
+
+    async def wrong_code(self, meeting_id: int) -> str:
+        """Four digits that are none of an opened meeting's codes, current or old: a typo
+        that is surely counted as a wrong code."""
+        cm = await self.db.checkin_meeting(meeting_id)
+        assert cm is not None and cm.checkin_code is not None
+        return wrong_code(cm.checkin_code)
 
     async def participant(self, user: FakeUser) -> Participant:
         found = await self.db.participant_by_telegram(user.id)
@@ -288,10 +303,7 @@ async def hold_meeting(h: Harness, meeting: Meeting, script: list[tuple[FakeUser
             )
     h.clock.set(window.opens + timedelta(minutes=5))
     await h.tick()
-    rows = await h.db.connection.execute_fetchall(
-        "SELECT checkin_code FROM meetings WHERE id = ?", (meeting.id,)
-    )
-    code = str(next(iter(rows))[0])
+    code = await h.checkin_code(meeting.id)
     for user, status in script:
         if status == "P":
             await h.send(user, "/hadir")
@@ -352,3 +364,10 @@ async def open_selfcheck(h: Harness, facilitator: FakeUser) -> dict[str, Any]:
     screen = await h.press(facilitator, h.t("coach.button_selfcheck"), summaries[-1])
     assert screen is not None
     return screen
+
+
+def wrong_code(secret: str, slots: int = 1000) -> str:
+    """A four-digit code that is none of a meeting's codes in its first ``slots`` slots
+    (neither current nor old): a typo, surely answered "Kode belum cocok"."""
+    taken = {code_at(secret, s) for s in range(slots)}
+    return next(c for c in (f"{n:04d}" for n in range(10_000)) if c not in taken)
