@@ -11,11 +11,11 @@ from pypdf import PdfReader
 from bot.formdefs import sheet_form
 from db.meetings import NewMeeting
 from fakeapi import FakeUser
+from tests.support.attendance import run_meeting
 from tests.support.harness import (
     Harness,
     create_group,
     erase_own_data,
-    hold_meeting,
     join,
     register_facilitator,
 )
@@ -64,7 +64,7 @@ async def test_sheet_before_and_after_the_meeting(h: Harness) -> None:
     assert not any(word in text for word in form.statuses.values())
 
     siti, nono, ani, dewi = people
-    await hold_meeting(h, meeting, [(siti, "P"), (nono, "P"), (ani, "E"), (dewi, "A")])
+    await run_meeting(h, meeting, [(siti, "P"), (nono, "P"), (ani, "E"), (dewi, "A")])
     await erase_own_data(h, dewi)
     await h.send(fac, "/daftarhadir")
     await h.press(fac, h.t("forms.sheet_item_final", group="Cempaka 🌼", date="5 Des 2026"))

@@ -17,12 +17,12 @@ from bot.__main__ import report_command
 from bot.formdefs import monitoring_form, recap_form
 from db.meetings import Meeting, NewMeeting
 from fakeapi import FakeUser
+from tests.support.attendance import run_meeting
 from tests.support.harness import (
     Harness,
     answer_quiz,
     button_data,
     create_group,
-    hold_meeting,
     join,
     register_facilitator,
 )
@@ -60,11 +60,11 @@ async def month_of_mawar(h: Harness) -> tuple[FakeUser, dict[str, FakeUser], lis
         h.clock.now(),
     )
     siti, ani, dewi, euis = (people[n] for n in ("Siti", "Ani", "Dewi", "Euis"))
-    await hold_meeting(h, meetings[0], [(siti, "P"), (ani, "P"), (dewi, "E"), (euis, "A")])
+    await run_meeting(h, meetings[0], [(siti, "P"), (ani, "P"), (dewi, "E"), (euis, "A")])
     await answer_quiz(h, siti, "sesi-01", "CCC")
     await answer_quiz(h, ani, "sesi-01", "CCW")
     await answer_quiz(h, euis, "sesi-01", "WCW")
-    await hold_meeting(h, meetings[1], [(siti, "P"), (ani, "E"), (dewi, "P"), (euis, "A")])
+    await run_meeting(h, meetings[1], [(siti, "P"), (ani, "E"), (dewi, "P"), (euis, "A")])
     return fac, people, meetings
 
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import openpyxl
 
 from db.meetings import NewMeeting
+from tests.support.attendance import run_meeting
 from tests.support.harness import (
     Harness,
     create_group,
     erase_own_data,
-    hold_meeting,
     join,
     register_facilitator,
 )
@@ -31,9 +31,9 @@ async def test_member_by_meeting_matrix(h: Harness) -> None:
         ],
         h.clock.now(),
     )
-    await hold_meeting(h, created[0], [(siti, "P"), (ani, "E"), (dewi, "A")])
+    await run_meeting(h, created[0], [(siti, "P"), (ani, "E"), (dewi, "A")])
     euis = await join(h, payload, "Euis")  # joins between the two meetings
-    await hold_meeting(h, created[1], [(siti, "A"), (ani, "P"), (dewi, "A"), (euis, "P")])
+    await run_meeting(h, created[1], [(siti, "A"), (ani, "P"), (dewi, "A"), (euis, "P")])
     await erase_own_data(h, dewi)
 
     await h.press_data(fac, "repx:202612")

@@ -14,13 +14,12 @@ import pytest
 from bot.attendance import Mark, Policy, evaluate
 from bot.reports import ChartData, ChartSeries, below_policy
 from fakeapi import FakeUser
+from tests.support.attendance import run_meeting, yearly
 from tests.support.harness import (
     Harness,
     create_group,
     erase_own_data,
-    hold_meeting,
     join,
-    monthly_meetings,
     register_facilitator,
 )
 
@@ -58,8 +57,8 @@ async def test_the_issue_patterns_in_the_bot(h: Harness) -> None:
     fac, people = await setup(h)
     siti, ani, dewi = people["Siti"], people["Ani"], people["Dewi"]
     scripts = [(siti, "PAEA"), (ani, "AAPA"), (dewi, "PPPP")]
-    for n, meeting in enumerate(await monthly_meetings(h, fac, 4)):
-        await hold_meeting(h, meeting, [(u, s[n]) for u, s in scripts])
+    for n, meeting in enumerate(await yearly(h, fac, 4)):
+        await run_meeting(h, meeting, [(u, s[n]) for u, s in scripts])
     rows = await h.db.connection.execute_fetchall(
         "SELECT p.name FROM alerts al JOIN participants p ON p.id = al.participant_id"
         " WHERE al.status = 'open' AND al.kind = 'absence'"
@@ -74,8 +73,8 @@ async def test_the_issue_patterns_in_the_bot(h: Harness) -> None:
 async def test_an_erased_member_is_counted_never_empty(h: Harness) -> None:
     fac, people = await setup(h)
     siti, ani, dewi = people["Siti"], people["Ani"], people["Dewi"]
-    (meeting,) = await monthly_meetings(h, fac, 1)
-    await hold_meeting(h, meeting, [(siti, "A"), (ani, "A"), (dewi, "P")])
+    (meeting,) = await yearly(h, fac, 1)
+    await run_meeting(h, meeting, [(siti, "A"), (ani, "A"), (dewi, "P")])
     await erase_own_data(h, ani)
     code = meeting.starts_at.strftime("%Y%m")
     erased = h.t("report.erased_member")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,6 @@ from bot.config import TOKEN_ENV, Settings, load_settings
 from bot.context import services_of
 from bot.services import Services
 from db import Database
-from db.meetings import Meeting
 from db.models import Facilitator, Group, Participant
 from fakeapi import FakeBotAPI, FakeRequest, FakeUser, parse_text
 
@@ -269,48 +268,6 @@ async def join(
         await h.send(user, h.t("join.button_skip_phone"))
     await h.press(user, "Ya")
     return user
-
-
-async def monthly_meetings(h: Harness, facilitator: FakeUser, count: int) -> list[Meeting]:
-    """``count`` meetings of her first group, first Saturday of each month at 09.00."""
-    from bot.auth import resolve_actor
-    from bot.schedule import MonthlyPattern
-
-    actor = await resolve_actor(h.db, facilitator.id)
-    groups = await h.db.groups_of((await h.facilitator(facilitator)).id)
-    created = await h.services.meetings.schedule_monthly(
-        actor,
-        [groups[0].group.id],
-        MonthlyPattern(weekday=5, nth=1, at=time(9, 0)),
-        None,
-        h.clock.now(),
-        count=count,
-    )
-    assert created is not None and len(created) == count
-    return created
-
-
-async def hold_meeting(h: Harness, meeting: Meeting, script: list[tuple[FakeUser, str]]) -> None:
-    """A meeting as the bot lives it: ``E`` sends an excuse by RSVP the day before, ``P``
-    checks in with the code in the window (``A`` does nothing); then the window closes."""
-    window = h.services.attendance.window(meeting)
-    h.clock.set(meeting.starts_at - timedelta(days=1))
-    for user, status in script:
-        if status == "E":
-            participant = await h.participant(user)
-            await h.services.meetings.rsvp(
-                participant, meeting.id, "no", "keluarga", h.clock.now()
-            )
-    h.clock.set(window.opens + timedelta(minutes=5))
-    await h.tick()
-    code = await h.checkin_code(meeting.id)
-    for user, status in script:
-        if status == "P":
-            await h.send(user, "/hadir")
-            await h.send(user, code)
-            assert h.last_text(user).startswith("✅")
-    h.clock.set(window.closes)
-    await h.tick()
 
 
 async def erase_own_data(h: Harness, user: FakeUser) -> None:
