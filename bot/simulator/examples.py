@@ -31,6 +31,7 @@ import openpyxl
 
 from bot.simulator.core import ClockAction, Simulator
 from fakeapi import FakeUser
+from handlers import forms, materi, reports
 
 START = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday 08.00 WIB
 WAIT = 20.0
@@ -134,7 +135,7 @@ async def _live_meeting(sim: Simulator, turn: int) -> int:
                     if mark == "C"
                     else (question.answer + 1) % len(question.options)
                 )
-                await _press(sim, user, f"mata:{session.id}:{q}:{chosen}:{score}")
+                await _press(sim, user, materi.answer.data(session.id, q, chosen, score))
                 score += mark == "C"
     await sim.advance(ClockAction.AFTER_MEETING)
     return meeting.id
@@ -173,7 +174,7 @@ async def build(out: Path) -> str:
             held = [await _live_meeting(sim, turn) for turn in range(MEETINGS)]
             first = held[-2]  # the last month's meeting of one group
             # The facilitator confirms the proposed levels of the first meeting.
-            await _press(sim, fac, f"lv:{first}:0")
+            await _press(sim, fac, forms.level_screen.data(first, 0))
             screen = sim.fake.last_message(fac)
             assert screen is not None
             confirm = next(d for _, d in _buttons(screen) if d.startswith("lva:"))
@@ -184,13 +185,15 @@ async def build(out: Path) -> str:
             members = await sim.services.db.members(meeting.group_id)
             for n, member in enumerate(members[:3]):
                 for aspect in (0, 1):
-                    data = f"ss:{meeting.group_id}:{member.id}:{aspect}:{(n + aspect) % 3}:0"
+                    data = forms.semester_set.data(
+                        meeting.group_id, member.id, aspect, (n + aspect) % 3, 0
+                    )
                     await _press(sim, fac, data)
             local = sim.clock.now()
             code = f"{local.year:04d}{local.month:02d}"
-            book_bytes = await _document(sim, fac, f"repx:{code}", "document")
+            book_bytes = await _document(sim, fac, reports.export_xlsx.data(code), "document")
             (out / "daftar-hadir.pdf").write_bytes(
-                await _document(sim, fac, f"dh:{first}", "document")
+                await _document(sim, fac, forms.attendance_sheet.data(first), "document")
             )
             (out / "grafik-kehadiran.png").write_bytes(await _document(sim, fac, "repg", "photo"))
             assert sim.settings is not None
