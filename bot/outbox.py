@@ -103,6 +103,7 @@ class SenderStats:
     failed: int = 0
     blocked: int = 0
     pauses: int = 0
+    writes: int = 0  # transactions that recorded deliveries
     voice_uploads: int = 0
 
 
@@ -301,12 +302,8 @@ class OutboxSender:
                     run.sent += delivered
                 finally:
                     run.exhausted = False  # her chat is free: its next row may be claimable
-                if self._delivered and (
-                    run.pacing  # the picker waits for a slot: write now, not later
-                    or len(self._delivered) >= FLUSH_SIZE
-                    or asyncio.get_running_loop().time() - self._delivered_since >= FLUSH_AFTER
-                ):
-                    await self._flush()
+                if self._flush_due(run):
+                    await self._flush(run)
 
         async def guarded() -> None:
             try:
@@ -518,15 +515,32 @@ class OutboxSender:
                 raise
         return target.message_id
 
-    async def _flush(self) -> None:
+    def _flush_due(self, run: _Run) -> bool:
+        """Whether the deliveries remembered should be written now: the picker waits for a
+        slot (write now, not later), a batch is full, or the oldest has waited long enough."""
+        return bool(self._delivered) and (
+            run.pacing
+            or len(self._delivered) >= FLUSH_SIZE
+            or asyncio.get_running_loop().time() - self._delivered_since >= FLUSH_AFTER
+        )
+
+    async def _flush(self, run: _Run | None = None) -> None:
         """Record the deliveries not yet written, in one transaction (one writer at a
         time). If the database refuses (read-only, disk full), they stay remembered and are
-        written later."""
+        written later. ``run``: a worker's flush when one fell due; it is skipped if another
+        worker's write has just taken care of it."""
         async with self._flushing:
+            if run is not None and not self._flush_due(run):
+                return
             if self._delivered:
                 delivered = list(self._delivered)
                 await self._db.mark_sent_many(delivered)
+                self.stats.writes += 1
                 del self._delivered[: len(delivered)]
+                # Deliveries made while this one was written start their own wait: without
+                # this, the first one's age made every later delivery write at once, one
+                # transaction per message or two.
+                self._delivered_since = asyncio.get_running_loop().time()
 
     async def recover(self) -> int:
         """After a failed drain: record the deliveries still remembered, then put back in

@@ -11,7 +11,7 @@ import asyncio
 import itertools
 import os
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +33,7 @@ from bot.clock import ManualClock
 from bot.config import OutboxSettings
 from bot.flood import retry_after_seconds
 from bot.i18n import Catalog
-from bot.outbox import OutboxSender
+from bot.outbox import FLUSH_AFTER, OutboxSender, _Run
 from bot.sending import Action, TokenBucket, backoff, chat_ready_at, classify
 from db import Database
 from db.models import Group, Participant
@@ -681,3 +681,37 @@ async def test_counts_by_key_prefix(world: World) -> None:
     assert (await world.db.counts("announcement:2:"))["queued"] == 1
     assert (await world.db.counts())["sent"] == 3  # with the facilitator notice
     assert await world.db.next_due_at() == START + timedelta(days=1)
+
+
+async def test_deliveries_made_during_a_write_wait_their_own_turn(world: World) -> None:
+    """Outcomes are written in batches (``FLUSH_SIZE``, or after ``FLUSH_AFTER``). While one
+    batch is written, the other workers keep delivering; those deliveries must wait their
+    own ``FLUSH_AFTER``. (They used to inherit the written batch's age, so every later
+    delivery wrote at once: a transaction per message or two, the fan-out's main cost.)"""
+    sender = world.sender(unlimited())
+    run = _Run(None)
+    loop = asyncio.get_running_loop()
+    written: list[int] = []
+
+    class Slow:
+        """The real database; while a batch is written, one more delivery comes in."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(world.db, name)
+
+        async def mark_sent_many(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None:
+            written.append(len(sent))
+            sender._delivered.append((2, 12, world.clock.now()))
+
+    sender._db = Slow()
+    sender._delivered.append((1, 11, world.clock.now()))
+    sender._delivered_since = loop.time() - 2 * FLUSH_AFTER  # the first one is due
+    assert sender._flush_due(run)
+    await sender._flush(run)
+    assert written == [1] and sender.stats.writes == 1
+    assert [row for row, _, _ in sender._delivered] == [2]
+    assert not sender._flush_due(run)  # the second waits its own turn
+    await sender._flush(run)  # a worker's flush that is not due writes nothing
+    assert written == [1]
+    await sender._flush()  # the end of a drain writes whatever is left
+    assert written == [1, 1]
