@@ -33,7 +33,7 @@ from bot.simulator.core import start_on, write_config  # noqa: E402
 from bot.simulator.seed import seed_demo  # noqa: E402
 from fakeapi import FakeBotAPI, FakeRequest, FakeUser  # noqa: E402
 
-TOKEN = "123456789:AAHexampleTokenForTheReadme_abcdefgh"
+TOKEN = "123456:EXAMPLE_not_a_real_token"
 
 
 async def main() -> None:
