@@ -78,6 +78,7 @@ VOICE_AFTER = Callback(
 
 # -- buttons one handler module draws for another's action (no import between them) ----
 
+GROUP_SCREEN = Callback("go", (int,), "a group's screen (group)")
 MEETING_DAY = Callback("md", (str,), "a day of the scheduling calendar (YYYYMMDD)")
 MEETING_TIME = Callback("mt", (str,), "a time of the scheduling dialogue (HHMM)")
 SIKS_RECORD = Callback(

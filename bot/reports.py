@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from bot.attendance.alerts import Mark, Policy, evaluate
+from bot.attendance.alert_rule import Mark, Policy, evaluate
 from bot.config import AttendanceSettings
 from bot.content import Library
 from bot.i18n import LOCALE, Catalog, zone_label

@@ -1,4 +1,5 @@
-"""The facilitator's groups: create, list, members, leader, removal, join link."""
+"""The facilitator's groups: create, list, members, leader, removal, join link (where a
+group meets, its kecamatan and location: ``handlers/group_place.py``)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,18 @@ import logging
 from dataclasses import dataclass
 from typing import ClassVar
 
-from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from bot.auth import FACILITATORS, Role
+from bot.callbacks import GROUP_SCREEN
 from bot.codes import JOIN_PREFIX, deep_link
 from bot.config import TIMEZONES
 from bot.dialogues import Dialogue
 from bot.i18n import zone_label
 from bot.onboarding import clean_group_name, clean_kecamatan, clean_person_name, clean_place
 from db.models import Group
+from handlers.group_place import ask_location, kecamatan_ask, owned_group
 from handlers.registry import Call, Router, keyboard
 
 log = logging.getLogger(__name__)
@@ -54,22 +57,6 @@ class GroupKecamatanAsked(Dialogue):
     name: str
     timezone: str
     place: str
-
-
-@dataclass(frozen=True)
-class KecamatanChangeAsked(Dialogue):
-    """Her next text is the new kecamatan of ``group_id``."""
-
-    kind: ClassVar[str] = "group_set_kecamatan"
-    group_id: int
-
-
-@dataclass(frozen=True)
-class PlaceLocationAsked(Dialogue):
-    """Her next message is the location of ``group_id``'s meeting place (or a cancel)."""
-
-    kind: ClassVar[str] = "group_location"
-    group_id: int
 
 
 @dataclass(frozen=True)
@@ -217,49 +204,9 @@ async def _create(call: Call, state: GroupKecamatanAsked, kecamatan: str) -> Non
     await call.reply(call.t("group.forward_text", name=group.name, link=join_link(call, group)))
 
 
-@router.action("gkk", FACILITATORS, int)
-async def kecamatan_ask(call: Call, group_id: int) -> None:
-    group = await _owned(call, group_id)
-    if group is None:
-        return
-    await call.toast()
-    await call.set_state(KecamatanChangeAsked(group.id))
-    await call.reply(
-        call.t(
-            "group.ask_new_kecamatan",
-            name=group.name,
-            kecamatan=group.kecamatan or call.t("group.no_kecamatan"),
-        )
-    )
-
-
-@router.input(KecamatanChangeAsked, FACILITATORS)
-async def kecamatan_typed(call: Call, state: KecamatanChangeAsked) -> None:
-    kecamatan = clean_kecamatan(call.message.text or "") if call.message else None
-    if kecamatan is None:
-        await call.reply(call.t("group.kecamatan_invalid"))
-        return
-    group = await call.services.onboarding.set_kecamatan(call.actor, state.group_id, kecamatan)
-    await call.clear_state()
-    if group is None:
-        await call.reply(call.t("common.stale_button"))
-        return
-    await call.reply(
-        call.t("group.kecamatan_saved", name=group.name, kecamatan=group.kecamatan),
-        keyboard([(call.t("group.button_open"), open_group.data(group.id))]),
-    )
-
-
-async def _owned(call: Call, group_id: int) -> Group | None:
-    group = await call.services.onboarding.owned_group(call.actor, group_id)
-    if group is None:
-        await call.toast(call.t("common.stale_button"), alert=True)
-    return group
-
-
-@router.action("go", FACILITATORS, int)
+@router.action(GROUP_SCREEN, FACILITATORS)
 async def open_group(call: Call, group_id: int) -> None:
-    group = await _owned(call, group_id)
+    group = await owned_group(call, group_id)
     if group is None:
         return
     members = await call.services.onboarding.members(group.id)
@@ -291,50 +238,9 @@ async def open_group(call: Call, group_id: int) -> None:
     )
 
 
-@router.action("gw", FACILITATORS, int)
-async def ask_location(call: Call, group_id: int) -> None:
-    """Where the group meets, as a location: she shares it once, at the place (or picks it
-    on the map), so that members' check-ins far from it can be flagged."""
-    group = await _owned(call, group_id)
-    if group is None:
-        return
-    await call.set_state(PlaceLocationAsked(group.id))
-    await call.reply(
-        call.t("group.ask_location", group=group.name),
-        ReplyKeyboardMarkup(
-            [
-                [KeyboardButton(call.t("group.button_send_location"), request_location=True)],
-                [KeyboardButton(call.t("group.button_location_cancel"))],
-            ],
-            resize_keyboard=True,
-            one_time_keyboard=True,
-        ),
-    )
-
-
-@router.input(PlaceLocationAsked, FACILITATORS, location=True)
-async def group_location(call: Call, state: PlaceLocationAsked) -> None:
-    message = call.message
-    assert message is not None
-    await call.clear_state()
-    if message.location is None:
-        await call.reply(call.t("group.location_cancelled"), ReplyKeyboardRemove())
-        return
-    group = await call.services.onboarding.set_place_location(
-        call.actor,
-        state.group_id,
-        message.location.latitude,
-        message.location.longitude,
-    )
-    if group is None:
-        await call.reply(call.t("common.stale_button"), ReplyKeyboardRemove())
-        return
-    await call.reply(call.t("group.location_saved", group=group.name), ReplyKeyboardRemove())
-
-
 @router.action("gt", FACILITATORS, int)
 async def forward_text(call: Call, group_id: int) -> None:
-    group = await _owned(call, group_id)
+    group = await owned_group(call, group_id)
     if group is None:
         return
     await call.reply(call.t("group.forward_text", name=group.name, link=join_link(call, group)))
@@ -342,7 +248,7 @@ async def forward_text(call: Call, group_id: int) -> None:
 
 @router.action("gm", FACILITATORS, int, int)
 async def list_members(call: Call, group_id: int, page: int) -> None:
-    group = await _owned(call, group_id)
+    group = await owned_group(call, group_id)
     if group is None:
         return
     members = await call.services.onboarding.members(group.id)
@@ -381,7 +287,7 @@ async def list_members(call: Call, group_id: int, page: int) -> None:
 async def add_offline(call: Call, group_id: int) -> None:
     """A mother without a phone (or sharing one): the facilitator adds her by name, so
     her attendance can be marked."""
-    group = await _owned(call, group_id)
+    group = await owned_group(call, group_id)
     if group is None:
         return
     await call.set_state(OfflineNameAsked(group.id))
@@ -493,7 +399,7 @@ async def remove_yes(call: Call, group_id: int, participant_id: int) -> None:
 
 @router.action("gr", FACILITATORS, int)
 async def renew_ask(call: Call, group_id: int) -> None:
-    group = await _owned(call, group_id)
+    group = await owned_group(call, group_id)
     if group is None:
         return
     await call.show(

@@ -38,6 +38,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from bot.attendance.alert_rule import Crossing, Mark, Policy, evaluate
 from bot.attendance.alerts import (
     ABSENCE,
     ACTIONS,
@@ -46,12 +47,8 @@ from bot.attendance.alerts import (
     AbsenceAlerts,
     AlertStore,
     AlertView,
-    Crossing,
     FollowUp,
-    Mark,
-    Policy,
     clean_note,
-    evaluate,
 )
 from bot.attendance.base import (
     STATUS_CODES,

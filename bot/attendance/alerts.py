@@ -1,11 +1,7 @@
-"""Absence alerts and follow-ups.
-
-Absence policy (:func:`evaluate`): an alert is raised when unexcused misses reach
-``alert_in_a_row`` in a row (excused meetings neither count nor break the row; attending
-does) or ``alert_m`` among the last ``alert_k`` meetings. One alert per crossing: while it
-is open, new misses are added to it; it closes when she attends again (or after the home
-visit); after it closes only later meetings count towards a new crossing. A mother who
-blocked the bot gets an "unreachable" follow-up the same way.
+"""Absence alerts and follow-ups: raising, re-raising and closing alerts by the rule of
+``bot/attendance/alert_rule.py`` (also the recap's), the follow-up actions and notes, the
+facilitator's digest. A mother who blocked the bot gets an "unreachable" follow-up the
+same way.
 """
 
 from __future__ import annotations
@@ -16,17 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.attendance.alert_rule import Mark, Policy, evaluate
 from bot.attendance.base import (
     AttendanceBase,
     BaseStore,
 )
 from bot.auth import Actor, owns_group
 from bot.callbacks import ALERT_NEW, FOLLOW_UP
-from bot.config import AttendanceSettings
 from bot.crashpoints import crash_point
 from bot.i18n import Html
 from db.alerts import Alert, AlertAction, AlertKind
-from db.attendance import ABSENT, EXCUSED, PRESENT, PastMark
+from db.attendance import EXCUSED, PRESENT, PastMark
 from db.meetings import Meeting
 from db.models import Group, GroupSummary, Participant
 from db.outbox import NewMessage
@@ -37,79 +33,6 @@ NOTE_LIMIT = 200
 ABSENCE, UNREACHABLE = AlertKind.ABSENCE, AlertKind.UNREACHABLE
 ACTIONS = {"c": "contacted", "s": "visit_scheduled", "d": "visit_done"}
 """Follow-up actions by their short code in callback data."""
-
-
-@dataclass(frozen=True)
-class Policy:
-    in_a_row: int
-    m: int
-    k: int
-
-    @classmethod
-    def of(cls, settings: AttendanceSettings) -> Policy:
-        return cls(settings.alert_in_a_row, settings.alert_m, settings.alert_k)
-
-
-@dataclass(frozen=True)
-class Mark:
-    meeting_id: int
-    status: str  # present, excused, absent
-
-
-@dataclass(frozen=True)
-class Crossing:
-    """An alert that is open after the marks: the meeting whose miss crossed the policy
-    and every unexcused miss that belongs to it (those counted, then later ones)."""
-
-    trigger: int
-    missed: tuple[int, ...]
-
-
-def _counted_misses(segment: Sequence[Mark], policy: Policy) -> tuple[int, ...] | None:
-    """The misses that meet the policy at the end of ``segment`` (which ends with a miss),
-    or None if the policy is not met."""
-    streak: list[int] = []
-    for index in range(len(segment) - 1, -1, -1):
-        status = segment[index].status
-        if status == PRESENT:
-            break
-        if status == ABSENT:
-            streak.append(index)
-    last_k = range(max(0, len(segment) - policy.k), len(segment))
-    window = [i for i in last_k if segment[i].status == ABSENT]
-    counted: set[int] = set()
-    if len(streak) >= policy.in_a_row:
-        counted.update(streak)
-    if len(window) >= policy.m:
-        counted.update(window)
-    if not counted:
-        return None
-    return tuple(segment[i].meeting_id for i in sorted(counted))
-
-
-def evaluate(marks: Sequence[Mark], policy: Policy) -> Crossing | None:
-    """Replay the alert rules over her marks (oldest first, only meetings after her last
-    closed alert) and return the alert that is open at the end, if any.
-
-    A crossing opens an alert; while it is open, further misses are added to it and
-    attending closes it; after a close only later marks count towards a new crossing.
-    """
-    base = 0
-    current: Crossing | None = None
-    for index, mark in enumerate(marks):
-        if current is not None:
-            if mark.status == PRESENT:
-                current = None
-                base = index + 1
-            elif mark.status == ABSENT:
-                current = Crossing(current.trigger, (*current.missed, mark.meeting_id))
-            continue
-        if mark.status != ABSENT:
-            continue
-        counted = _counted_misses(marks[base : index + 1], policy)
-        if counted is not None:
-            current = Crossing(mark.meeting_id, counted)
-    return current
 
 
 @dataclass(frozen=True)
