@@ -15,8 +15,8 @@ import pytest
 from bot.__main__ import _parser
 from bot.daysoff import DaysOff
 from bot.simulator import Simulator
-from bot.simulator.core import start_on
 from bot.simulator.seed import GROUPS, first_meeting_day
+from bot.simulator.setup import start_on
 
 REPO = Path(__file__).resolve().parent.parent
 

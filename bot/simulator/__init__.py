@@ -19,7 +19,8 @@ import webbrowser
 from datetime import date
 from pathlib import Path
 
-from bot.simulator.core import ClockAction, ClockError, Simulator, SimulatorError, start_on
+from bot.simulator.core import ClockAction, ClockError, Simulator, SimulatorError
+from bot.simulator.setup import start_on
 
 __all__ = ["ClockAction", "ClockError", "Simulator", "SimulatorError", "run_simulator"]
 
@@ -38,7 +39,7 @@ def run_simulator(
     ``start``: the simulated first day (08.00 WIB); default today."""
     from bot.config import Secret
     from bot.logs import setup_logging
-    from bot.simulator.core import TOKEN
+    from bot.simulator.setup import TOKEN
 
     setup_logging("INFO", Secret(TOKEN))
     try:

@@ -23,21 +23,29 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.app import ALLOWED_UPDATES, AnyApplication, build_application, tick
-from bot.auth import Role, resolve_actor
 from bot.clock import ManualClock
-from bot.codes import JOIN_PREFIX, deep_link
-from bot.config import TIMEZONES, TOKEN_ENV, Settings, load_settings
+from bot.config import TOKEN_ENV, Settings, load_settings
 from bot.context import services_of
 from bot.services import Services
+from bot.simulator.page import people as page_people
+from bot.simulator.page import state as page_state
 from bot.simulator.seed import DemoWorld, phone_for, seed_demo, set_menus
+from bot.simulator.setup import (
+    BOT_NAME,
+    BOT_USERNAME,
+    DB_NAME,
+    TOKEN,
+    WIB,
+    default_start,
+    write_config,
+)
 from bot.simulator.timeline import AFTER_CLOSE, Kind, Moment, moments
 from db.models import Group
 from fakeapi import FakeBotAPI, FakeRequest, FakeUser
@@ -47,23 +55,10 @@ __all__ = ["ClockAction", "ClockError", "Simulator", "SimulatorError"]
 log = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parent.parent.parent
-TOKEN = "123456:SIMULATOR_not_a_real_token_0123456789"
-BOT_USERNAME = "p2k2_simulator_bot"
-BOT_NAME = "Bot P2K2 (simulasi)"
-DB_NAME = "simulator.db"
-CONFIG_NAME = "simulator.toml"
-WIB = "Asia/Jakarta"
 MAX_STEPS = 2000
 MAX_WAIT = 30.0
 # Bot API calls that change nothing a person sees in her chat.
 _INVISIBLE = ("getUpdates", "getMe", "getFile", "sendChatAction", "getMyCommands", "getChat")
-
-ROLE_LABELS = {
-    Role.FACILITATOR: "Pendamping",
-    Role.LEADER: "Ketua kelompok",
-    Role.PARTICIPANT: "Peserta",
-    Role.STRANGER: "Belum terdaftar",
-}
 
 
 class SimulatorError(Exception):
@@ -88,48 +83,6 @@ FIXED_STEPS = {
     ClockAction.DAY: timedelta(days=1),
     ClockAction.MONTH: timedelta(days=30),
 }
-
-
-def default_start(now: datetime | None = None) -> datetime:
-    """Today (in WIB) at 08.00 WIB: a calm morning to begin the demo."""
-    return start_on((now or datetime.now(UTC)).astimezone(ZoneInfo(WIB)).date())
-
-
-def start_on(day: date) -> datetime:
-    """``day`` at 08.00 WIB, as UTC: the simulated clock's first moment."""
-    return datetime.combine(day, time(8, 0), tzinfo=ZoneInfo(WIB)).astimezone(UTC)
-
-
-def write_config(folder: Path, content_dir: Path, tick_seconds: float) -> Path:
-    """The simulator's config file: database in ``folder``, the repo's content, a fast
-    outbox (no pacing) and a short tick."""
-    path = folder / CONFIG_NAME
-    path.write_text(
-        "# Written by the simulator on every start; edits are overwritten.\n"
-        "[bot]\n"
-        f"database = {_toml_str(str(folder / DB_NAME))}\n"
-        f"content_dir = {_toml_str(str(content_dir))}\n"
-        'log_level = "INFO"\n'
-        "[telegram]\n"
-        "# Not used: the bot talks to the built-in fake in-process.\n"
-        'base_url = "http://127.0.0.1:9/bot"\n'
-        'base_file_url = "http://127.0.0.1:9/file/bot"\n'
-        f'bot_username = "{BOT_USERNAME}"\n'
-        "poll_timeout = 10\n"
-        "[schedule]\n"
-        f"tick_seconds = {tick_seconds!r}\n"
-        "[outbox]\n"
-        "rate_per_second = 0\n"
-        "per_chat_interval = 0\n"
-        "[voice]\n"
-        f"cache_dir = {_toml_str(str(folder / 'voice'))}\n",
-        encoding="utf-8",
-    )
-    return path
-
-
-def _toml_str(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @dataclass(frozen=True)
@@ -185,7 +138,7 @@ class Simulator:
         self._bumps = 0
         self._changed = asyncio.Event()
         self._clock_lock = asyncio.Lock()
-        self._pressed: dict[int, list[str]] = {}
+        self.pressed: dict[int, list[str]] = {}
         self._app_started = False
         self._polling = False
         self._post_init_done = False
@@ -386,7 +339,7 @@ class Simulator:
         except ValueError as exc:
             raise SimulatorError("tombol ini tidak ada (lagi) di pesan itu") from exc
         query_id = str(update["callback_query"]["id"])
-        pressed = self._pressed.setdefault(user_id, [])
+        pressed = self.pressed.setdefault(user_id, [])
         pressed.append(query_id)
         del pressed[:-20]
         self._bump()
@@ -485,66 +438,8 @@ class Simulator:
         return self.services.catalog.datetime(self.clock.now(), tz)
 
     async def people(self) -> list[dict[str, Any]]:
-        db = self.services.db
-        featured = self.world.featured if self.world else []
-        result = []
-        for user in self.fake.users.values():
-            actor = await resolve_actor(db, user.id)
-            role = actor.main_role
-            group = actor.group
-            name = " ".join(p for p in (user.first_name, user.last_name) if p)
-            if actor.participant is not None:
-                name = actor.participant.name
-            elif actor.facilitator is not None:
-                name = actor.facilitator.name
-            messages = self.fake.messages(user)
-            result.append(
-                {
-                    "id": user.id,
-                    "name": name,
-                    "role": role.value,
-                    "role_label": ROLE_LABELS[role],
-                    "group": group.name if group else None,
-                    "zone": TIMEZONES.get(group.timezone) if group else None,
-                    "phone": (self.world.phones.get(user.id) if self.world else None)
-                    or phone_for(user.id),
-                    "featured": featured.index(user.id) if user.id in featured else None,
-                    "blocked": user.blocked,
-                    "last_message_id": messages[-1]["message_id"] if messages else 0,
-                    "commands": self.commands_of(user.id),
-                }
-            )
-        return result
-
-    def commands_of(self, user_id: int) -> list[dict[str, str]]:
-        """Her ``/`` menu as the Telegram app would show it: chat scope, else private chats,
-        else default."""
-        commands = self.fake.commands
-        for key in (
-            ("chat", user_id, None, ""),
-            ("all_private_chats", None, None, ""),
-            ("default", None, None, ""),
-        ):
-            if key in commands:
-                return [dict(c) for c in commands[key]]
-        return []
-
-    def chat(self, user_id: int) -> dict[str, Any]:
-        answers = self.fake.callback_answers
-        toasts = [
-            {
-                "id": qid,
-                "text": str(answers[qid].get("text") or ""),
-                "alert": bool(answers[qid].get("show_alert")),
-            }
-            for qid in self._pressed.get(user_id, [])
-            if qid in answers and answers[qid].get("text")
-        ]
-        return {
-            "messages": self.fake.messages(user_id),
-            "keyboard": self.fake.reply_keyboard(user_id),
-            "toasts": toasts,
-        }
+        """Everyone in the simulation, as the page lists them."""
+        return await page_people(self)
 
     async def next_events(self) -> dict[str, Any]:
         ahead = await self.upcoming()
@@ -563,34 +458,6 @@ class Simulator:
         return found
 
     async def state(self, chats: Callable[[int], bool] | None = None) -> dict[str, Any]:
-        """Everything the page shows; ``chats`` picks whose messages to include (all when
-        None)."""
-        version = self.version
-        groups = await self.groups()
-        username = self.fake.username
-        people = await self.people()
-        return {
-            "version": version,
-            "clock": {
-                "utc": self.clock.now().isoformat(),
-                "label": self.clock_label(WIB),
-                "wita": self.clock_label("Asia/Makassar"),
-            },
-            "next": await self.next_events(),
-            "bot": {"username": username, "name": self.fake.first_name},
-            "groups": [
-                {
-                    "id": g.id,
-                    "name": g.name,
-                    "zone": TIMEZONES.get(g.timezone, g.timezone),
-                    "place": g.place,
-                    "join_payload": JOIN_PREFIX + g.join_code,
-                    "join_link": deep_link(username, JOIN_PREFIX + g.join_code),
-                }
-                for g in groups
-            ],
-            "people": people,
-            "chats": {
-                str(p["id"]): self.chat(p["id"]) for p in people if chats is None or chats(p["id"])
-            },
-        }
+        """Everything the page shows (``bot/simulator/page.py``); ``chats`` picks whose
+        messages to include (all when None)."""
+        return await page_state(self, chats)

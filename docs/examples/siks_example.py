@@ -29,8 +29,8 @@ from bot.app import build_application, tick  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.config import TOKEN_ENV, load_settings  # noqa: E402
 from bot.context import services_of  # noqa: E402
-from bot.simulator.core import start_on, write_config  # noqa: E402
 from bot.simulator.seed import seed_demo  # noqa: E402
+from bot.simulator.setup import start_on, write_config  # noqa: E402
 from fakeapi import FakeBotAPI, FakeRequest, FakeUser  # noqa: E402
 
 TOKEN = "123456:EXAMPLE_not_a_real_token"
