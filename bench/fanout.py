@@ -54,7 +54,8 @@ from telegram.request import HTTPXRequest
 from bench.common import finish, load_average, spread
 from bot.clock import SystemClock
 from bot.config import OutboxSettings
-from bot.outbox import DEFAULT_CONCURRENCY, OutboxSender, markup_of
+from bot.outbox import DEFAULT_CONCURRENCY, OutboxSender
+from bot.sending import markup_of
 from db import Database
 from db.outbox import NewMessage
 

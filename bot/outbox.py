@@ -41,23 +41,24 @@ from typing import Any, Protocol
 
 from telegram import (
     Bot,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    InputMediaPhoto,
-    Message,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 
 from bot.clock import Clock
-from bot.codes import deep_link
 from bot.config import OutboxSettings
 from bot.crashpoints import crash_point
 from bot.flood import BULK, FloodGate
-from bot.qr import qr_png
-from bot.sending import Action, TokenBucket, Verdict, backoff, chat_ready_at, classify
-from db.outbox import Buttons, OutboxRow
+from bot.outbox_media import Media, MediaStore
+from bot.sending import (
+    Action,
+    TokenBucket,
+    Verdict,
+    backoff,
+    chat_ready_at,
+    classify,
+    markup_of,
+)
+from db.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -78,20 +79,6 @@ DEFAULT_CONCURRENCY = 8
 the sender well below that leaves connections free for interactive replies."""
 SleepFn = Callable[[float], Awaitable[Any]]
 UnreachableHook = Callable[[list[int]], Awaitable[None]]
-
-
-def markup_of(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-            for row in buttons
-        ]
-    )
-
-
-# ------------------------------------------------------------------------------ the sender
 
 
 @dataclass
@@ -120,7 +107,7 @@ class _Run:
     order: itertools.count[int] = field(default_factory=itertools.count)
 
 
-class SenderStore(Protocol):
+class SenderStore(MediaStore, Protocol):
     """The queries this service needs (implemented in ``db/``)."""
 
     async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]: ...
@@ -137,13 +124,9 @@ class SenderStore(Protocol):
 
     async def outbox_row_by_key(self, key: str) -> OutboxRow | None: ...
 
-    async def record_voice_upload(self, digest: str, file_id: str, now: datetime) -> None: ...
-
     async def release(self, row_ids: Sequence[int]) -> None: ...
 
     async def requeue_sending(self) -> int: ...
-
-    async def uploaded_voice(self, digest: str) -> str | None: ...
 
 
 class OutboxSender:
@@ -176,8 +159,7 @@ class OutboxSender:
         voice_dir: Path | None = None,
     ) -> None:
         self._db = db
-        self._voice_dir = voice_dir
-        self._voice_locks: dict[str, asyncio.Lock] = {}
+        self._media = Media(bot, db, clock, voice_dir)
         self._bot = bot
         self._settings = settings
         self._clock = clock
@@ -391,17 +373,11 @@ class OutboxSender:
                     return False
                 crash_point("outbox-edit-sent")  # delivered, not yet recorded
             elif row.qr:
-                message_id = (
-                    await self._bot.send_photo(
-                        row.chat_id,
-                        await self._qr(row.qr),
-                        caption=row.text,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=markup_of(row.buttons),
-                    )
-                ).message_id
+                message_id = (await self._media.qr_photo(row)).message_id
             elif row.voice:
-                message_id = (await self._send_voice(row)).message_id
+                message, uploaded = await self._media.voice(row)
+                message_id = message.message_id
+                self.stats.voice_uploads += uploaded
             elif row.photo:
                 message = await self._bot.send_photo(
                     row.chat_id,
@@ -430,56 +406,6 @@ class OutboxSender:
         self.stats.sent += 1
         return True
 
-    async def _send_voice(self, row: OutboxRow) -> Message:
-        """A voice note: a recording (``id:<file_id>``) goes by its file id; a synthesized one
-        (``tts:<hash>:<seconds>``) is uploaded once from the cache, and every later row
-        sends the file id Telegram gave it (one upload at a time per note, so a fan-out
-        uploads it once)."""
-        assert row.voice is not None
-        kind, _, rest = row.voice.partition(":")
-        caption = row.text or None
-        markup = markup_of(row.buttons)
-        if kind == "id":
-            return await self._bot.send_voice(
-                row.chat_id, rest, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
-        digest, _, seconds = rest.partition(":")
-        duration = int(seconds) if seconds.isdigit() else None
-        lock = self._voice_locks.setdefault(digest, asyncio.Lock())
-        async with lock:
-            file_id = await self._db.uploaded_voice(digest)
-            if file_id is None:
-                if self._voice_dir is None:
-                    raise FileNotFoundError("no voice cache configured")
-                data = await asyncio.to_thread((self._voice_dir / f"{digest}.ogg").read_bytes)
-                message = await self._bot.send_voice(
-                    row.chat_id,
-                    InputFile(data, filename="ringkasan.ogg"),
-                    duration=duration,
-                    caption=caption,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
-                if message.voice is not None:
-                    await self._db.record_voice_upload(
-                        digest, message.voice.file_id, self._clock.now()
-                    )
-                self.stats.voice_uploads += 1
-                return message
-        return await self._bot.send_voice(
-            row.chat_id,
-            file_id,
-            duration=duration,
-            caption=caption,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-        )
-
-    async def _qr(self, payload: str) -> bytes:
-        """The QR picture of the deep link (about 6 ms of CPU: drawn in a worker thread, so
-        a district's code changes never hold up the event loop)."""
-        return await asyncio.to_thread(qr_png, deep_link(self._bot.username, payload))
-
     async def _edit(self, row: OutboxRow) -> int | None:
         """Edit the message of the row ``row.edit_of`` in place; its message id, or None if
         there is nothing to edit (that message was never sent: this row fails)."""
@@ -489,30 +415,7 @@ class OutboxSender:
             self.stats.failed += 1
             await self._db.mark_failed(row.id, "the message to edit was not sent")
             return None
-        markup = markup_of(row.buttons)
-        try:
-            if row.qr:
-                await self._bot.edit_message_media(
-                    InputMediaPhoto(
-                        await self._qr(row.qr), caption=row.text, parse_mode=ParseMode.HTML
-                    ),
-                    chat_id=row.chat_id,
-                    message_id=target.message_id,
-                    reply_markup=markup,
-                )
-            else:
-                await self._bot.edit_message_text(
-                    row.text,
-                    chat_id=row.chat_id,
-                    message_id=target.message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
-        except BadRequest as exc:
-            # The same edit again (it was on the wire when the process died, and went back
-            # to the queue): the message already shows it.
-            if "not modified" not in str(exc).lower():
-                raise
+        await self._media.edit(row, target.message_id)
         return target.message_id
 
     def _flush_due(self, run: _Run) -> bool:

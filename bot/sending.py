@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -21,6 +22,7 @@ from telegram.error import (
 )
 
 from bot.flood import retry_after_seconds
+from db.outbox import Buttons
 
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
@@ -140,3 +142,15 @@ class TokenBucket:
             return
         start = now if self._tat is None else max(self._tat, now)
         self._tat = start + timedelta(seconds=1 / self.rate)
+
+
+def markup_of(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
+    """A stored row's buttons as Telegram's inline keyboard (None: no buttons)."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in buttons
+        ]
+    )

@@ -30,6 +30,7 @@ TRANSPORT_EDGES = {
     "bot.context",  # PTB's context type carrying the services
     "bot.flood",  # PTB's rate limiter hook
     "bot.outbox",  # the sender: calls the Bot API
+    "bot.outbox_media",  # the sender's voice notes, QR pictures and edits
     "bot.polling",  # getUpdates and the update queue
     "bot.sending",  # the sender's rules: they read Telegram's errors
 }
