@@ -235,7 +235,8 @@ async def report_command(
     and the grand total. Reads the database only; safe while the bot runs (WAL)."""
     from bot.exports import csv_bytes, totals_xlsx_bytes
     from bot.exports import xlsx_bytes as workbook_bytes
-    from bot.reports import Reports, parse_month, safe_filename
+    from bot.report_format import parse_month, safe_filename
+    from bot.reports import Reports
 
     month = parse_month(month_text)
     if month is None:
@@ -316,7 +317,7 @@ async def subdistrict_recap(
     from bot.form_exports import subdistrict_xlsx
     from bot.formdefs import recap_form
     from bot.forms import Forms
-    from bot.reports import month_name
+    from bot.report_format import month_name
 
     forms = Forms(db, catalog, library, settings.attendance)
     form = recap_form()

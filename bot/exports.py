@@ -25,7 +25,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.i18n import LOCALE
-from bot.reports import ChartData, Labels, MonthReport, percent
+from bot.report_format import percent
+from bot.reports import ChartData, Labels, MonthReport
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -20,7 +20,8 @@ from bot.config import AttendanceSettings
 from bot.content import Library
 from bot.formdefs import MonitoringForm, RecapForm, monitoring_form, semester_form
 from bot.i18n import Catalog
-from bot.reports import GroupRecap, month_window
+from bot.report_format import month_window
+from bot.reports import GroupRecap
 from db.attendance import AttendanceMark, CheckinMeeting
 from db.forms import MeetingMark, QuizScore
 from db.meetings import Meeting

@@ -10,39 +10,36 @@ Decisions (docs/DECISIONS.md, "Reports"):
 
 * **Attendance rate** = present / (present + excused + absent) of a finalized meeting.
 * **Members needing attention** are decided by the one rule of the absence alerts
-  (:func:`bot.attendance.alerts.evaluate` over her marks since her last closed alert): she
+  (:func:`bot.attendance.alert_rule.evaluate` over her marks since her last closed alert): she
   is listed exactly when that rule has an alert open for her. Excused meetings neither count
   nor break a row; attending closes the crossing. A meeting before she joined is no miss.
-* **CSV**: UTF-8 with a BOM, comma separated, RFC 4180 quoting, CRLF line ends. The BOM makes
-  Excel read UTF-8 (names with accents); the comma is what LibreOffice, Google Sheets and
-  Excel's "Data > From Text/CSV" detect. A ``sep=`` line would force Excel's separator but
-  shows up as a stray first row in LibreOffice, so it is not used. Numbers are whole numbers
-  (the rate in percent, no decimals) and dates ISO (2026-12-05), so the Indonesian decimal
-  comma never meets the separator. On an Excel whose list separator is ``;`` (Indonesian
-  regional settings) a double-click would open everything in one column, so the same CSV
-  is also offered with ``;`` between cells ("CSV untuk Excel Indonesia"); the XLSX, which
-  has no such ambiguity, stays the main format.
-* Cells that start with ``= + - @`` are written as text (CSV: with a leading apostrophe), so
-  a name cannot become a spreadsheet formula.
+* **Files**: CSV (also with ``;`` for an Excel set to Indonesian) and XLSX, with cells
+  that start with ``= + - @`` written as text: ``bot/exports.py``.
 * **Months** are each group's local calendar month (WIB, WITA or WIT).
 """
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
-
-from babel.dates import format_date
 
 from bot.attendance.alert_rule import Mark, Policy, evaluate
 from bot.config import AttendanceSettings
 from bot.content import Library
-from bot.i18n import LOCALE, Catalog, zone_label
+from bot.i18n import Catalog, zone_label
+from bot.report_format import (
+    escape,
+    month_name,
+    month_window,
+    pack,
+    percent,
+    previous_month,
+    table_row,
+    without_empty_names,
+)
 from db.models import Facilitator, Group, GroupSummary
 from db.reports import Mark as StoredMark
 from db.reports import MeetingCounts, OpenAlert, PolicyMark
@@ -201,56 +198,6 @@ def below_policy(marks_oldest_first: Sequence[Mark], policy: Policy) -> Concern 
             break
         in_a_row += mark.status == "absent"
     return Concern("", len(crossing.missed), in_a_row)
-
-
-def without_empty_names(names: Sequence[str], erased: str) -> tuple[str, ...]:
-    """The names of a list, each member who erased her data (stored with an empty name)
-    shown as ``erased`` after the others (so she is still counted), never as an empty
-    entry."""
-    named = tuple(n for n in names if n)
-    return (*named, *([erased] * (len(names) - len(named))))
-
-
-def month_window(year: int, month: int, tz: str) -> tuple[datetime, datetime]:
-    """The local calendar month in ``tz`` as a UTC window ``[start, end)``."""
-    zone = ZoneInfo(tz)
-    first = date(year, month, 1)
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    start = datetime.combine(first, time(0, 0), tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(following, time(0, 0), tzinfo=zone).astimezone(UTC)
-    return start, end
-
-
-def previous_month(year: int, month: int) -> tuple[int, int]:
-    return (year - 1, 12) if month == 1 else (year, month - 1)
-
-
-def parse_month(text: str) -> tuple[int, int] | None:
-    """``2026-12`` or ``202612`` → (2026, 12); None when it is not a month."""
-    match = re.fullmatch(r"(\d{4})-?(\d{2})", text.strip())
-    if match is None:
-        return None
-    year, month = int(match.group(1)), int(match.group(2))
-    if not (2000 <= year <= 2999 and 1 <= month <= 12):
-        return None
-    return year, month
-
-
-def percent(part: int, whole: int) -> int | None:
-    """A whole-number percentage, rounded half up; None without a whole."""
-    if whole <= 0:
-        return None
-    return (part * 200 + whole) // (whole * 2)
-
-
-def month_name(year: int, month: int) -> str:
-    """``Desember 2026``"""
-    return format_date(date(year, month, 1), "MMMM y", locale=LOCALE)
-
-
-def safe_filename(text: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
-    return slug[:40] or "pendamping"
 
 
 # ------------------------------------------------------------------------------ the service
@@ -479,7 +426,7 @@ class Reports:
                         percent(m.present, m.total),
                     )
                 )
-            table = "\n".join([t("report.recap_header"), *(_escape(row) for row in rows)])
+            table = "\n".join([t("report.recap_header"), *(escape(row) for row in rows)])
             parts.append(f"<pre>{table}</pre>")
             parts.append(t("report.recap_legend"))
             topics = []
@@ -545,29 +492,3 @@ class Reports:
             ),
             no_mark=t("report.status_none"),
         )
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
-def table_row(day: str, session: str, h: int, i: int, a: int, rate: int | None) -> str:
-    """One line of the recap's <pre> table: 27 characters, fits a phone screen."""
-    shown = "-" if rate is None else f"{rate}%"
-    return f"{day:<6} {session:<4}{h:>3}{i:>3}{a:>3}{shown:>6}"
-
-
-def pack(blocks: Iterable[str], limit: int) -> list[str]:
-    """Join blocks with blank lines into as few messages as fit under ``limit``."""
-    messages: list[str] = []
-    current = ""
-    for block in blocks:
-        candidate = f"{current}\n\n{block}" if current else block
-        if current and len(candidate) > limit:
-            messages.append(current)
-            current = block
-        else:
-            current = candidate
-    if current:
-        messages.append(current)
-    return messages

@@ -22,7 +22,7 @@ from bot.attendance_sheet import sheet_pdf
 from bot.auth import FACILITATORS
 from bot.formdefs import monitoring_form, semester_form, sheet_form
 from bot.forms import Forms, Monitoring, SemesterView, monitoring_words
-from bot.reports import safe_filename
+from bot.report_format import safe_filename
 from db.models import Facilitator
 from handlers.registry import Call, Router, keyboard
 

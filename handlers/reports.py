@@ -24,7 +24,8 @@ from bot.exports import EXCEL_ID_DELIMITER, chart_png, csv_bytes, xlsx_bytes
 from bot.form_exports import monitoring_sheets, semester_sheet
 from bot.formdefs import monitoring_form, semester_form
 from bot.forms import monitoring_dates
-from bot.reports import CHART_MONTHS, Reports, month_name, previous_month
+from bot.report_format import month_name, previous_month
+from bot.reports import CHART_MONTHS, Reports
 from db.models import Facilitator
 from handlers.registry import Call, Router, keyboard
 from handlers.siks import list_meetings

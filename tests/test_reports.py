@@ -15,7 +15,8 @@ import openpyxl
 
 from bot.__main__ import report_command
 from bot.exports import CHART_SIZE
-from bot.reports import below_policy, month_window, pack, percent, table_row
+from bot.report_format import month_window, pack, percent, table_row
+from bot.reports import below_policy
 from db.meetings import NewMeeting
 from fakeapi import FakeUser
 from tests.support.harness import Harness, create_group, join, register_facilitator

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from bot.coaching.render import SELF_CHECK
-from bot.reports import percent
+from bot.report_format import percent
 from bot.schedule import to_local
 from db.coaching import HeldCounts, SelfCheck
 from db.models import Facilitator
