@@ -65,13 +65,10 @@ from bot.attendance.checkin import (
     Checkin,
     CheckinResult,
     CheckInStore,
-    Flag,
-    checkin_flags,
     checkin_state,
-    code_matches,
-    normalise_code,
 )
 from bot.attendance.finalize import LATE_AFTER, LATE_SUMMARY_LIMIT, FinalizeStore, Finalizing
+from bot.attendance.flags import Flag, checkin_flags
 from bot.attendance.marking import (
     MARKABLE_FOR,
     MarkingView,
@@ -84,7 +81,9 @@ from bot.attendance.rotation import (
     CODE_DIGITS,
     Match,
     Rotation,
+    code_matches,
     new_checkin_secret,
+    normalise_code,
     parse_payload,
 )
 from bot.attendance.signoff import (

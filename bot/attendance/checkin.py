@@ -16,7 +16,6 @@ meeting's secret is made, the facilitator gets the code and its QR code, members
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,12 +29,13 @@ from bot.attendance.base import (
     WindowState,
     window_state,
 )
+from bot.attendance.flags import checkin_flags
 from bot.attendance.rotation import (
-    CODE_DIGITS,
     Match,
     Rotation,
     checkin_payload,
     new_checkin_secret,
+    normalise_code,
 )
 from bot.callbacks import CHECKIN, MARK_SCREEN_NEW
 from db.attendance import (
@@ -69,41 +69,6 @@ def checkin_state(
     if late_ok and window_state(window, written) is WindowState.OPEN:
         return WindowState.OPEN
     return WindowState.CLOSED
-
-
-class Flag(StrEnum):
-    """What looked doubtful about a self check-in (``attendance.checkin_flags``)."""
-
-    OLD_CODE = "old_code"  # she (or her account) tried a code or link that had changed
-    FAR = "far"  # her shared location was far from the meeting place
-    VERY_LATE = "very_late"  # written long after the start
-    SHARED = "shared"  # her account checks in for several members (not detected yet)
-
-
-def checkin_flags(
-    *, old_codes: int, written: datetime, starts_at: datetime, very_late_after: timedelta
-) -> list[Flag]:
-    """The flags of a self check-in at the moment it is recorded (FAR comes later, with her
-    location). SHARED needs accounts that stand for several members, which the bot does not
-    have yet: when they exist, the check-in of such an account adds it here."""
-    flags: list[Flag] = []
-    if old_codes > 0:
-        flags.append(Flag.OLD_CODE)
-    if written > starts_at + very_late_after:
-        flags.append(Flag.VERY_LATE)
-    return flags
-
-
-def normalise_code(text: str) -> str | None:
-    """The code she typed ("1234", " 12 34 "), or None if it is not a code at all."""
-    digits = "".join(text.split())
-    if len(digits) != CODE_DIGITS or not (digits.isascii() and digits.isdigit()):
-        return None
-    return digits
-
-
-def code_matches(expected: str | None, typed: str) -> bool:
-    return expected is not None and secrets.compare_digest(expected.encode(), typed.encode())
 
 
 def _moment(window: Window, written: datetime, now: datetime) -> datetime:

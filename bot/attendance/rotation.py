@@ -130,3 +130,15 @@ class Rotation:
 
 def _same(expected: str, given: str) -> bool:
     return secrets.compare_digest(expected.encode(), given.encode())
+
+
+def normalise_code(text: str) -> str | None:
+    """The code she typed ("1234", " 12 34 "), or None if it is not a code at all."""
+    digits = "".join(text.split())
+    if len(digits) != CODE_DIGITS or not (digits.isascii() and digits.isdigit()):
+        return None
+    return digits
+
+
+def code_matches(expected: str | None, typed: str) -> bool:
+    return expected is not None and secrets.compare_digest(expected.encode(), typed.encode())
