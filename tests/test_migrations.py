@@ -6,6 +6,7 @@ import pytest
 
 from db import Database, DatabaseTooNew, MigrationError, connect, migrate
 from db.migrate import Migration, load_migrations, schema_version
+from tests.support.migrations import A_GROUP, A_MEMBER, NOW, before_migration
 
 
 async def tables(path: Path) -> set[str]:
@@ -95,29 +96,19 @@ async def test_connection_pragmas(tmp_path: Path) -> None:
 async def test_mothers_month_migration_keeps_existing_rows(tmp_path: Path) -> None:
     """The issue-13 step (quiet-hours columns on the outbox, a reason note on RSVPs) on a
     database with data: rows stay, the new columns are empty. Found by name, not number."""
-    migrations = load_migrations()
-    step = next(m.version for m in migrations if m.name.endswith("_mothers_month.sql"))
-    conn = await connect(tmp_path / "data.db")
-    try:
-        await migrate(conn, target=step - 1)
-        now = "2026-12-01T01:00:00+00:00"
-        await conn.executescript(
-            f"""
-            INSERT INTO facilitators (id, telegram_id, name, created_at)
-                VALUES (1, 10, 'R', '{now}');
-            INSERT INTO groups (id, facilitator_id, name, timezone, place, join_code, created_at)
-                VALUES (1, 1, 'Mawar', 'Asia/Jakarta', 'Balai', 'abc', '{now}');
-            INSERT INTO participants (id, group_id, telegram_id, name, joined_at)
-                VALUES (1, 1, 20, 'Siti', '{now}');
-            INSERT INTO meetings (id, group_id, starts_at, place, session_id, created_at,
-                updated_at) VALUES (1, 1, '{now}', 'Balai', 'sesi-01', '{now}', '{now}');
-            INSERT INTO rsvps (meeting_id, participant_id, answer, reason, answered_at)
-                VALUES (1, 1, 'no', 'lainnya', '{now}');
-            INSERT INTO outbox (key, chat_id, participant_id, kind, payload, not_before,
-                created_at) VALUES ('k', 20, 1, 'reminder', '{{"text":"x"}}', '{now}', '{now}');
-            """
-        )
-        await conn.commit()
+    now = NOW
+    rows = (
+        A_MEMBER
+        + f"""
+        INSERT INTO meetings (id, group_id, starts_at, place, session_id, created_at,
+            updated_at) VALUES (1, 1, '{now}', 'Balai', 'sesi-01', '{now}', '{now}');
+        INSERT INTO rsvps (meeting_id, participant_id, answer, reason, answered_at)
+            VALUES (1, 1, 'no', 'lainnya', '{now}');
+        INSERT INTO outbox (key, chat_id, participant_id, kind, payload, not_before,
+            created_at) VALUES ('k', 20, 1, 'reminder', '{{"text":"x"}}', '{now}', '{now}');
+        """
+    )
+    async with before_migration(tmp_path, "mothers_month", rows) as (conn, _step):
         await migrate(conn)
         async with conn.execute(
             "SELECT key, status, quiet_from, quiet_until, expires_at FROM outbox"
@@ -125,30 +116,12 @@ async def test_mothers_month_migration_keeps_existing_rows(tmp_path: Path) -> No
             assert [tuple(r) for r in await cur.fetchall()] == [("k", "queued", None, None, None)]
         async with conn.execute("SELECT answer, reason, note FROM rsvps") as cur:
             assert [tuple(r) for r in await cur.fetchall()] == [("no", "lainnya", None)]
-    finally:
-        await conn.close()
 
 
 async def test_voice_migration_keeps_members_and_gives_them_the_default(tmp_path: Path) -> None:
     """The issue-17 step (voice choice, recordings, uploads) on a database with members:
     they stay, with text and voice for the summary. Found by name, not number."""
-    migrations = load_migrations()
-    step = next(m.version for m in migrations if m.name.endswith("_voice.sql"))
-    conn = await connect(tmp_path / "data.db")
-    try:
-        await migrate(conn, target=step - 1)
-        now = "2026-12-01T01:00:00+00:00"
-        await conn.executescript(
-            f"""
-            INSERT INTO facilitators (id, telegram_id, name, created_at)
-                VALUES (1, 10, 'R', '{now}');
-            INSERT INTO groups (id, facilitator_id, name, timezone, place, join_code, created_at)
-                VALUES (1, 1, 'Mawar', 'Asia/Jakarta', 'Balai', 'abc', '{now}');
-            INSERT INTO participants (id, group_id, telegram_id, name, joined_at)
-                VALUES (1, 1, 20, 'Siti', '{now}');
-            """
-        )
-        await conn.commit()
+    async with before_migration(tmp_path, "voice", A_MEMBER) as (conn, step):
         await migrate(conn, target=step)
         async with conn.execute("SELECT name, voice FROM participants") as cur:
             assert [tuple(r) for r in await cur.fetchall()] == [("Siti", "summary")]
@@ -156,65 +129,37 @@ async def test_voice_migration_keeps_members_and_gives_them_the_default(tmp_path
             await conn.execute("UPDATE participants SET voice = 'loud'")
         async with conn.execute("SELECT count(*) FROM voice_recordings") as cur:
             assert (await cur.fetchone())[0] == 0  # type: ignore[index]
-    finally:
-        await conn.close()
 
 
 async def test_forms_migration_keeps_existing_groups(tmp_path: Path) -> None:
     """The issue-16 step (a kecamatan per group, knowledge levels, semester ratings) on a
     database with a group: it stays, with an empty kecamatan. Found by name, not number."""
-    migrations = load_migrations()
-    step = next(m.version for m in migrations if m.name.endswith("_forms.sql"))
-    conn = await connect(tmp_path / "data.db")
-    try:
-        await migrate(conn, target=step - 1)
-        now = "2026-12-01T01:00:00+00:00"
-        await conn.executescript(
-            f"""
-            INSERT INTO facilitators (id, telegram_id, name, created_at)
-                VALUES (1, 10, 'R', '{now}');
-            INSERT INTO groups (id, facilitator_id, name, timezone, place, join_code, created_at)
-                VALUES (1, 1, 'Mawar', 'Asia/Jakarta', 'Balai', 'abc', '{now}');
-            """
-        )
-        await conn.commit()
+    async with before_migration(tmp_path, "forms", A_GROUP) as (conn, _step):
         await migrate(conn)
         async with conn.execute("SELECT name, place, kecamatan FROM groups") as cur:
             assert [tuple(r) for r in await cur.fetchall()] == [("Mawar", "Balai", "")]
         for table in ("knowledge_levels", "semester_ratings"):
             async with conn.execute(f"SELECT count(*) FROM {table}") as cur:
                 assert (await cur.fetchone() or [None])[0] == 0
-    finally:
-        await conn.close()
 
 
 async def test_checkin_trust_migration_keeps_marks_and_open_codes(tmp_path: Path) -> None:
     """The issue-21 step (place location, how a self check-in came, its flags, the sign-off,
     old codes) on a database with data: a window already open keeps its stored code as its
     secret, marks and wrong-code counts stay, the new columns are empty."""
-    migrations = load_migrations()
-    step = next(m.version for m in migrations if m.name.endswith("_checkin_trust.sql"))
-    conn = await connect(tmp_path / "data.db")
-    try:
-        await migrate(conn, target=step - 1)
-        now = "2026-12-01T01:00:00+00:00"
-        await conn.executescript(
-            f"""
-            INSERT INTO facilitators (id, telegram_id, name, created_at)
-                VALUES (1, 10, 'R', '{now}');
-            INSERT INTO groups (id, facilitator_id, name, timezone, place, join_code, created_at)
-                VALUES (1, 1, 'Mawar', 'Asia/Jakarta', 'Balai', 'abc', '{now}');
-            INSERT INTO participants (id, group_id, telegram_id, name, joined_at)
-                VALUES (1, 1, 20, 'Siti', '{now}');
-            INSERT INTO meetings (id, group_id, starts_at, place, session_id, created_at,
-                updated_at, checkin_code, window_opened_at)
-                VALUES (1, 1, '{now}', 'Balai', 'sesi-01', '{now}', '{now}', '4821', '{now}');
-            INSERT INTO attendance (meeting_id, participant_id, status, source, checked_in_at,
-                updated_at) VALUES (1, 1, 'present', 'self', '{now}', '{now}');
-            INSERT INTO checkin_attempts (meeting_id, participant_id, wrong) VALUES (1, 1, 2);
-            """
-        )
-        await conn.commit()
+    now = NOW
+    rows = (
+        A_MEMBER
+        + f"""
+        INSERT INTO meetings (id, group_id, starts_at, place, session_id, created_at,
+            updated_at, checkin_code, window_opened_at)
+            VALUES (1, 1, '{now}', 'Balai', 'sesi-01', '{now}', '{now}', '4821', '{now}');
+        INSERT INTO attendance (meeting_id, participant_id, status, source, checked_in_at,
+            updated_at) VALUES (1, 1, 'present', 'self', '{now}', '{now}');
+        INSERT INTO checkin_attempts (meeting_id, participant_id, wrong) VALUES (1, 1, 2);
+        """
+    )
+    async with before_migration(tmp_path, "checkin_trust", rows) as (conn, _step):
         await migrate(conn)
         async with conn.execute("SELECT checkin_code FROM meetings") as cur:
             assert [tuple(r) for r in await cur.fetchall()] == [("4821",)]
@@ -229,5 +174,3 @@ async def test_checkin_trust_migration_keeps_marks_and_open_codes(tmp_path: Path
             assert [tuple(r) for r in await cur.fetchall()] == [(2, 0)]
         async with conn.execute("SELECT place_lat, place_lon FROM groups") as cur:
             assert [tuple(r) for r in await cur.fetchall()] == [(None, None)]
-    finally:
-        await conn.close()

@@ -18,10 +18,10 @@ from bot.content import ContentError, load_library
 from bot.evidence import PhotoSize, choose_size
 from bot.siks_form import activity_name, load_siks_form
 from bot.uraian import UraianFacts, draft_uraian
-from db import connect, migrate
-from db.migrate import load_migrations
+from db import migrate
 from db.quiz import QuizSummary
 from tests.support.harness import REPO, TOKEN, Harness, make_settings, write_config
+from tests.support.migrations import A_MEMBER, NOW, before_migration
 
 MATERI_KEUANGAN = "Pengelolaan Keuangan dan Perencanaan Usaha"
 
@@ -158,27 +158,17 @@ def test_the_largest_size_within_the_limit_is_copied() -> None:
 async def test_the_evidence_migration_keeps_existing_rows(tmp_path: Path) -> None:
     """The step that adds meeting_notes and meeting_photos, on a database with data: the
     rows stay, the new tables start empty and take rows. Found by name, not number."""
-    migrations = load_migrations()
-    step = next(m.version for m in migrations if m.name.endswith("_meeting_evidence.sql"))
-    conn = await connect(tmp_path / "data.db")
-    try:
-        await migrate(conn, target=step - 1)
-        now = "2026-12-01T01:00:00+00:00"
-        await conn.executescript(
-            f"""
-            INSERT INTO facilitators (id, telegram_id, name, created_at)
-                VALUES (1, 10, 'R', '{now}');
-            INSERT INTO groups (id, facilitator_id, name, timezone, place, join_code, created_at)
-                VALUES (1, 1, 'Mawar', 'Asia/Jakarta', 'Balai', 'abc', '{now}');
-            INSERT INTO participants (id, group_id, telegram_id, name, joined_at)
-                VALUES (1, 1, 20, 'Siti', '{now}');
-            INSERT INTO meetings (id, group_id, starts_at, place, session_id, created_at,
-                updated_at) VALUES (1, 1, '{now}', 'Balai', 'sesi-01', '{now}', '{now}');
-            INSERT INTO attendance (meeting_id, participant_id, status, source, updated_at)
-                VALUES (1, 1, 'present', 'self', '{now}');
-            """
-        )
-        await conn.commit()
+    now = NOW
+    rows = (
+        A_MEMBER
+        + f"""
+        INSERT INTO meetings (id, group_id, starts_at, place, session_id, created_at,
+            updated_at) VALUES (1, 1, '{now}', 'Balai', 'sesi-01', '{now}', '{now}');
+        INSERT INTO attendance (meeting_id, participant_id, status, source, updated_at)
+            VALUES (1, 1, 'present', 'self', '{now}');
+        """
+    )
+    async with before_migration(tmp_path, "meeting_evidence", rows) as (conn, _step):
         await migrate(conn)
         async with conn.execute("SELECT meeting_id, participant_id, status FROM attendance") as c:
             assert [tuple(r) for r in await c.fetchall()] == [(1, 1, "present")]
@@ -196,8 +186,6 @@ async def test_the_evidence_migration_keeps_existing_rows(tmp_path: Path) -> Non
                 " file_unique_id, width, height, received_at) VALUES (1, 1, 'g', 'u', 1, 1, ?)",
                 (now,),
             )
-    finally:
-        await conn.close()
 
 
 def test_the_check_names_a_broken_form_file(tmp_path: Path) -> None:
