@@ -10,18 +10,33 @@ import statistics
 import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.app import AnyApplication, build_application
 from bot.clock import ManualClock
-from bot.config import TOKEN_ENV, load_settings
+from bot.config import TOKEN_ENV, AttendanceSettings, load_settings
 from fakeapi import FakeBotAPI, FakeRequest
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH_not_a_real_token_x"
+
+
+def default_attendance() -> AttendanceSettings:
+    """The attendance rules as config.toml ships them (window, meeting length, policy)."""
+    return AttendanceSettings(
+        timedelta(minutes=30),
+        timedelta(minutes=120),
+        timedelta(minutes=30),
+        timedelta(hours=2),
+        5,
+        2,
+        3,
+        6,
+        timedelta(days=7),
+    )
 
 
 def write_config(folder: Path, database: Path, extra: str = "") -> Path:

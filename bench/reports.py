@@ -31,8 +31,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.common import finish, load_average, spread
-from bot.config import AttendanceSettings
+from bench.common import default_attendance, finish, load_average, spread
 from bot.content import load_library
 from bot.exports import chart_png, csv_bytes, xlsx_bytes
 from bot.i18n import Catalog
@@ -108,17 +107,7 @@ async def seed(db: Database) -> Facilitator:
 async def main(rounds: int) -> tuple[dict[str, float], dict[str, tuple[int, int]]]:
     catalog = Catalog.load()
     library = load_library(Path(__file__).resolve().parent.parent / "content" / "modules")
-    attendance = AttendanceSettings(
-        timedelta(minutes=30),
-        timedelta(minutes=120),
-        timedelta(minutes=30),
-        timedelta(hours=2),
-        5,
-        2,
-        3,
-        6,
-        timedelta(days=7),
-    )
+    attendance = default_attendance()
     figures: dict[str, float] = {}
     work: dict[str, tuple[int, int]] = {}
     with tempfile.TemporaryDirectory() as folder:

@@ -24,15 +24,13 @@ import io
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
 from PIL import Image
 
-from bench.common import finish, load_average, spread
+from bench.common import default_attendance, finish, load_average, spread
 from bench.reports import GROUPS, MEMBERS, NOW, seed
-from bot.config import AttendanceSettings
 from bot.content import load_library
 from bot.evidence import Evidence, PhotoSize
 from bot.exports import xlsx_bytes
@@ -55,17 +53,7 @@ async def main(rounds: int) -> tuple[dict[str, float], dict[str, tuple[int, int]
     catalog = Catalog.load()
     library = load_library(REPO / "content" / "modules")
     form = load_siks_form(REPO / "content" / "forms", library)
-    attendance = AttendanceSettings(
-        timedelta(minutes=30),
-        timedelta(minutes=120),
-        timedelta(minutes=30),
-        timedelta(hours=2),
-        5,
-        2,
-        3,
-        6,
-        timedelta(days=7),
-    )
+    attendance = default_attendance()
     figures: dict[str, float] = {}
     work: dict[str, tuple[int, int]] = {}
     with tempfile.TemporaryDirectory() as folder:

@@ -75,12 +75,13 @@ def table_row(day: str, session: str, h: int, i: int, a: int, rate: int | None) 
     return f"{day:<6} {session:<4}{h:>3}{i:>3}{a:>3}{shown:>6}"
 
 
-def pack(blocks: Iterable[str], limit: int) -> list[str]:
-    """Join blocks with blank lines into as few messages as fit under ``limit``."""
+def pack(blocks: Iterable[str], limit: int, sep: str = "\n\n") -> list[str]:
+    """Join blocks (by default with blank lines between them) into as few messages as fit
+    under ``limit``."""
     messages: list[str] = []
     current = ""
     for block in blocks:
-        candidate = f"{current}\n\n{block}" if current else block
+        candidate = f"{current}{sep}{block}" if current else block
         if current and len(candidate) > limit:
             messages.append(current)
             current = block

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.content import Library
 from bot.i18n import Catalog, zone_label
+from bot.report_format import pack
 from bot.siks_form import (
     FIELD_KEYS,
     SiksForm,
@@ -101,22 +102,6 @@ class SiksStore(Protocol):
 
 MESSAGE_LIMIT = 3800
 """Chat messages are packed up to this many characters (Telegram allows 4096)."""
-
-
-def pack_lines(lines: Sequence[str], limit: int) -> list[str]:
-    """Lines joined into as few messages as fit under ``limit``."""
-    messages: list[str] = []
-    current = ""
-    for line in lines:
-        candidate = f"{current}\n{line}" if current else line
-        if current and len(candidate) > limit:
-            messages.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        messages.append(current)
-    return messages
 
 
 RECENT_DAYS = 62
@@ -335,7 +320,7 @@ class Siks:
                 kk=form["no_kk"],
                 count=len(record.participants),
             )
-            messages.extend(pack_lines([head, *lines], MESSAGE_LIMIT))
+            messages.extend(pack([head, *lines], MESSAGE_LIMIT, sep="\n"))
         else:
             messages.append(t("siks.copy_no_participants"))
         return messages
