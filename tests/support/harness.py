@@ -203,8 +203,8 @@ async def running_bot(
 ) -> AsyncIterator[Harness]:
     """The offline bot; ``content``: another module folder than the repository's;
     ``voice``: with voice notes."""
-    fake = FakeBotAPI(token=TOKEN, username="p2k2_test_bot", now=None)
     clock = ManualClock(START)
+    fake = FakeBotAPI(token=TOKEN, username="p2k2_test_bot", now=clock.now)
     settings = make_settings(folder, extra_config, content, voice=voice)
 
     async def sleep(seconds: float) -> None:
