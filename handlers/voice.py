@@ -26,7 +26,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from telegram import InputFile
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.auth import EVERYONE, MEMBERS, Role
 from bot.callbacks import VOICE_AFTER
@@ -124,7 +124,11 @@ async def listen(call: Call, session_id: str) -> None:
         return
     await call.toast()
     caption = call.t("voice.summary_caption", number=session.number, title=session.title)
-    await _send_note(call, note, caption)
+    try:
+        await _send_note(call, note, caption)
+    except BadRequest as exc:  # a recording Telegram no longer knows: say so, briefly
+        log.warning("voice: the note for %s was refused: %s", session.id, exc)
+        await call.reply(call.t("voice.unavailable"))
 
 
 @router.action("svm", RECORDERS, str)

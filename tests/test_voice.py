@@ -257,3 +257,26 @@ async def test_without_voice_the_bot_sends_text_only_and_says_so_once(
         assert await h.services.voice.summary_note(None, "sesi-02") is None
     notices = [r for r in caplog.records if "voice notes are off" in r.getMessage()]
     assert len(notices) == 1
+
+
+async def test_a_recording_telegram_no_longer_knows_gets_a_short_answer(
+    h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by the fuzz test: "Dengarkan ringkasan" on a recording whose file id Telegram
+    refuses (deleted, or from another bot) answers briefly instead of failing."""
+    fac = await register_facilitator(h)
+    payload = await create_group(h, fac, "Mawar")
+    siti = await join(h, payload, "Siti")
+    await h.services.voice.save_recording(
+        [(await h.participant(siti)).group_id],
+        "sesi-01",
+        "AwACnotAFileTelegramKnows",
+        30,
+        participant_id=None,
+        facilitator_id=(await h.facilitator(fac)).id,
+        now=h.clock.now(),
+    )
+    caplog.set_level(logging.ERROR)
+    await h.press_data(siti, "svp:sesi-01")
+    assert h.last_text(siti) == h.t("voice.unavailable")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
