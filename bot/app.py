@@ -30,6 +30,7 @@ from bot.i18n import Catalog
 from bot.meetings import Meetings
 from bot.onboarding import Onboarding
 from bot.outbox import OutboxSender
+from bot.phones import PhoneWording
 from bot.privacy import Privacy
 from bot.quiz import Quiz
 from bot.reachability import Reachability
@@ -90,6 +91,7 @@ def build_application(
             quiet_start=settings.schedule.quiet_start,
             quiet_end=settings.schedule.quiet_end,
         )
+        db.phone_rule = PhoneWording(catalog)
         store[:] = [db]
         flood.restore(await db.flood_until())
         if flood.remaining() > 0:

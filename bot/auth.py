@@ -9,11 +9,12 @@ the ``owns_*`` functions below, used by the services.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from db.models import Facilitator, Group, Participant
+from db.models import Facilitator, Group, Participant, Who
 
 
 class Role(StrEnum):
@@ -37,6 +38,22 @@ class Actor:
     participant: Participant | None = None
     group: Group | None = None  # the participant's group
     pending: bool = False  # a dialogue of hers is waiting in chat_states
+    # Everyone on this phone with her group (a shared phone holds several KPM); the
+    # participant above is the one chosen on it now.
+    people: tuple[tuple[Participant, Group], ...] = ()
+    chosen_at: datetime | None = None  # when the participant above was chosen on it
+
+    @property
+    def shared(self) -> bool:
+        """Several people use this Telegram account."""
+        return len(self.people) > 1
+
+    def as_person(self, participant_id: int) -> Actor | None:
+        """This phone acting as one of its people (None: nobody of that id is on it)."""
+        for participant, group in self.people:
+            if participant.id == participant_id:
+                return replace(self, participant=participant, group=group)
+        return None
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -68,18 +85,25 @@ def allowed(actor: Actor, roles: frozenset[Role]) -> bool:
 class ActorStore(Protocol):
     """The query that tells who a Telegram account is (``db/onboarding.py``)."""
 
-    async def who(
-        self, telegram_id: int
-    ) -> tuple[Facilitator | None, Participant | None, Group | None, bool]: ...
+    async def who(self, telegram_id: int) -> Who: ...
 
 
 async def resolve_actor(db: ActorStore, telegram_id: int) -> Actor:
-    facilitator, participant, group, pending = await db.who(telegram_id)
-    if facilitator is not None:
-        return Actor(telegram_id, facilitator=facilitator, pending=pending)
-    if participant is not None:
-        return Actor(telegram_id, participant=participant, group=group, pending=pending)
-    return Actor(telegram_id, pending=pending)
+    who = await db.who(telegram_id)
+    if who.facilitator is not None:
+        return Actor(telegram_id, facilitator=who.facilitator, pending=who.pending)
+    if who.people:
+        chosen = next((person for person in who.people if person[0].id == who.chosen), None)
+        participant, group = chosen or who.people[0]
+        return Actor(
+            telegram_id,
+            participant=participant,
+            group=group,
+            pending=who.pending,
+            people=who.people,
+            chosen_at=who.chosen_at if chosen else None,
+        )
+    return Actor(telegram_id, pending=who.pending)
 
 
 def owns_group(actor: Actor, group: Group | None) -> bool:

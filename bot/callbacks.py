@@ -17,6 +17,8 @@ from typing import Any
 
 CALLBACK_DATA_LIMIT = 64
 """Telegram's limit for ``callback_data``, in bytes."""
+STR_FIELD_LIMIT = 40
+"""The longest text field a button may carry (a command with its argument, see PHONE_AS)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Callback:
                     return None
                 values.append(int(raw))
             else:
-                if not raw or len(raw) > 32:
+                if not raw or len(raw) > STR_FIELD_LIMIT:
                     return None
                 values.append(raw)
         return tuple(values)
@@ -70,6 +72,13 @@ SIGN_OFF = Callback(
     (int, int, str),
     "confirm or correct a flagged self check-in, from the summary (meeting, participant, ok|no)",
 )
+PHONE_AS = Callback(
+    "pa",
+    (int, str),
+    "a person chosen on a shared phone, then what was asked for her"
+    " (participant, the command or the button's data with . for :)",
+)
+PHONE_NOTE = Callback("pn", (int,), "open a private note on a shared phone (note)")
 RSVP_YES = Callback("ry", (int,), '"Saya akan hadir" under a reminder (meeting)')
 RSVP_NO = Callback("rn", (int,), '"Tidak bisa hadir" under a reminder (meeting)')
 VOICE_AFTER = Callback(
@@ -99,6 +108,7 @@ OUTBOX_CALLBACKS = (
     ALERT,
     ALERT_NEW,
     SIGN_OFF,
+    PHONE_NOTE,
     RSVP_YES,
     RSVP_NO,
     VOICE_AFTER,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
+from babel.lists import format_list
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
@@ -125,6 +126,10 @@ class Catalog:
         """How a member is addressed: ``address.ibu`` ("Ibu") or ``address.bapak`` ("Bapak")."""
         key = f"address.{address}"
         return escape(self._messages.get(key) or self._messages[f"address.{DEFAULT_ADDRESS}"])
+
+    def names(self, names: Sequence[str]) -> str:
+        """Names as one phrase ("Siti dan Ani", "Siti, Ani, dan Dewi")."""
+        return format_list(list(names), locale=self.locale) if names else ""
 
     # -- numbers, dates and times in the group's zone -----------------------------
 

@@ -24,6 +24,7 @@ from db.models import (
     Group,
     GroupSummary,
     Participant,
+    PrivateNote,
 )
 
 NAME_LIMITS = (2, 60)
@@ -109,9 +110,17 @@ class OnboardingStore(ActorStore, Protocol):
         update_id: int | None = ...,
     ) -> Participant | None: ...
 
+    async def choose_person(
+        self, telegram_id: int, participant_id: int, now: datetime
+    ) -> bool: ...
+
     async def create_facilitator_invite(
         self, code: str, name: str, now: datetime, expires_at: datetime
     ) -> FacilitatorInvite: ...
+
+    async def private_note(self, note_id: int) -> PrivateNote | None: ...
+
+    async def open_private_note(self, note_id: int, now: datetime) -> None: ...
 
     async def create_group(
         self,
@@ -315,7 +324,22 @@ class Onboarding:
         )
         if participant is None:
             return JoinResult(JoinOutcome.ALREADY_MEMBER, group=group)
+        await self._db.choose_person(telegram_id, participant.id, now)  # she holds the phone
         return JoinResult(JoinOutcome.JOINED, participant, group)
+
+    async def choose_person(self, telegram_id: int, participant_id: int, now: datetime) -> bool:
+        """Who uses a shared phone now (only someone on that phone)."""
+        return await self._db.choose_person(telegram_id, participant_id, now)
+
+    async def note_for(self, actor: Actor, note_id: int) -> PrivateNote | None:
+        """A private note, only for a phone its person is on (a forged id gets nothing)."""
+        note = await self._db.private_note(note_id)
+        if note is None or actor.as_person(note.participant_id) is None:
+            return None
+        return note
+
+    async def opened(self, note: PrivateNote, now: datetime) -> None:
+        await self._db.open_private_note(note.id, now)
 
     async def appoint_leader(
         self, actor: Actor, group_id: int, participant_id: int

@@ -11,6 +11,7 @@ transaction).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -64,6 +65,8 @@ class PrivacyStore(Protocol):
 
     async def erase_participant(self, participant_id: int, now: datetime) -> bool: ...
 
+    async def erase_participants(self, participant_ids: Sequence[int], now: datetime) -> int: ...
+
 
 class Privacy:
     """What the bot stores about her, and erasing it (the check and the erasure in one)."""
@@ -81,5 +84,15 @@ class Privacy:
         if not erase_confirmed(await self._db.chat_state(telegram_id), token, now):
             return EraseOutcome.EXPIRED
         if not await self._db.erase_participant(participant.id, now):
+            return EraseOutcome.GONE
+        return EraseOutcome.ERASED
+
+    async def erase_phone(
+        self, telegram_id: int, people: Sequence[Participant], token: str, now: datetime
+    ) -> EraseOutcome:
+        """Erase everyone on a shared phone at once, with the same one-time question."""
+        if not erase_confirmed(await self._db.chat_state(telegram_id), token, now):
+            return EraseOutcome.EXPIRED
+        if not await self._db.erase_participants([p.id for p in people], now):
             return EraseOutcome.GONE
         return EraseOutcome.ERASED

@@ -30,7 +30,7 @@ class ReachabilityStore(Protocol):
 
     async def mark_blocked_chat(self, chat_id: int, error: str, now: datetime) -> list[int]: ...
 
-    async def set_reachable(self, telegram_id: int, reachable: bool) -> Participant | None: ...
+    async def set_reachable(self, telegram_id: int, reachable: bool) -> list[Participant]: ...
 
 
 class Reachability:
@@ -57,11 +57,9 @@ class Reachability:
 
     async def reached(self, telegram_id: int, now: datetime) -> None:
         """An update came from her (or she unblocked the bot): she can be reached."""
-        participant = await self._db.set_reachable(telegram_id, True)
-        if participant is None:
-            return
         queued = 0
-        for listener in self.reachable_listeners:
-            queued += await listener(participant, now)
+        for participant in await self._db.set_reachable(telegram_id, True):  # all on the phone
+            for listener in self.reachable_listeners:
+                queued += await listener(participant, now)
         if queued:
             self._wake()

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.callbacks import RSVP_NO, RSVP_YES
 from bot.config import Settings
 from bot.i18n import Catalog, Html
+from bot.phones import by_phone
 from bot.schedule import _require_aware, shift_out_of_quiet
 from db.meetings import Meeting, RsvpAnswer
 from db.models import Group, Participant
@@ -292,13 +293,37 @@ class Reminders:
                 buttons=buttons,
                 not_before=now,
                 useful_until=meeting.starts_at,
+                # her excuse and its reason are hers: on a shared phone, a closed envelope
+                private=key.endswith(":excused"),
             )
 
-        rows = [message(p) for p in recipients]
+        def for_phone(people: list[Participant]) -> NewMessage:
+            """One reminder for the people of a shared phone who have not answered yet,
+            naming them all; each answers for herself ("Untuk siapa?")."""
+            names = [f"{self._catalog.address(p.address)} {p.name}" for p in people]
+            text = t(
+                "phone.reminder_text",
+                names=self._catalog.names(names),
+                lead=lead,
+                when=when,
+                place=meeting.place,
+                topic=topic,
+                group=group.name,
+            )
+            return replace(message(people[0]), text=text, named=True)
+
+        rows: list[NewMessage] = []
+        for phone in by_phone(recipients):
+            waiting = [p for p in phone if p.id not in answers]
+            together = waiting if len(waiting) > 1 else []
+            if together:
+                rows.append(for_phone(together))
+            rows.extend(message(p) for p in phone if p not in together)
+        voice_for = {p.id for p in recipients if p.voice == "all"}
         listeners = [
-            (p, row)
-            for p, row in zip(recipients, rows, strict=True)
-            if p.voice == "all" and not row.key.endswith(":excused")
+            (row.participant_id, row)
+            for row in rows
+            if row.participant_id in voice_for and not row.key.endswith(":excused")
         ]
         if listeners and self.voice is not None:
             # Who, when, where: the same words for the whole group (nothing about her own

@@ -159,7 +159,13 @@ class AnnouncementQueries(DatabaseBase):
                     "UPDATE announcements SET recipients = ?, skipped = ? WHERE id = ?",
                     (fan_out.recipients, fan_out.skipped, announcement_id),
                 )
-                await enqueue_in(tx, fan_out.messages(announcement_id), now, rule=self.quiet_rule)
+                await enqueue_in(
+                    tx,
+                    fan_out.messages(announcement_id),
+                    now,
+                    rule=self.quiet_rule,
+                    phone=self.phone_rule,
+                )
             return await _announcement(tx, announcement_id), True
 
     async def active_members(self, group_ids: Sequence[int]) -> list[Participant]:
@@ -185,7 +191,9 @@ class AnnouncementQueries(DatabaseBase):
         async with self.tx() as tx:
             for announcement_id, message in offers:
                 existed = await tx.one("SELECT 1 FROM outbox WHERE key = ?", (message.key,))
-                count = await enqueue_again_in(tx, [message], now, rule=self.quiet_rule)
+                count = await enqueue_again_in(
+                    tx, [message], now, rule=self.quiet_rule, phone=self.phone_rule
+                )
                 if count and existed is None:
                     await tx.execute(
                         "UPDATE announcements SET recipients = recipients + 1,"

@@ -39,12 +39,13 @@ class MarkSource(StrEnum):
 
     SELF = "self"  # she checked in with the code
     FACILITATOR = "facilitator"
+    LEADER = "leader"  # marked present by her group's leader in the window (no phone)
     RSVP = "rsvp"  # excused at the close: she had answered "Tidak bisa hadir"
     FINAL = "final"  # absent at the close: no mark, no answer
 
 
 PRESENT, EXCUSED, ABSENT = MarkStatus.PRESENT, MarkStatus.EXCUSED, MarkStatus.ABSENT
-SELF, FACILITATOR = MarkSource.SELF, MarkSource.FACILITATOR
+SELF, FACILITATOR, LEADER = MarkSource.SELF, MarkSource.FACILITATOR, MarkSource.LEADER
 
 
 def _opt(value: str | None) -> datetime | None:
@@ -150,7 +151,7 @@ async def _write_mark(
         " ON CONFLICT (meeting_id, participant_id) DO UPDATE SET"
         " status = excluded.status, source = excluded.source, reason = excluded.reason,"
         " checked_in_at = excluded.checked_in_at, updated_at = excluded.updated_at,"
-        " marked_by = excluded.marked_by",
+        " marked_by = excluded.marked_by, marked_by_leader = NULL",
         (
             meeting_id,
             participant_id,
@@ -330,7 +331,7 @@ class AttendanceQueries(DatabaseBase):
             " ON CONFLICT (meeting_id, participant_id) DO UPDATE SET"
             " status = excluded.status, source = excluded.source, reason = NULL,"
             " checked_in_at = excluded.checked_in_at, updated_at = excluded.updated_at,"
-            " marked_by = NULL, checkin_via = excluded.checkin_via,"
+            " marked_by = NULL, marked_by_leader = NULL, checkin_via = excluded.checkin_via,"
             " checkin_flags = excluded.checkin_flags, confirmed_by = NULL"
             " WHERE attendance.status != ? AND attendance.source != ?",
             (
@@ -352,6 +353,49 @@ class AttendanceQueries(DatabaseBase):
         if current is not None and current.source == FACILITATOR and current.status != PRESENT:
             return "facilitator"
         return "already"
+
+    async def record_leader_mark(
+        self, meeting_id: int, participant_id: int, leader_id: int, now: datetime
+    ) -> str:
+        """The leader marks a member present (no phone, a dead phone). Returns ``recorded``,
+        ``already`` (present already, by anyone: nothing changes) or ``facilitator`` (her
+        pendamping marked her otherwise; that mark wins and stays)."""
+        changed = await self.write_one(
+            "INSERT INTO attendance (meeting_id, participant_id, status, source, updated_at,"
+            " marked_by_leader) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (meeting_id, participant_id) DO UPDATE SET"
+            " status = excluded.status, source = excluded.source, reason = NULL,"
+            " checked_in_at = NULL, updated_at = excluded.updated_at, marked_by = NULL,"
+            " marked_by_leader = excluded.marked_by_leader, checkin_via = NULL,"
+            " checkin_flags = NULL, confirmed_by = NULL"
+            " WHERE attendance.status != ? AND attendance.source != ?",
+            (
+                meeting_id,
+                participant_id,
+                PRESENT,
+                LEADER,
+                to_db(now),
+                leader_id,
+                PRESENT,
+                FACILITATOR,
+            ),
+        )
+        if changed:
+            return "recorded"
+        current = await self.attendance_mark(meeting_id, participant_id)
+        if current is not None and current.source == FACILITATOR and current.status != PRESENT:
+            return "facilitator"
+        return "already"
+
+    async def phone_mates_checked_in(self, meeting_id: int, participant_id: int) -> int:
+        """How many others on her phone checked themselves in to this meeting already."""
+        row = await self.read_one(
+            "SELECT COUNT(*) FROM attendance a JOIN participants q ON q.id = a.participant_id"
+            " JOIN participants p ON p.id = ? AND p.telegram_id = q.telegram_id AND q.id != p.id"
+            " WHERE a.meeting_id = ? AND a.source = ? AND a.status = ?",
+            (participant_id, meeting_id, SELF, PRESENT),
+        )
+        return int(row[0]) if row else 0
 
     async def add_checkin_flag(
         self, meeting_id: int, participant_id: int, flag: str, distance_m: int | None = None

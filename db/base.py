@@ -22,7 +22,7 @@ import aiosqlite
 from db.connection import to_db
 
 if TYPE_CHECKING:
-    from db.outbox import QuietRule
+    from db.outbox import PhoneRule, QuietRule
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -69,6 +69,9 @@ class DatabaseBase:
     quiet_rule: QuietRule | None = None
     """Quiet hours for messages to participants (``db.outbox.QuietRule``), set by the
     application; every enqueue passes it, inside any transaction. None: nothing is held."""
+    phone_rule: PhoneRule | None = None
+    """How a message for one person on a shared phone names her (``db.outbox.PhoneRule``),
+    set by the application; None: messages pass as they are."""
 
     def __init__(
         self, conn: aiosqlite.Connection, reader: aiosqlite.Connection | None = None

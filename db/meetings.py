@@ -194,7 +194,9 @@ class MeetingQueries(DatabaseBase):
                 moved = await _meeting(tx, meeting_id)
                 assert moved is not None
                 if notices is not None:
-                    await enqueue_in(tx, notices(moved), now, rule=self.quiet_rule)
+                    await enqueue_in(
+                        tx, notices(moved), now, rule=self.quiet_rule, phone=self.phone_rule
+                    )
                 await record_applied(tx, update_id, f"move:{meeting_id}", [], now)
             meeting = await _meeting(tx, meeting_id)
         assert meeting is not None
@@ -212,7 +214,7 @@ class MeetingQueries(DatabaseBase):
                 (to_db(now), meeting_id),
             )
             if changed == 1:
-                await enqueue_in(tx, notices, now, rule=self.quiet_rule)
+                await enqueue_in(tx, notices, now, rule=self.quiet_rule, phone=self.phone_rule)
         return changed == 1
 
     async def set_rsvp(

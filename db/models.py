@@ -63,6 +63,30 @@ class Participant:
 
 
 @dataclass(frozen=True)
+class Who:
+    """Who a Telegram account is: a facilitator, or the people sharing that phone (each
+    with her group, in the order they joined) and the one chosen last on it."""
+
+    facilitator: Facilitator | None
+    people: tuple[tuple[Participant, Group], ...]
+    pending: bool  # a dialogue of this chat is waiting in chat_states
+    chosen: int | None = None  # phone_choices: the participant chosen last
+    chosen_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PrivateNote:
+    """A message for one person on a shared phone, shown only when she opens it."""
+
+    id: int
+    participant_id: int
+    text: str
+    buttons: tuple[tuple[tuple[str, str], ...], ...] | None
+    created_at: datetime
+    opened_at: datetime | None
+
+
+@dataclass(frozen=True)
 class ChatState:
     telegram_id: int
     kind: str

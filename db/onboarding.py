@@ -18,7 +18,12 @@ from db.models import (
     Group,
     GroupSummary,
     Participant,
+    PrivateNote,
+    Who,
 )
+from db.outbox import decode_payload_with_photo
+
+PHONE_LIMIT = 6  # people on one Telegram account (a family's phone, not a whole group's)
 
 
 def _opt_time(value: str | None) -> datetime | None:
@@ -151,46 +156,60 @@ class OnboardingQueries(DatabaseBase):
         assert fac is not None
         return facilitator_from(fac)
 
-    async def who(
-        self, telegram_id: int
-    ) -> tuple[Facilitator | None, Participant | None, Group | None, bool]:
-        """Everything needed to know who is writing, and whether a dialogue of hers is
+    async def who(self, telegram_id: int) -> Who:
+        """Everything needed to know who is writing (the facilitator, or the people on this
+        phone with their groups and the one chosen on it), and whether a dialogue is
         pending, in one query (every update asks)."""
-        row = await self.read_one(
+        rows = await self.read_all(
             "SELECT f.id AS f_id, f.name AS f_name, f.created_at AS f_created_at,"
             " p.id AS p_id, p.group_id AS p_group_id, p.name AS p_name, p.phone AS p_phone,"
             " p.status AS p_status, p.reachable AS p_reachable, p.joined_at AS p_joined_at,"
-            f" p.left_at AS p_left_at, p.address AS p_address, {GROUP_COLUMNS},"
-            " EXISTS (SELECT 1 FROM chat_states c WHERE c.telegram_id = t.tid) AS pending"
+            " p.left_at AS p_left_at, p.address AS p_address, p.voice AS p_voice,"
+            f" {GROUP_COLUMNS}, c.participant_id AS chosen, c.chosen_at AS chosen_at,"
+            " EXISTS (SELECT 1 FROM chat_states s WHERE s.telegram_id = t.tid) AS pending"
             " FROM (SELECT ? AS tid) AS t"
             " LEFT JOIN facilitators f ON f.telegram_id = t.tid"
             " LEFT JOIN participants p ON p.telegram_id = t.tid AND p.status = 'active'"
-            " LEFT JOIN groups g ON g.id = p.group_id",
+            " LEFT JOIN groups g ON g.id = p.group_id"
+            " LEFT JOIN phone_choices c ON c.telegram_id = t.tid"
+            " ORDER BY p.id",
             (telegram_id,),
         )
-        if row is None:  # pragma: no cover - the subquery always yields one row
-            return None, None, None, False
-        pending = bool(row["pending"])
+        first = rows[0]
         facilitator = (
-            Facilitator(row["f_id"], telegram_id, row["f_name"], from_db(row["f_created_at"]))
-            if row["f_id"] is not None
+            Facilitator(
+                first["f_id"], telegram_id, first["f_name"], from_db(first["f_created_at"])
+            )
+            if first["f_id"] is not None
             else None
         )
-        if row["p_id"] is None:
-            return facilitator, None, None, pending
-        participant = Participant(
-            id=row["p_id"],
-            group_id=row["p_group_id"],
-            telegram_id=telegram_id,
-            name=row["p_name"],
-            phone=row["p_phone"],
-            status=row["p_status"],
-            reachable=bool(row["p_reachable"]),
-            joined_at=from_db(row["p_joined_at"]),
-            left_at=_opt_time(row["p_left_at"]),
-            address=row["p_address"],
+        people = tuple(
+            (
+                Participant(
+                    id=row["p_id"],
+                    group_id=row["p_group_id"],
+                    telegram_id=telegram_id,
+                    name=row["p_name"],
+                    phone=row["p_phone"],
+                    status=row["p_status"],
+                    reachable=bool(row["p_reachable"]),
+                    joined_at=from_db(row["p_joined_at"]),
+                    left_at=_opt_time(row["p_left_at"]),
+                    address=row["p_address"],
+                    voice=row["p_voice"],
+                ),
+                joined_group_from(row),
+            )
+            for row in rows
+            if row["p_id"] is not None
         )
-        return facilitator, participant, joined_group_from(row), pending
+        return Who(
+            facilitator,
+            people,
+            bool(first["pending"]),
+            first["chosen"],
+            _opt_time(first["chosen_at"]),
+        )
 
     async def facilitator_by_telegram(self, telegram_id: int) -> Facilitator | None:
         async with self.tx(write=False) as tx:
@@ -315,19 +334,24 @@ class OnboardingQueries(DatabaseBase):
         *,
         update_id: int | None = None,
     ) -> Participant | None:
-        """Add an active member; None when that Telegram account is already a member. The
-        same update delivered again returns the member it added."""
+        """Add an active member; None when that Telegram account already holds her (the
+        same name, in any group: a person is in one group) or is full. The same update
+        delivered again returns the member it added."""
         async with self.tx() as tx:
             before = await applied_before(tx, update_id, "participant")
             if before is not None:
                 row = await tx.one("SELECT * FROM participants WHERE id = ?", (before[0],))
                 return participant_from(row) if row is not None else None
             if telegram_id is not None:
-                taken = await tx.one(
-                    "SELECT 1 FROM participants WHERE telegram_id = ? AND status = 'active'",
+                # A phone holds several people, but each only once, in one group (the same
+                # name again is her, on a second link), and not more than PHONE_LIMIT.
+                on_phone = await tx.all(
+                    "SELECT name FROM participants WHERE telegram_id = ? AND status = 'active'",
                     (telegram_id,),
                 )
-                if taken:
+                if len(on_phone) >= PHONE_LIMIT or any(
+                    r["name"].casefold() == name.casefold() for r in on_phone
+                ):
                     return None
             pid = await tx.insert(
                 "INSERT INTO participants (group_id, telegram_id, name, phone, joined_at, address)"
@@ -345,9 +369,9 @@ class OnboardingQueries(DatabaseBase):
         return participant_from(row) if row else None
 
     async def participant_by_telegram(self, telegram_id: int) -> Participant | None:
-        """Her active membership, if any."""
+        """The first active membership on that phone, if any (``who``: all of them)."""
         row = await self.read_one(
-            "SELECT * FROM participants WHERE telegram_id = ? AND status = 'active'",
+            "SELECT * FROM participants WHERE telegram_id = ? AND status = 'active' ORDER BY id",
             (telegram_id,),
         )
         return participant_from(row) if row else None
@@ -375,7 +399,8 @@ class OnboardingQueries(DatabaseBase):
                 )
         return changed == 1
 
-    async def set_reachable(self, telegram_id: int, reachable: bool) -> Participant | None:
+    async def set_reachable(self, telegram_id: int, reachable: bool) -> list[Participant]:
+        """Everyone on that phone is reachable, or not, together. Returns them."""
         async with self.tx() as tx:
             await tx.execute(
                 "UPDATE participants SET reachable = ?,"
@@ -383,11 +408,51 @@ class OnboardingQueries(DatabaseBase):
                 " WHERE telegram_id = ? AND status = 'active'",
                 (int(reachable), int(reachable), telegram_id),
             )
-            row = await tx.one(
-                "SELECT * FROM participants WHERE telegram_id = ? AND status = 'active'",
+            rows = await tx.all(
+                "SELECT * FROM participants WHERE telegram_id = ? AND status = 'active'"
+                " ORDER BY id",
                 (telegram_id,),
             )
-        return participant_from(row) if row else None
+        return [participant_from(r) for r in rows]
+
+    # -- shared phones ------------------------------------------------------------
+
+    async def choose_person(self, telegram_id: int, participant_id: int, now: datetime) -> bool:
+        """Remember who uses the phone now; False when she is not (or no longer) on it."""
+        async with self.tx() as tx:
+            return (
+                await tx.changes(
+                    "INSERT INTO phone_choices (telegram_id, participant_id, chosen_at)"
+                    " SELECT telegram_id, id, ? FROM participants"
+                    " WHERE id = ? AND telegram_id = ? AND status = 'active'"
+                    " ON CONFLICT (telegram_id) DO UPDATE SET"
+                    " participant_id = excluded.participant_id, chosen_at = excluded.chosen_at",
+                    (to_db(now), participant_id, telegram_id),
+                )
+                == 1
+            )
+
+    async def private_note(self, note_id: int) -> PrivateNote | None:
+        row = await self.read_one("SELECT * FROM private_notes WHERE id = ?", (note_id,))
+        if row is None:
+            return None
+        text, buttons, _ = decode_payload_with_photo(row["payload"])
+        return PrivateNote(
+            row["id"],
+            row["participant_id"],
+            text,
+            buttons,
+            from_db(row["created_at"]),
+            _opt_time(row["opened_at"]),
+        )
+
+    async def open_private_note(self, note_id: int, now: datetime) -> None:
+        """The first time she opened it (kept for the erasure of a phone's notes)."""
+        async with self.tx() as tx:
+            await tx.execute(
+                "UPDATE private_notes SET opened_at = ? WHERE id = ? AND opened_at IS NULL",
+                (to_db(now), note_id),
+            )
 
     # -- chat states --------------------------------------------------------------
 

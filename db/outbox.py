@@ -84,6 +84,12 @@ class NewMessage:
     edit_of: str | None = None
     """The key of an earlier row of the same chat: this row edits that message in place
     (its caption and QR code, or its text) instead of sending a new one."""
+    named: bool = False
+    """The text already names the people of a shared phone it is for (one message for
+    all of them); otherwise a message for one person on a shared phone gets her name."""
+    private: bool = False
+    """It concerns her alone (her absence follow-up, ...): on a shared phone it is kept
+    as a private note, and the phone only gets a closed envelope that she opens."""
 
 
 class QuietWindow(Protocol):
@@ -93,6 +99,21 @@ class QuietWindow(Protocol):
     def quiet_from(self) -> datetime | None: ...
     @property
     def quiet_until(self) -> datetime | None: ...
+
+
+class PhoneRule(Protocol):
+    """How a message for one person on a shared phone says who it is for (the wording is
+    the application's: ``bot.phones``), set on the database like the quiet rule."""
+
+    def for_one(self, name: str, address: str) -> str:
+        """The line that names her, above the text."""
+        ...
+
+    def envelope(
+        self, name: str, address: str, note_id: int
+    ) -> tuple[str, Sequence[Sequence[tuple[str, str]]]]:
+        """The closed message for a private note: text and its "open" button."""
+        ...
 
 
 QuietRule = Callable[[datetime, str], QuietWindow]
@@ -220,20 +241,31 @@ LIMIT :limit
 
 
 async def _held(
-    tx: Tx, chunk: list[NewMessage], rule: QuietRule | None
+    tx: Tx,
+    chunk: list[NewMessage],
+    rule: QuietRule | None,
+    phone: PhoneRule | None = None,
+    now: datetime | None = None,
 ) -> list[tuple[NewMessage, str | None, str | None]]:
     """The gate every row passes: a message to a participant is held out of the quiet
     hours of her group's zone and gets its next quiet window; one that would be held
-    past its ``useful_until`` is left out. Other rows pass unchanged."""
+    past its ``useful_until`` is left out. On a phone several people share (``phone``),
+    a message for one of them names her, and a private one becomes a closed envelope (its
+    text kept in ``private_notes``). Other rows pass unchanged."""
     ids = sorted({m.participant_id for m in chunk if m.participant_id is not None})
     zones: dict[int, str] = {}
-    if rule is not None and ids:
+    shared: dict[int, tuple[str, str]] = {}
+    if (rule is not None or phone is not None) and ids:
         rows = await tx.all(
-            "SELECT p.id, g.timezone FROM participants p JOIN groups g ON g.id = p.group_id"
+            "SELECT p.id, p.name, p.address, g.timezone, p.telegram_id IS NOT NULL AND EXISTS"
+            " (SELECT 1 FROM participants q WHERE q.telegram_id = p.telegram_id"
+            "  AND q.id != p.id AND q.status = 'active') AS shared"
+            " FROM participants p JOIN groups g ON g.id = p.group_id"
             f" WHERE p.id IN ({placeholders(len(ids))})",
             ids,
         )
         zones = {r["id"]: r["timezone"] for r in rows}
+        shared = {r["id"]: (r["name"], r["address"]) for r in rows if r["shared"]}
     seen: dict[tuple[datetime, str], QuietWindow] = {}
     kept: list[tuple[NewMessage, str | None, str | None]] = []
     for m in chunk:
@@ -248,6 +280,9 @@ async def _held(
             if hold.not_before != m.not_before:
                 m = replace(m, not_before=hold.not_before)
             quiet_from, quiet_until = hold.quiet_from, hold.quiet_until
+        person = shared.get(m.participant_id) if m.participant_id is not None else None
+        if phone is not None and person is not None and not m.named:
+            m = await _for_person(tx, m, person, phone, now or m.not_before)
         kept.append(
             (
                 m,
@@ -256,6 +291,24 @@ async def _held(
             )
         )
     return kept
+
+
+async def _for_person(
+    tx: Tx, m: NewMessage, person: tuple[str, str], phone: PhoneRule, now: datetime
+) -> NewMessage:
+    """A message for one person on a shared phone: named, or (private) kept as her note
+    with a closed envelope on the phone. The note is made once per outbox key."""
+    name, address = person
+    if not m.private or m.photo or m.voice or m.qr or m.edit_of:
+        return replace(m, text=phone.for_one(name, address) + "\n" + m.text, named=True)
+    if await tx.one("SELECT 1 FROM outbox WHERE key = ?", (m.key,)):
+        return m  # queued before: the insert ignores it, no second note
+    note_id = await tx.insert(
+        "INSERT INTO private_notes (participant_id, payload, created_at) VALUES (?, ?, ?)",
+        (m.participant_id, encode_payload(m.text, m.buttons), to_db(now)),
+    )
+    text, buttons = phone.envelope(name, address, note_id)
+    return replace(m, text=text, buttons=buttons, named=True)
 
 
 def _row_params(
@@ -289,6 +342,7 @@ async def enqueue_in(
     now: datetime,
     *,
     rule: QuietRule | None,
+    phone: PhoneRule | None = None,
     chunk_size: int = ENQUEUE_CHUNK,
 ) -> int:
     """Queue ``rows`` inside the caller's transaction ``tx`` (see :meth:`OutboxQueries.enqueue`),
@@ -300,7 +354,10 @@ async def enqueue_in(
     while chunk := list(islice(messages, chunk_size)):
         await tx.executemany(
             _INSERT.format(verb=" OR IGNORE"),
-            [_row_params(m, created, qf, qu) for m, qf, qu in await _held(tx, chunk, rule)],
+            [
+                _row_params(m, created, qf, qu)
+                for m, qf, qu in await _held(tx, chunk, rule, phone, now)
+            ],
         )
     after = await tx.one("SELECT total_changes()")
     assert before is not None and after is not None
@@ -308,7 +365,12 @@ async def enqueue_in(
 
 
 async def enqueue_again_in(
-    tx: Tx, rows: Sequence[NewMessage], now: datetime, *, rule: QuietRule | None
+    tx: Tx,
+    rows: Sequence[NewMessage],
+    now: datetime,
+    *,
+    rule: QuietRule | None,
+    phone: PhoneRule | None = None,
 ) -> int:
     """Queue ``rows`` inside ``tx``, and also those whose key is ``blocked`` (she could not
     be reached then, and can be now): such a row goes back to the queue with the payload
@@ -324,7 +386,10 @@ async def enqueue_again_in(
         " quiet_from = excluded.quiet_from, quiet_until = excluded.quiet_until,"
         " expires_at = excluded.expires_at, last_error = NULL"
         " WHERE outbox.status = 'blocked'",
-        [_row_params(m, created, qf, qu) for m, qf, qu in await _held(tx, list(rows), rule)],
+        [
+            _row_params(m, created, qf, qu)
+            for m, qf, qu in await _held(tx, list(rows), rule, phone, now)
+        ],
     )
     after = await tx.one("SELECT total_changes()")
     assert before is not None and after is not None
@@ -344,7 +409,9 @@ class OutboxQueries(DatabaseBase):
         were new. All or nothing: a failure half-way leaves the outbox as it was.
         """
         async with self.tx() as tx:
-            return await enqueue_in(tx, rows, now, rule=self.quiet_rule, chunk_size=chunk_size)
+            return await enqueue_in(
+                tx, rows, now, rule=self.quiet_rule, phone=self.phone_rule, chunk_size=chunk_size
+            )
 
     # -- the sender's side --------------------------------------------------------
 
@@ -485,12 +552,12 @@ class OutboxQueries(DatabaseBase):
         """The chat cannot receive messages (403, chat not found): block its rows.
 
         The row being sent and every queued row of the chat become ``blocked`` with
-        ``error``. Its participants (the active member with that Telegram id, and those the
-        rows were for) become unreachable. Returns the ids of the participants that are
-        *newly* unreachable, i.e. whose facilitator has not been told yet: those that were
-        reachable, or unreachable without a date (e.g. marked from ``my_chat_member``).
-        ``unreachable_since`` is set then, and kept otherwise, so the facilitator notice,
-        keyed by it, is enqueued once per spell of unreachability.
+        ``error``. Its participants (the active members with that Telegram id: everyone on a
+        shared phone, and those the rows were for) become unreachable. Returns the ids of
+        the participants that are *newly* unreachable, i.e. whose facilitator has not been
+        told yet: those that were reachable, or unreachable without a date (e.g. marked
+        from ``my_chat_member``). ``unreachable_since`` is set then, and kept otherwise, so
+        the facilitator notice, keyed by it, is enqueued once per spell of unreachability.
         """
         async with self.tx() as tx:
             rows = await tx.all(
@@ -504,13 +571,11 @@ class OutboxQueries(DatabaseBase):
                 " WHERE chat_id = ? AND status IN ('queued', 'sending')",
                 (error, SPENT, chat_id),
             )
-            member = await tx.one(
+            members = await tx.all(  # everyone on that phone
                 "SELECT id FROM participants WHERE telegram_id = ? AND status = 'active'",
                 (chat_id,),
             )
-            ids = {r["participant_id"] for r in rows}
-            if member is not None:
-                ids.add(member["id"])
+            ids = {r["participant_id"] for r in rows} | {r["id"] for r in members}
             if not ids:
                 return []
             marks = placeholders(len(ids))
@@ -532,7 +597,9 @@ class OutboxQueries(DatabaseBase):
         """Queue ``rows`` like :meth:`enqueue`, and also those whose key is ``blocked``
         (she could not be reached then, and can be now): see :func:`enqueue_again_in`."""
         async with self.tx() as tx:
-            return await enqueue_again_in(tx, rows, now, rule=self.quiet_rule)
+            return await enqueue_again_in(
+                tx, rows, now, rule=self.quiet_rule, phone=self.phone_rule
+            )
 
     async def requeue_sending(self) -> int:
         """At start-up: rows left ``sending`` by a crash go back to the queue. Returns how many.

@@ -29,11 +29,12 @@ from bot.attendance import (
     parse_payload,
 )
 from bot.auth import MEMBERS
-from bot.callbacks import CHECKIN
+from bot.callbacks import CHECKIN, PHONE_AS
 from bot.dialogues import Dialogue
 from bot.i18n import Html
 from db.attendance import PRESENT
-from handlers.registry import Call, Router
+from handlers.phone import for_whom, meeting_people
+from handlers.registry import Call, Router, keyboard
 
 router = Router()
 
@@ -72,7 +73,9 @@ def _written(call: Call) -> datetime:
 # -- members: check-in ---------------------------------------------------------------
 
 
-@router.command("hadir", MEMBERS, menu="attendance.menu_checkin")
+@router.command(
+    "hadir", MEMBERS, menu="attendance.menu_checkin", per_person=True, ask="phone.who_present"
+)
 async def checkin_command(call: Call, args: list[str]) -> None:
     participant = call.actor.participant
     assert participant is not None
@@ -87,7 +90,7 @@ async def checkin_command(call: Call, args: list[str]) -> None:
     await _answer(call, outcome)
 
 
-@router.action(CHECKIN, MEMBERS)
+@router.action(CHECKIN, MEMBERS, people=meeting_people, ask="phone.who_present")
 async def checkin_button(call: Call, meeting_id: int) -> None:
     participant = call.actor.participant
     assert participant is not None
@@ -106,6 +109,12 @@ async def bare_code(call: Call, text: str) -> bool:
     participant = call.actor.participant
     if participant is None or call.actor.facilitator is not None or normalise_code(text) is None:
         return False
+    # On a shared phone: who is checking in? The code goes along with the question.
+    code = "/hadir " + " ".join(text.split())
+    if call.actor.shared and not await for_whom(call, code, None, "phone.who_present"):
+        return True
+    participant = call.actor.participant
+    assert participant is not None
     outcome = await _service(call).submit_code(
         participant, None, text, _written(call), call.now, update_id=call.update_id
     )
@@ -132,6 +141,13 @@ async def checkin_link(call: Call, payload: str) -> None:
         await call.reply(call.t("attendance.qr_not_member"))
         return
     meeting_id, token = parsed
+    present = "phone.who_present"
+    if not await for_whom(
+        call, "/start " + payload, await meeting_people(call, meeting_id), present
+    ):
+        return
+    participant = call.actor.participant
+    assert participant is not None
     outcome = await _service(call).checkin_by_link(
         participant, meeting_id, token, _written(call), call.now, update_id=call.update_id
     )
@@ -187,6 +203,7 @@ async def _answer(call: Call, outcome: Checkin) -> None:
                 one_time_keyboard=True,
             ),
         )
+        await _offer_phone_mates(call)
         return
     if result is CheckinResult.ASK_CODE:
         text = call.t("attendance.ask_code", name=participant.name)
@@ -219,6 +236,31 @@ async def _answer(call: Call, outcome: Checkin) -> None:
             }[result]
         )
     await call.reply(text)
+    if result is CheckinResult.RECORDED:
+        await _offer_phone_mates(call)
+
+
+async def _offer_phone_mates(call: Call) -> None:
+    """On a shared phone, after one check-in: the others of her group on it, one button
+    each (each still types the code: the phone may be at the meeting without them)."""
+    participant = call.actor.participant
+    assert participant is not None
+    others = [
+        p for p, _ in call.actor.people if p.group_id == participant.group_id and p != participant
+    ]
+    if not others:
+        return
+    catalog = call.services.catalog
+    rows = [
+        [
+            (
+                call.t("phone.button_checkin_too", name=p.name, sapaan=catalog.address(p.address)),
+                PHONE_AS.data(p.id, "/hadir"),
+            )
+        ]
+        for p in others
+    ]
+    await call.reply(call.t("phone.checkin_too"), keyboard(*rows))
 
 
 @router.input(LocationAsked, MEMBERS, location=True)
@@ -242,7 +284,7 @@ async def shared_location(call: Call, state: LocationAsked) -> None:
 # -- members: her history ----------------------------------------------------------------
 
 
-@router.command("kehadiranku", MEMBERS, menu="attendance.menu_history")
+@router.command("kehadiranku", MEMBERS, menu="attendance.menu_history", per_person=True)
 async def my_history(call: Call, args: list[str]) -> None:
     participant, group = call.actor.participant, call.actor.group
     assert participant is not None and group is not None

@@ -46,6 +46,9 @@ async def greet(call: Call) -> None:
     actor = call.actor
     if actor.facilitator is not None:
         await call.reply(call.t("start.facilitator", name=actor.facilitator.name))
+    elif actor.shared:
+        names = call.services.catalog.names([f"{p.name} ({g.name})" for p, g in actor.people])
+        await call.reply(call.t("phone.start", names=names))
     elif actor.participant is not None and actor.group is not None:
         await call.reply(
             call.t("start.participant", name=actor.participant.name, group=actor.group.name)

@@ -26,7 +26,7 @@ from bot.attendance import (
 )
 from bot.auth import FACILITATORS
 from bot.callbacks import MARK_SCREEN, MARK_SCREEN_NEW, SIGN_OFF
-from db.attendance import PRESENT, SELF
+from db.attendance import LEADER, PRESENT, SELF
 from handlers.groups import add_offline
 from handlers.registry import Call, Router, keyboard
 
@@ -96,6 +96,8 @@ async def _mark_screen(
         excuse = view.excuses.get(p.id)
         if row.status == PRESENT and row.source == SELF:
             label = call.t("attendance.mark_item_self", name=p.name)
+        elif row.status == PRESENT and row.source == LEADER:
+            label = call.t("attendance.mark_item_leader", name=p.name)
         elif row.status is None and excuse is not None:  # "Tidak bisa hadir" in advance
             reason = call.services.meetings.reason_text(excuse.reason, excuse.note)
             label = call.t("attendance.mark_item_rsvp_excused", name=p.name, reason=reason)

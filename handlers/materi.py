@@ -114,7 +114,7 @@ async def try_at_home(call: Call, session_id: str) -> None:
     )
 
 
-@router.action("matq", EVERYONE, str, int, int)
+@router.action("matq", EVERYONE, str, int, int, per_person=True)
 async def ask_question(call: Call, session_id: str, index: int, score: int) -> None:
     session = call.services.content.session(session_id)
     if session is None or not render.valid_position(session, index, score):
@@ -129,7 +129,7 @@ async def ask_question(call: Call, session_id: str, index: int, score: int) -> N
     await call.show(render.question_text(call.services.catalog, session, index), keyboard(*rows))
 
 
-@router.action("mata", EVERYONE, str, int, int, int)
+@router.action("mata", EVERYONE, str, int, int, int, per_person=True)
 async def answer(call: Call, session_id: str, index: int, chosen: int, score: int) -> None:
     session = call.services.content.session(session_id)
     step = render.check_answer(session, index, chosen) if session is not None else None

@@ -36,7 +36,7 @@ async def _my_groups(call: Call) -> list[Group]:
 # -- listing, detail, RSVP table, cancel ------------------------------------------------
 
 
-@router.command("jadwal", REGISTERED, menu="menu.meetings")
+@router.command("jadwal", REGISTERED, menu="menu.meetings", per_person=True)
 async def meetings_command(call: Call, args: list[str]) -> None:
     if call.actor.facilitator is not None:
         await list_meetings(call)

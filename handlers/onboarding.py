@@ -59,6 +59,8 @@ class JoinConfirm(Dialogue):
 
 
 STRANGERS = frozenset({Role.STRANGER})
+# Joining is for a stranger, and on a member's phone for another person who shares it.
+JOINING = frozenset({Role.STRANGER, Role.PARTICIPANT, Role.LEADER})
 
 
 async def redeem_facilitator_invite(call: Call, code: str) -> None:
@@ -90,18 +92,34 @@ async def begin_join(call: Call, code: str) -> None:
     if actor.facilitator is not None:
         await call.reply(call.t("join.facilitator_cannot_join"))
         return
-    if actor.participant is not None and actor.group is not None:
-        await call.reply(call.t("join.already_member", group=actor.group.name))
-        return
     group = await call.services.onboarding.join_target(code)
     if group is None:
         await call.reply(call.t("join.bad_link"))
+        return
+    if actor.people:  # a phone already in use: another person who shares it may join
+        names = call.services.catalog.names([f"{p.name} ({g.name})" for p, g in actor.people])
+        await call.reply(
+            call.t("phone.already_here", names=names, group=group.name),
+            keyboard([(call.t("phone.button_join_another"), join_another.data(code))]),
+        )
         return
     await call.set_state(JoinName(group.id, code))
     await call.reply(call.t("join.welcome", group=group.name), ReplyKeyboardRemove())
 
 
-@router.input(JoinName, STRANGERS)
+@router.action("jo", JOINING, str)
+async def join_another(call: Call, code: str) -> None:
+    """ "Daftarkan anggota lain di HP ini": another KPM who shares this phone joins the
+    group of that link (``code``), with her own name."""
+    group = await call.services.onboarding.join_target(code)
+    if group is None:
+        await call.show(call.t("join.bad_link"))
+        return
+    await call.set_state(JoinName(group.id, code))
+    await call.show(call.t("phone.join_welcome", group=group.name))
+
+
+@router.input(JoinName, JOINING)
 async def join_name(call: Call, state: JoinName) -> None:
     message = call.message
     name = clean_person_name(message.text or "") if message else None
@@ -122,7 +140,7 @@ async def join_name(call: Call, state: JoinName) -> None:
     )
 
 
-@router.input(JoinPhone, STRANGERS, contact=True, hint="join.phone_hint")
+@router.input(JoinPhone, JOINING, contact=True, hint="join.phone_hint")
 async def join_phone(call: Call, state: JoinPhone) -> None:
     message = call.message
     assert message is not None
@@ -185,7 +203,7 @@ def join_summary(
     return text, markup
 
 
-@router.input(JoinConfirm, STRANGERS, hint="join.press_button")
+@router.input(JoinConfirm, JOINING, hint="join.press_button")
 async def join_confirm_text(call: Call, state: JoinConfirm) -> None:
     await call.reply(call.t("join.press_button"))
 
@@ -197,7 +215,7 @@ async def _join_state(call: Call) -> JoinConfirm | None:
     return state
 
 
-@router.action("ja", STRANGERS, str)
+@router.action("ja", JOINING, str)
 async def join_address(call: Call, address: str) -> None:
     """Ibu or Bapak: the button carries its target, so a press that comes twice is harmless."""
     state = await _join_state(call)
@@ -217,7 +235,7 @@ async def join_address(call: Call, address: str) -> None:
     await call.show(text, markup)
 
 
-@router.action("jy", STRANGERS)
+@router.action("jy", JOINING)
 async def join_yes(call: Call) -> None:
     state = await _join_state(call)
     if state is None:
@@ -247,7 +265,8 @@ async def join_yes(call: Call) -> None:
         call.t("join.done", name=data.name, group=group.name, sapaan=sapaan),
         keyboard(*voice.choice_buttons(call, DEFAULT_VOICE)),
     )
-    await call.context.menus.set_menu(call.context, call.chat_id, Role.PARTICIPANT)
+    if not call.actor.people:  # a person added to a shared phone keeps its menu
+        await call.context.menus.set_menu(call.context, call.chat_id, Role.PARTICIPANT)
     facilitator = await call.services.onboarding.facilitator(group.facilitator_id)
     if facilitator is not None:
         try:
@@ -264,7 +283,7 @@ async def join_yes(call: Call) -> None:
             log.info("could not tell the facilitator about a new member: %s", exc)
 
 
-@router.action("jn", STRANGERS)
+@router.action("jn", JOINING)
 async def join_rename(call: Call) -> None:
     state = await _join_state(call)
     if state is None:
@@ -273,7 +292,7 @@ async def join_rename(call: Call) -> None:
     await call.show(call.t("join.ask_name_again"))
 
 
-@router.action("jx", STRANGERS)
+@router.action("jx", JOINING)
 async def join_cancel(call: Call) -> None:
     state = await _join_state(call)
     if state is None:

@@ -26,132 +26,31 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
     Update,
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.auth import Actor, Role, allowed
+from bot.auth import Role, allowed
 from bot.callbacks import Callback
 from bot.context import BotContext
 from bot.dialogues import D, Dialogue
-from bot.i18n import ADDRESS_PLACEHOLDER
 from bot.services import Services
+from handlers.call import Call
+from handlers.phone_gate import WHO_FOR, able_people, for_whom
 
 log = logging.getLogger(__name__)
 
 STATE_TTL = timedelta(days=1)
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
-
-
-class Call:
-    """One incoming update, its sender and the moment it is handled."""
-
-    def __init__(self, update: Update, context: BotContext, actor: Actor, now: datetime) -> None:
-        self.update = update
-        self.context = context
-        self.actor = actor
-        self.now = now
-        self._answered = False
-        self._pending = actor.pending  # whether chat_states may hold a row for her
-
-    @property
-    def services(self) -> Services:
-        return self.context.services
-
-    def t(self, key: str, /, **values: Any) -> str:
-        """The text for ``key``; ``{sapaan}`` is the writing member's own address unless
-        given (texts about another member pass hers)."""
-        participant = self.actor.participant
-        if participant is not None and ADDRESS_PLACEHOLDER not in values:
-            values[ADDRESS_PLACEHOLDER] = self.services.catalog.address(participant.address)
-        return self.services.catalog.t(key, **values)
-
-    @property
-    def chat_id(self) -> int:
-        chat = self.update.effective_chat
-        assert chat is not None
-        return chat.id
-
-    @property
-    def update_id(self) -> int:
-        """The Telegram update being handled: a non-idempotent effect is recorded with it,
-        in its own transaction, so the same update delivered again changes nothing more."""
-        return self.update.update_id
-
-    @property
-    def message(self) -> Message | None:
-        return self.update.effective_message
-
-    @property
-    def query(self) -> CallbackQuery | None:
-        return self.update.callback_query
-
-    async def reply(self, text: str, markup: Markup = None) -> Message:
-        return await self.context.bot.send_message(self.chat_id, text, reply_markup=markup)
-
-    async def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """Edit the message whose button was pressed, or send a new one (also when that
-        message is a photo, e.g. the check-in QR code: its caption stays as it is)."""
-        query = self.query
-        shown = query.message if query is not None else None
-        if query is not None and shown is not None and not _has_media(shown):
-            try:
-                await query.edit_message_text(text, reply_markup=markup)
-                return
-            except BadRequest as exc:
-                if "not modified" in str(exc).lower():
-                    return
-                if "not found" not in str(exc).lower() and "can't be edited" not in str(exc):
-                    raise
-        await self.reply(text, markup)
-
-    async def set_buttons(self, markup: InlineKeyboardMarkup | None) -> None:
-        """New buttons under the message whose button was pressed; its text stays."""
-        query = self.query
-        if query is None or query.message is None:
-            return
-        try:
-            await query.edit_message_reply_markup(reply_markup=markup)
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                log.info("could not change the buttons: %s", exc)
-
-    async def toast(self, text: str | None = None, *, alert: bool = False) -> None:
-        query = self.query
-        if query is None or self._answered:
-            return
-        self._answered = True
-        try:
-            await query.answer(text, show_alert=alert)
-        except BadRequest as exc:  # the query is too old: nothing to answer any more
-            log.info("callback answer failed: %s", exc)
-
-    async def set_state(self, dialogue: Dialogue) -> None:
-        await self.services.dialogues.start(self.actor.telegram_id, dialogue, self.now)
-        self._pending = True
-
-    async def dialogue(self, *kinds: type[D]) -> D | None:
-        """Her pending dialogue if it is one of ``kinds``, else None."""
-        return await self.services.dialogues.current(self.actor.telegram_id, *kinds)
-
-    async def clear_state(self) -> None:
-        if self._pending:  # most updates have no dialogue to clear: spare the write
-            await self.services.dialogues.clear(self.actor.telegram_id)
-            self._pending = False
 
 
 CommandFn = Callable[[Call, list[str]], Awaitable[None]]
@@ -159,6 +58,8 @@ InputFn = Callable[[Call, Any], Awaitable[None]]  # (call, the typed dialogue st
 InputF = TypeVar("InputF", bound=InputFn)
 ActionFn = Callable[..., Awaitable[None]]
 ChatMemberFn = Callable[[Update, BotContext], Awaitable[None]]
+# On a shared phone: the people an action may be for (participant ids), from its fields.
+PeopleFn = Callable[..., Awaitable[Sequence[int]]]
 # Free text no dialogue asked for; returns True when it answered the message.
 FreeTextFn = Callable[[Call, str], Awaitable[bool]]
 MediaFn = Callable[[Call], Awaitable[bool]]
@@ -170,6 +71,8 @@ class Command:
     roles: frozenset[Role]
     callback: CommandFn
     menu: str | None  # catalog key of its menu description; None keeps it out of the menu
+    per_person: bool = False  # on a shared phone: for one of its people (asks who first)
+    ask: str = WHO_FOR  # the catalog key of that question
 
 
 @dataclass(frozen=True)
@@ -178,6 +81,9 @@ class ButtonAction:
     roles: frozenset[Role]
     callback: ActionFn
     arg_types: tuple[type, ...] = ()
+    per_person: bool = False  # on a shared phone: for one of its people (asks who first)
+    people: PeopleFn | None = None  # which of them it may be for (default: all)
+    ask: str = WHO_FOR  # the catalog key of that question
 
     async def __call__(self, call: Call, *args: Any) -> None:
         await self.callback(call, *args)
@@ -219,19 +125,38 @@ class Router:
     unclaimed_media_hooks: list[MediaFn] = field(default_factory=list)
 
     def command(
-        self, name: str, roles: frozenset[Role], *, menu: str | None = None
+        self,
+        name: str,
+        roles: frozenset[Role],
+        *,
+        menu: str | None = None,
+        per_person: bool = False,
+        ask: str = WHO_FOR,
     ) -> Callable[[CommandFn], CommandFn]:
+        """``per_person``: on a phone several members share, the command is for one of
+        them; the dispatcher asks first (``ask``: "Untuk siapa?", or e.g. "Siapa yang
+        hadir?")."""
+
         def deco(fn: CommandFn) -> CommandFn:
-            self.commands.append(Command(name, roles, fn, menu))
+            self.commands.append(Command(name, roles, fn, menu, per_person, ask))
             return fn
 
         return deco
 
     def action(
-        self, prefix: str | Callback, roles: frozenset[Role], *arg_types: type
+        self,
+        prefix: str | Callback,
+        roles: frozenset[Role],
+        *arg_types: type,
+        per_person: bool = False,
+        people: PeopleFn | None = None,
+        ask: str = WHO_FOR,
     ) -> Callable[[ActionFn], ButtonAction]:
         """An action for buttons with ``prefix:field:...``; a :class:`Callback` (a button
-        that services put in outbox messages) brings its own prefix and field types."""
+        that services put in outbox messages) brings its own prefix and field types.
+        ``per_person``: on a shared phone it is for one person, chosen among ``people``
+        (a function of the button's fields; default everyone on the phone): asked when
+        more than one may be meant."""
         name, types = (
             (prefix.prefix, prefix.arg_types)
             if isinstance(prefix, Callback)
@@ -239,7 +164,9 @@ class Router:
         )
 
         def deco(fn: ActionFn) -> ButtonAction:
-            act = ButtonAction(name, roles, fn, tuple(types))
+            act = ButtonAction(
+                name, roles, fn, tuple(types), per_person or people is not None, people, ask
+            )
             self.actions.append(act)
             return act
 
@@ -353,7 +280,7 @@ class Dispatcher:
         services = context.services
         actor = await services.onboarding.actor(user.id)
         now = services.clock.now()
-        if actor.participant is not None and not actor.participant.reachable:
+        if any(not person.reachable for person, _ in actor.people):
             # Any update from her proves the bot can reach her again.
             await services.reachability.reached(actor.telegram_id, now)
         return Call(update, context, actor, now)
@@ -377,9 +304,45 @@ class Dispatcher:
             await call.reply(call.t("common.unknown_command"))
             return
         if not allowed(call.actor, command.roles):
-            await self._refuse(call)
+            able = able_people(call.actor, command.roles)
+            if not able:
+                await self._refuse(call)
+                return
+            # A shared phone where another person may do this (the group's leader)
+            if not await for_whom(call, " ".join(["/" + name, *args]), able, command.ask):
+                return
+        elif command.per_person and not await for_whom(call, "/" + name, None, command.ask):
             return
         await command.callback(call, args)
+
+    # -- shared phones ------------------------------------------------------------
+
+    async def run_as(self, call: Call, participant_id: int, what: str) -> None:
+        """The answer to "Untuk siapa?" (``handlers/phone.py``): what was asked runs as her."""
+        if not await call.act_as(participant_id):
+            await call.toast(call.t("common.stale_button"), alert=True)
+            return
+        if what.startswith("/"):  # a command, with its arguments ("/hadir 1234")
+            name, *words = what[1:].split(" ")
+            command = self.commands.get(name)
+            if command is None or not allowed(call.actor, command.roles):
+                await call.toast(call.t("common.stale_button"), alert=True)
+                return
+            await command.callback(call, words)
+            return
+        prefix, *parts = what.split(".")
+        action = self.actions.get(prefix)
+        args = action.parse(parts) if action is not None and action.per_person else None
+        if action is None or args is None:
+            await call.toast(call.t("common.stale_button"), alert=True)
+            return
+        if not allowed(call.actor, action.roles):
+            await self._refuse(call)
+            return
+        if action.people is not None and participant_id not in await action.people(call, *args):
+            await call.toast(call.t("common.stale_button"), alert=True)
+            return
+        await action.callback(call, *args)
 
     async def on_callback(self, update: Update, context: BotContext) -> None:
         call = await self._call(update, context)
@@ -393,9 +356,21 @@ class Dispatcher:
             if action is None or args is None:
                 await call.toast(call.t("common.stale_button"), alert=True)
                 return
+            able: list[int] | None = None
             if not allowed(call.actor, action.roles):
-                await self._refuse(call)
-                return
+                able = able_people(call.actor, action.roles)
+                if not able or not action.per_person:
+                    await self._refuse(call)
+                    return
+            if action.per_person:
+                people = await action.people(call, *args) if action.people is not None else able
+                if able is not None and people is not None:
+                    people = [i for i in people if i in able]
+                if not await for_whom(call, query.data or "", people, action.ask):
+                    return
+                if not allowed(call.actor, action.roles):
+                    await self._refuse(call)
+                    return
             await action.callback(call, *args)
         finally:
             await call.toast()
@@ -476,10 +451,6 @@ class Dispatcher:
             return
         for hook in self.chat_member_hooks:
             await hook(update, context)
-
-
-def _has_media(message: object) -> bool:
-    return any(getattr(message, kind, None) for kind in ("photo", "document", "caption"))
 
 
 def keyboard(*rows: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:

@@ -26,6 +26,7 @@ from bot.meetings import (
     RsvpOutcome,
     clean_reason,
 )
+from handlers.phone import meeting_people
 from handlers.registry import Call, Router, keyboard
 
 router = Router()
@@ -93,7 +94,7 @@ async def _record(call: Call, meeting_id: int, answer: str, reason: str | None) 
     return False
 
 
-@router.action(RSVP_YES, MEMBERS)
+@router.action(RSVP_YES, MEMBERS, people=meeting_people, ask="phone.who_comes")
 async def rsvp_yes(call: Call, meeting_id: int) -> None:
     if await _record(call, meeting_id, "yes", None):
         assert call.actor.participant is not None
@@ -101,7 +102,7 @@ async def rsvp_yes(call: Call, meeting_id: int) -> None:
         await call.reply(call.t("reminder.thanks_yes", name=call.actor.participant.name))
 
 
-@router.action(RSVP_NO, MEMBERS)
+@router.action(RSVP_NO, MEMBERS, people=meeting_people, ask="phone.who_cannot_come")
 async def rsvp_no(call: Call, meeting_id: int) -> None:
     participant = call.actor.participant
     assert participant is not None
@@ -116,7 +117,7 @@ async def rsvp_no(call: Call, meeting_id: int) -> None:
     await call.reply(call.t("reminder.ask_reason"), keyboard(*rows))
 
 
-@router.action(RSVP_REASON, MEMBERS, int, str)
+@router.action(RSVP_REASON, MEMBERS, int, str, people=meeting_people, ask="phone.who_cannot_come")
 async def rsvp_reason(call: Call, meeting_id: int, reason: str) -> None:
     if reason not in REASONS:
         await call.toast(call.t("common.stale_button"), alert=True)
@@ -151,7 +152,7 @@ async def typed_reason(call: Call, state: ReasonAsked) -> None:
         await call.reply(call.t(key))
 
 
-@router.action("rrs", MEMBERS, int)
+@router.action("rrs", MEMBERS, int, people=meeting_people)
 async def skip_reason(call: Call, meeting_id: int) -> None:
     state = await call.dialogue(ReasonAsked)
     if state is None or state.meeting != meeting_id:

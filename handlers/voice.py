@@ -299,7 +299,7 @@ def choice_buttons(call: Call, current: str) -> list[list[tuple[str, str]]]:
     ]
 
 
-@router.command("pengaturan", MEMBERS, menu="menu.settings")
+@router.command("pengaturan", MEMBERS, menu="menu.settings", per_person=True)
 async def settings(call: Call, args: list[str]) -> None:
     participant = call.actor.participant
     assert participant is not None
@@ -310,7 +310,7 @@ async def settings(call: Call, args: list[str]) -> None:
     )
 
 
-@router.action("sva", MEMBERS, str)
+@router.action("sva", MEMBERS, str, per_person=True)
 async def choose(call: Call, choice: str) -> None:
     participant = call.actor.participant
     if choice not in VOICE_CHOICES or participant is None:

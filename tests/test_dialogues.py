@@ -87,7 +87,7 @@ async def test_a_row_this_version_cannot_read_is_cleared_and_nothing_changes(
     await h.send(fac, "Balai Desa")
     assert h.last_text(fac) == h.t("common.not_understood")
     assert await h.db.chat_state(fac.id) is None
-    facilitator, _, _, _ = await h.db.who(fac.id)
+    facilitator = (await h.db.who(fac.id)).facilitator
     assert facilitator is not None
     assert await h.services.onboarding.groups_of(facilitator.id) == []
 
@@ -98,7 +98,7 @@ async def test_a_well_formed_row_goes_on_where_she_left(h: Harness) -> None:
     await h.db.set_chat_state(fac.id, state.kind, state.fields(), h.clock.now())
     await h.send(fac, "Balai Desa")
     await h.send(fac, "Sukamaju")  # the kecamatan
-    facilitator, _, _, _ = await h.db.who(fac.id)
+    facilitator = (await h.db.who(fac.id)).facilitator
     assert facilitator is not None
     (summary,) = await h.services.onboarding.groups_of(facilitator.id)
     assert (summary.group.name, summary.group.timezone) == ("Melati", "Asia/Makassar")

@@ -174,3 +174,45 @@ async def test_checkin_trust_migration_keeps_marks_and_open_codes(tmp_path: Path
             assert [tuple(r) for r in await cur.fetchall()] == [(2, 0)]
         async with conn.execute("SELECT place_lat, place_lon FROM groups") as cur:
             assert [tuple(r) for r in await cur.fetchall()] == [(None, None)]
+
+
+async def test_shared_phones_keep_marks_and_log_and_allow_a_second_person(tmp_path: Path) -> None:
+    rows = (
+        A_MEMBER
+        + f"""
+        INSERT INTO meetings (id, group_id, starts_at, place, session_id, created_at,
+            updated_at, checkin_code, window_opened_at)
+            VALUES (1, 1, '{NOW}', 'Balai', 'sesi-01', '{NOW}', '{NOW}', 's3cret', '{NOW}');
+        INSERT INTO attendance (meeting_id, participant_id, status, source, checked_in_at,
+            updated_at, checkin_via, checkin_flags, distance_m)
+            VALUES (1, 1, 'present', 'self', '{NOW}', '{NOW}', 'link', 'far', 900);
+        """
+    )
+    async with before_migration(tmp_path, "shared_phones", rows) as (conn, _step):
+        await migrate(conn)
+        async with conn.execute(
+            "SELECT status, source, checkin_via, checkin_flags, distance_m, marked_by_leader"
+            " FROM attendance"
+        ) as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [
+                ("present", "self", "link", "far", 900, None)
+            ]
+        async with conn.execute("SELECT COUNT(*) FROM attendance_log") as cur:
+            logged = (await cur.fetchone() or [0])[0]
+        # A second person on Siti's phone (Telegram 20), and a leader's mark: both allowed
+        # now, and the log, rebuilt with its triggers, records who marked.
+        await conn.execute(
+            "INSERT INTO participants (id, group_id, telegram_id, name, joined_at)"
+            f" VALUES (2, 1, 20, 'Ani', '{NOW}')"
+        )
+        await conn.execute(
+            "INSERT INTO attendance (meeting_id, participant_id, status, source, updated_at,"
+            f" marked_by_leader) VALUES (1, 2, 'present', 'leader', '{NOW}', 1)"
+        )
+        async with conn.execute(
+            "SELECT participant_id, source, by_leader_id FROM attendance_log ORDER BY id"
+        ) as cur:
+            log = [tuple(r) for r in await cur.fetchall()]
+        assert len(log) == logged + 1 and log[-1] == (2, "leader", 1)
+        async with conn.execute("SELECT name FROM participants WHERE telegram_id = 20") as cur:
+            assert [r[0] for r in await cur.fetchall()] == ["Siti", "Ani"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.codes import JOIN_PREFIX
 from tests.support.harness import Harness, button_labels, create_group, join, register_facilitator
 
 
@@ -115,13 +116,16 @@ async def test_join_dialogue_refuses_bad_input(h: Harness) -> None:
     assert joined is not None and joined.name == "Dewi L."
 
 
-async def test_one_group_only_and_renewed_link(h: Harness) -> None:
+async def test_another_link_on_a_used_phone_and_renewed_link(h: Harness) -> None:
     fac = await register_facilitator(h)
     first = await create_group(h, fac, "Mawar")
     second = await create_group(h, fac, "Melati")
     siti = await join(h, first, "Siti")
     await h.send(siti, f"/start {second}")
-    assert "Mawar" in h.last_text(siti)  # already a member of Mawar
+    # The phone is Siti's (in Mawar): another link offers a second person, never moves her.
+    assert h.last_text(siti) == h.t("phone.already_here", names="Siti (Mawar)", group="Melati")
+    melati = await h.db.group_by_join_code(second.removeprefix(JOIN_PREFIX))
+    assert melati is not None and (await h.participant(siti)).group_id != melati.id
     # Renew Melati's link: the old one stops working.
     await h.send(fac, "/kelompok")
     await h.press(fac, "Melati")

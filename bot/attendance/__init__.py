@@ -69,6 +69,13 @@ from bot.attendance.checkin import (
 )
 from bot.attendance.finalize import LATE_AFTER, LATE_SUMMARY_LIMIT, FinalizeStore, Finalizing
 from bot.attendance.flags import Flag, checkin_flags
+from bot.attendance.leader_marks import (
+    LeaderMark,
+    LeaderMarkResult,
+    LeaderMarks,
+    LeaderMarkStore,
+    LeaderView,
+)
 from bot.attendance.marking import (
     MARKABLE_FOR,
     MarkingView,
@@ -123,6 +130,9 @@ __all__ = [
     "Crossing",
     "Flag",
     "FollowUp",
+    "LeaderMark",
+    "LeaderMarkResult",
+    "LeaderView",
     "Mark",
     "MarkingView",
     "Match",
@@ -150,7 +160,9 @@ __all__ = [
 ]
 
 
-class AttendanceStore(CheckInStore, SignOffStore, FinalizeStore, AlertStore, WhereStore, Protocol):
+class AttendanceStore(
+    CheckInStore, SignOffStore, FinalizeStore, AlertStore, WhereStore, LeaderMarkStore, Protocol
+):
     """All the queries of the attendance features, plus those of the clock tick; the
     SQLite ``db.Database`` implements it."""
 
@@ -177,7 +189,7 @@ class AttendanceStore(CheckInStore, SignOffStore, FinalizeStore, AlertStore, Whe
     ) -> list[PastMark]: ...
 
 
-class Attendance(CheckIn, Where, SignOff, Finalizing, AbsenceAlerts):
+class Attendance(CheckIn, Where, SignOff, LeaderMarks, Finalizing, AbsenceAlerts):
     """The attendance service: its features live in bot/attendance/{checkin, marking,
     finalize, alerts}.py; this class joins them and runs the clock tick."""
 
@@ -198,6 +210,7 @@ class Attendance(CheckIn, Where, SignOff, Finalizing, AbsenceAlerts):
         self._alert_db = db
         self._where_db = db
         self._signoff_db = db
+        self._leader_db = db
         self._policy = Policy.of(settings.attendance)
         if reachability is not None:
             reachability.listeners.append(self.became_unreachable)

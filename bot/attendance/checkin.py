@@ -142,6 +142,8 @@ class CheckInStore(BaseStore, Protocol):
         self, earliest_start: datetime, latest_start: datetime
     ) -> list[CheckinMeeting]: ...
 
+    async def phone_mates_checked_in(self, meeting_id: int, participant_id: int) -> int: ...
+
     async def record_self_checkin(
         self,
         meeting_id: int,
@@ -354,6 +356,7 @@ class CheckIn(AttendanceBase):
             written=at,
             starts_at=meeting.starts_at,
             very_late_after=self._rules.very_late_after,
+            phone_mates=await self._checkin_db.phone_mates_checked_in(meeting.id, participant.id),
         )
         outcome = await self._checkin_db.record_self_checkin(
             meeting.id, participant.id, at, now, via=via, flags=flags

@@ -22,6 +22,7 @@ from bot.i18n import Html
 from bot.materi import session_summary_text
 from bot.schedule import shift_out_of_quiet
 from db.attendance import (
+    PRESENT,
     AttendanceMark,
     CheckinMeeting,
 )
@@ -246,6 +247,8 @@ class Finalizing(AttendanceBase):
             ),
             buttons=None,
             not_before=not_before or now,
+            # "we missed you" is hers alone: on a shared phone, a closed envelope
+            private=status != PRESENT,
         )
 
     async def _voice_for(

@@ -13,18 +13,26 @@ class Flag(StrEnum):
     OLD_CODE = "old_code"  # she (or her account) tried a code or link that had changed
     FAR = "far"  # her shared location was far from the meeting place
     VERY_LATE = "very_late"  # written long after the start
-    SHARED = "shared"  # her account checks in for several members (not detected yet)
+    SHARED = "shared"  # her phone already checked in someone else for this meeting
 
 
 def checkin_flags(
-    *, old_codes: int, written: datetime, starts_at: datetime, very_late_after: timedelta
+    *,
+    old_codes: int,
+    written: datetime,
+    starts_at: datetime,
+    very_late_after: timedelta,
+    phone_mates: int = 0,
 ) -> list[Flag]:
     """The flags of a self check-in at the moment it is recorded (FAR comes later, with her
-    location). SHARED needs accounts that stand for several members, which the bot does not
-    have yet: when they exist, the check-in of such an account adds it here."""
+    location). ``phone_mates``: others on her shared phone already checked in to the same
+    meeting; one phone checking in several people is worth the facilitator's look (one of
+    them may be at home), so the second and later ones get SHARED."""
     flags: list[Flag] = []
     if old_codes > 0:
         flags.append(Flag.OLD_CODE)
     if written > starts_at + very_late_after:
         flags.append(Flag.VERY_LATE)
+    if phone_mates > 0:
+        flags.append(Flag.SHARED)
     return flags

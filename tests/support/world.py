@@ -1,5 +1,5 @@
 """The world of the authorization matrix: one person of each role, with groups, a meeting and
-an alert."""
+an alert; one member's phone (group B's Yohana) is shared with a second member."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import date, time
 from bot.auth import resolve_actor
 from fakeapi import FakeUser
 from tests.support.harness import Harness, create_group, join, register_facilitator
+from tests.support.phones import join_same_phone
 
 
 @dataclass
@@ -35,6 +36,8 @@ async def build_world(h: Harness) -> World:
     member_a = await join(h, link_a, "Wulandari", phone="081211112222")
     leader_a = await join(h, link_a, "Kartika")
     member_b = await join(h, link_b, "Yohana", phone="081233334444")
+    # Yohana's phone is shared: her neighbour Ursula, also of group B, joined from it.
+    await join_same_phone(h, member_b, link_b, "Ursula")
     leader_b = await join(h, link_b, "Margaretha")
     for leader in (leader_a, leader_b):
         me = await h.participant(leader)
@@ -85,6 +88,7 @@ async def build_world(h: Harness) -> World:
             "Anggrek",
             "Yohana",
             "Margaretha",
+            "Ursula",
             "Balai Anggrek",
             "6281233334444",
             link_b.removeprefix("g_"),
