@@ -1,19 +1,20 @@
 """Callback data: one typed scheme for every button, whoever builds it.
 
-A :class:`Callback` is one action's data: a prefix and typed fields, written
-``prefix:field:field`` and at most Telegram's 64 bytes. Handlers register their actions
-with one (``handlers/registry.py``), and services that put buttons in outbox messages
-build them from the same objects below, so no callback string is written by hand and a
-button always parses in the handler that answers it. The table of every prefix is
-generated from the registry into ``docs/CALLBACKS.md`` (checked by
-``tests/test_callbacks.py``).
+Each button action has its own class: a frozen dataclass whose fields are the button's
+typed fields, with its ``prefix``, written ``prefix:field:field`` in at most Telegram's 64
+bytes (``RsvpNo(meeting=12).encode() == "rn:12"``). Handlers register their actions with
+one (``handlers/registry.py`` makes the class of an action declared there from the
+handler's parameters), and services that put buttons in outbox messages build them from
+the classes below, so no callback string is written by hand and a button always parses
+in the handler that answers it. The table of every prefix, with its fields, is generated
+from the registry into ``docs/CALLBACKS.md`` (checked by ``tests/test_callbacks.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, make_dataclass
+from typing import Any, ClassVar, TypeVar, cast, get_type_hints
 
 CALLBACK_DATA_LIMIT = 64
 """Telegram's limit for ``callback_data``, in bytes."""
@@ -21,31 +22,39 @@ STR_FIELD_LIMIT = 40
 """The longest text field a button may carry (a command with its argument, see PHONE_AS)."""
 
 
-@dataclass(frozen=True)
-class Callback:
-    prefix: str
-    arg_types: tuple[type, ...] = ()
-    doc: str = ""
+class CallbackData:
+    """The data of one button action; subclasses are made by :func:`callback`."""
 
-    def data(self, *args: int | str) -> str:
-        """The callback data of a button for this action with these fields."""
-        if len(args) != len(self.arg_types):
-            raise TypeError(f"{self.prefix} takes {len(self.arg_types)} arguments")
-        for value, kind in zip(args, self.arg_types, strict=True):
+    prefix: ClassVar[str] = ""
+    doc: ClassVar[str] = ""
+    arg_types: ClassVar[tuple[type, ...]] = ()
+
+    def encode(self) -> str:
+        """The ``callback_data`` of this button (its fields checked, the limit too)."""
+        values = self.values()
+        for value, kind in zip(values, self.arg_types, strict=True):
             if kind is int and not (str(value).isascii() and str(value).isdigit()):
                 raise TypeError(f"{self.prefix}: {value!r} is not a whole number")
-        text = ":".join([self.prefix, *(str(a) for a in args)])
-        if len(text.encode()) > CALLBACK_DATA_LIMIT or any(":" in str(a) for a in args):
+        text = ":".join([self.prefix, *(str(v) for v in values)])
+        if len(text.encode()) > CALLBACK_DATA_LIMIT or any(":" in str(v) for v in values):
             raise ValueError(f"callback data not encodable: {text!r}")
         return text
 
-    def parse(self, parts: Sequence[str]) -> tuple[Any, ...] | None:
-        """The fields of ``prefix:...`` split at ``:`` (without the prefix); None if they
-        do not fit (a stale or forged button)."""
-        if len(parts) != len(self.arg_types):
+    @classmethod
+    def data(cls, *args: int | str) -> str:
+        """The callback data of a button for this action with these field values."""
+        if len(args) != len(cls.arg_types):
+            raise TypeError(f"{cls.prefix} takes {len(cls.arg_types)} arguments")
+        return cls(*args).encode()
+
+    @classmethod
+    def decode(cls: type[D], parts: Sequence[str]) -> D | None:
+        """The button of ``prefix:...`` split at ``:`` (without the prefix); None if its
+        fields do not fit (a stale or forged button)."""
+        if len(parts) != len(cls.arg_types):
             return None
         values: list[Any] = []
-        for raw, kind in zip(parts, self.arg_types, strict=True):
+        for raw, kind in zip(parts, cls.arg_types, strict=True):
             if kind is int:
                 if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
                     return None
@@ -54,51 +63,196 @@ class Callback:
                 if not raw or len(raw) > STR_FIELD_LIMIT:
                     return None
                 values.append(raw)
-        return tuple(values)
+        return cls(*values)
+
+    @classmethod
+    def parse(cls, parts: Sequence[str]) -> tuple[Any, ...] | None:
+        """The field values of a decoded button, in order (what its handler receives)."""
+        button = cls.decode(parts)
+        return button.values() if button is not None else None
+
+    def values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.field_names())
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cast(Any, cls)))
+
+
+D = TypeVar("D", bound=CallbackData)
+
+
+def callback(prefix: str, doc: str = "") -> Callable[[type[D]], type[D]]:
+    """Make the decorated frozen dataclass one action's button data."""
+
+    def deco(made: type[D]) -> type[D]:
+        hints = get_type_hints(made)
+        made.prefix = prefix
+        made.doc = doc or (made.__doc__ or "").strip()
+        made.arg_types = tuple(hints[name] for name in made.field_names())
+        return made
+
+    return deco
+
+
+def Callback(
+    prefix: str, arg_types: tuple[type, ...] = (), doc: str = "", names: Sequence[str] = ()
+) -> type[CallbackData]:
+    """A button data class made from a prefix and field types (and names: the handler's
+    parameters; ``f0``, ``f1``, ... without them)."""
+    names = tuple(names) or tuple(f"f{i}" for i in range(len(arg_types)))
+    made: type[CallbackData] = make_dataclass(
+        f"Button_{prefix}",
+        list(zip(names, arg_types, strict=True)),
+        bases=(CallbackData,),
+        frozen=True,
+    )
+    made.prefix = prefix
+    made.doc = doc
+    made.arg_types = tuple(arg_types)
+    return made
 
 
 # -- buttons the outbox sends (services build them; handlers answer them) --------------
 
-CHECKIN = Callback("kh", (int,), 'a member\'s "Catat kehadiran saya" (meeting)')
-MARK_SCREEN = Callback("kl", (int, int), "the facilitator's marking screen (meeting, page)")
-MARK_SCREEN_NEW = Callback(
-    "kln", (int, int), "the marking screen as a new message below a record (meeting, page)"
-)
-FOLLOW_UP = Callback("kf", (int, str), "a follow-up action on an alert (alert, c|s|d)")
-ALERT = Callback("kv", (int,), "one follow-up, from the /tindaklanjut list (alert)")
-ALERT_NEW = Callback("kvn", (int,), "one follow-up from the close's digest, as a new message")
-SIGN_OFF = Callback(
-    "ks",
-    (int, int, str),
-    "confirm or correct a flagged self check-in, from the summary (meeting, participant, ok|no)",
-)
-PHONE_AS = Callback(
-    "pa",
-    (int, str),
-    "a person chosen on a shared phone, then what was asked for her"
-    " (participant, the command or the button's data with . for :)",
-)
-PHONE_NOTE = Callback("pn", (int,), "open a private note on a shared phone (note)")
-RSVP_YES = Callback("ry", (int,), '"Saya akan hadir" under a reminder (meeting)')
-RSVP_NO = Callback("rn", (int,), '"Tidak bisa hadir" under a reminder (meeting)')
-VOICE_AFTER = Callback(
-    "svmn", (str,), "record the group's voice summary, from the messages after a meeting (session)"
-)
+
+@callback("kh", 'a member\'s "Catat kehadiran saya"')
+@dataclass(frozen=True)
+class Checkin(CallbackData):
+    meeting: int
+
+
+@callback("kl", "the facilitator's marking screen")
+@dataclass(frozen=True)
+class MarkScreen(CallbackData):
+    meeting: int
+    page: int
+
+
+@callback("kln", "the marking screen as a new message below a record")
+@dataclass(frozen=True)
+class MarkScreenNew(CallbackData):
+    meeting: int
+    page: int
+
+
+@callback("kf", "a follow-up action on an alert (c|s|d)")
+@dataclass(frozen=True)
+class FollowUp(CallbackData):
+    alert: int
+    action: str
+
+
+@callback("kv", "one follow-up, from the /tindaklanjut list")
+@dataclass(frozen=True)
+class AlertScreen(CallbackData):
+    alert: int
+
+
+@callback("kvn", "one follow-up from the close's digest, as a new message")
+@dataclass(frozen=True)
+class AlertScreenNew(CallbackData):
+    alert: int
+
+
+@callback("ks", "confirm or correct a flagged self check-in, from the summary (ok|no)")
+@dataclass(frozen=True)
+class SignOff(CallbackData):
+    meeting: int
+    participant: int
+    choice: str
+
+
+@callback("pa", "a person chosen on a shared phone, then what was asked for her (. for :)")
+@dataclass(frozen=True)
+class PhoneAs(CallbackData):
+    participant: int
+    what: str
+
+
+@callback("pn", "open a private note on a shared phone")
+@dataclass(frozen=True)
+class PhoneNote(CallbackData):
+    note: int
+
+
+@callback("ry", '"Saya akan hadir" under a reminder')
+@dataclass(frozen=True)
+class RsvpYes(CallbackData):
+    meeting: int
+
+
+@callback("rn", '"Tidak bisa hadir" under a reminder')
+@dataclass(frozen=True)
+class RsvpNo(CallbackData):
+    meeting: int
+
+
+@callback("svmn", "record the group's voice summary, from the messages after a meeting")
+@dataclass(frozen=True)
+class VoiceAfter(CallbackData):
+    session: str
+
 
 # -- buttons one handler module draws for another's action (no import between them) ----
 
-GROUP_SCREEN = Callback("go", (int,), "a group's screen (group)")
-MEETING_DAY = Callback("md", (str,), "a day of the scheduling calendar (YYYYMMDD)")
-MEETING_TIME = Callback("mt", (str,), "a time of the scheduling dialogue (HHMM)")
-SIKS_RECORD = Callback(
-    "sr", (int,), "a meeting's SIKS-NG record below the close's summary, as a new message"
-)
-COACH_SELFCHECK = Callback(
-    "cs", (int, str, str), "a self-check answer after a meeting (meeting, question, answer)"
-)
-COACH_SELFCHECK_OPEN = Callback(
-    "cso", (int,), "the self-check, from the close's summary, as a new message (meeting)"
-)
+
+@callback("go", "a group's screen")
+@dataclass(frozen=True)
+class GroupScreen(CallbackData):
+    group: int
+
+
+@callback("md", "a day of the scheduling calendar (YYYYMMDD)")
+@dataclass(frozen=True)
+class MeetingDay(CallbackData):
+    day: str
+
+
+@callback("mt", "a time of the scheduling dialogue (HHMM)")
+@dataclass(frozen=True)
+class MeetingTime(CallbackData):
+    time: str
+
+
+@callback("sr", "a meeting's SIKS-NG record below the close's summary, as a new message")
+@dataclass(frozen=True)
+class SiksRecord(CallbackData):
+    meeting: int
+
+
+@callback("cs", "a self-check answer after a meeting")
+@dataclass(frozen=True)
+class CoachSelfCheck(CallbackData):
+    meeting: int
+    question: str
+    answer: str
+
+
+@callback("cso", "the self-check, from the close's summary, as a new message")
+@dataclass(frozen=True)
+class CoachSelfCheckOpen(CallbackData):
+    meeting: int
+
+
+CHECKIN = Checkin
+MARK_SCREEN = MarkScreen
+MARK_SCREEN_NEW = MarkScreenNew
+FOLLOW_UP = FollowUp
+ALERT = AlertScreen
+ALERT_NEW = AlertScreenNew
+SIGN_OFF = SignOff
+PHONE_AS = PhoneAs
+PHONE_NOTE = PhoneNote
+RSVP_YES = RsvpYes
+RSVP_NO = RsvpNo
+VOICE_AFTER = VoiceAfter
+GROUP_SCREEN = GroupScreen
+MEETING_DAY = MeetingDay
+MEETING_TIME = MeetingTime
+SIKS_RECORD = SiksRecord
+COACH_SELFCHECK = CoachSelfCheck
+COACH_SELFCHECK_OPEN = CoachSelfCheckOpen
 
 OUTBOX_CALLBACKS = (
     CHECKIN,
@@ -121,8 +275,21 @@ OUTBOX_CALLBACKS = (
 
 # -- buttons one feature's screen shows for another's handler (no import between them) ----
 
-COACH_SESSION_GUIDE = Callback("cgs", (str,), "the facilitator's guide of a session (session)")
-COACH_MEETING_GUIDE = Callback("cgm", (int,), "the facilitator's guide for a meeting (meeting)")
+
+@callback("cgs", "the facilitator's guide of a session")
+@dataclass(frozen=True)
+class CoachSessionGuide(CallbackData):
+    session: str
+
+
+@callback("cgm", "the facilitator's guide for a meeting")
+@dataclass(frozen=True)
+class CoachMeetingGuide(CallbackData):
+    meeting: int
+
+
+COACH_SESSION_GUIDE = CoachSessionGuide
+COACH_MEETING_GUIDE = CoachMeetingGuide
 
 SHARED_CALLBACKS = (COACH_SESSION_GUIDE, COACH_MEETING_GUIDE)
 """Buttons that a screen of one handler module shows for an action of another."""

@@ -78,10 +78,12 @@ def callback_table() -> str:
     lines = [
         "# Callback data",
         "",
-        "Every button's `callback_data` is `prefix:field:...` (at most 64 bytes), parsed by",
-        "the action registered for its prefix (`handlers/registry.py`); buttons that services",
-        "put in outbox messages are built from `bot/callbacks.py`. Generated from the registry",
-        "by `handlers.callback_table()`; `tests/test_callbacks.py` checks it is current.",
+        "Every button's `callback_data` is `prefix:field:...` (at most 64 bytes): each action",
+        "has its own class (a frozen dataclass with the typed fields below), which parses it",
+        "for the action registered with it (`handlers/registry.py`); buttons that services",
+        "put in outbox messages are built from the classes of `bot/callbacks.py`. Generated",
+        "from the registry by `handlers.callback_table()`; `tests/test_callbacks.py` checks",
+        "it is current.",
         "",
         "| prefix | fields | who | handler | outbox |",
         "|---|---|---|---|---|",
@@ -89,7 +91,13 @@ def callback_table() -> str:
     from_services = {c.prefix for c in OUTBOX_CALLBACKS}
     for router in ROUTERS:
         for act in sorted(router.actions, key=lambda a: a.prefix):
-            fields = ", ".join(t.__name__ for t in act.arg_types) or "-"
+            fields = (
+                ", ".join(
+                    f"{name}: {kind.__name__}"
+                    for name, kind in zip(act.spec.field_names(), act.arg_types, strict=True)
+                )
+                or "-"
+            )
             who = ", ".join(sorted(role.value for role in act.roles))
             where = f"`{act.callback.__module__}.{act.callback.__name__}`"
             outbox = "yes" if act.prefix in from_services else ""

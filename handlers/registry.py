@@ -23,6 +23,7 @@ matrix in the tests.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.auth import Role, allowed
-from bot.callbacks import Callback
+from bot.callbacks import Callback, CallbackData
 from bot.context import BotContext
 from bot.dialogues import D, Dialogue
 from bot.services import Services
@@ -77,10 +78,9 @@ class Command:
 
 @dataclass(frozen=True)
 class ButtonAction:
-    prefix: str
+    spec: type[CallbackData]  # its button's class: prefix and typed fields
     roles: frozenset[Role]
     callback: ActionFn
-    arg_types: tuple[type, ...] = ()
     per_person: bool = False  # on a shared phone: for one of its people (asks who first)
     people: PeopleFn | None = None  # which of them it may be for (default: all)
     ask: str = WHO_FOR  # the catalog key of that question
@@ -89,9 +89,12 @@ class ButtonAction:
         await self.callback(call, *args)
 
     @property
-    def spec(self) -> Callback:
-        """Its callback data scheme (``bot/callbacks.py``)."""
-        return Callback(self.prefix, self.arg_types, self.callback.__doc__ or "")
+    def prefix(self) -> str:
+        return self.spec.prefix
+
+    @property
+    def arg_types(self) -> tuple[type, ...]:
+        return self.spec.arg_types
 
     def data(self, *args: int | str) -> str:
         """Callback data for a button that triggers this action."""
@@ -145,28 +148,27 @@ class Router:
 
     def action(
         self,
-        prefix: str | Callback,
+        prefix: str | type[CallbackData],
         roles: frozenset[Role],
         *arg_types: type,
         per_person: bool = False,
         people: PeopleFn | None = None,
         ask: str = WHO_FOR,
     ) -> Callable[[ActionFn], ButtonAction]:
-        """An action for buttons with ``prefix:field:...``; a :class:`Callback` (a button
-        that services put in outbox messages) brings its own prefix and field types.
+        """An action for buttons with ``prefix:field:...``: its button class is made from
+        the prefix, the field types and the handler's parameter names; a class of
+        ``bot/callbacks.py`` (a button that services put in outbox messages) brings its own.
         ``per_person``: on a shared phone it is for one person, chosen among ``people``
         (a function of the button's fields; default everyone on the phone): asked when
         more than one may be meant."""
-        name, types = (
-            (prefix.prefix, prefix.arg_types)
-            if isinstance(prefix, Callback)
-            else (prefix, arg_types)
-        )
 
         def deco(fn: ActionFn) -> ButtonAction:
-            act = ButtonAction(
-                name, roles, fn, tuple(types), per_person or people is not None, people, ask
-            )
+            if isinstance(prefix, str):
+                names = list(inspect.signature(fn).parameters)[1 : 1 + len(arg_types)]
+                spec = Callback(prefix, tuple(arg_types), (fn.__doc__ or "").strip(), names)
+            else:
+                spec = prefix
+            act = ButtonAction(spec, roles, fn, per_person or people is not None, people, ask)
             self.actions.append(act)
             return act
 

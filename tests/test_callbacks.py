@@ -7,6 +7,8 @@ end='')" > docs/CALLBACKS.md``."""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,8 @@ from bot.callbacks import (
     OUTBOX_CALLBACKS,
     SHARED_CALLBACKS,
     Callback,
+    CallbackData,
+    FollowUp,
 )
 from handlers import build_dispatcher, callback_table
 
@@ -52,3 +56,25 @@ def test_every_button_services_send_has_its_handler() -> None:
 
 def test_the_table_of_prefixes_is_current() -> None:
     assert TABLE.read_text(encoding="utf-8") == callback_table()
+
+
+def test_every_action_has_its_own_button_class() -> None:
+    """A class per action: a frozen dataclass with its prefix and typed, named fields
+    (an action declared in a handler module gets the handler's parameter names)."""
+    actions = build_dispatcher().actions
+    classes = [action.spec for action in actions.values()]
+    assert len(set(classes)) == len(classes)
+    for prefix, action in actions.items():
+        spec = action.spec
+        assert issubclass(spec, CallbackData) and dataclasses.is_dataclass(spec), prefix
+        assert spec.prefix == prefix
+        if spec.__name__.startswith("Button_"):  # made from the handler, not bot/callbacks.py
+            params = list(inspect.signature(action.callback).parameters)[1:]
+            assert list(spec.field_names()) == params, prefix
+        values = [7 if kind is int else "x" for kind in spec.arg_types]
+        button = spec(*values)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            button.__setattr__("prefix", "x")
+        assert spec.decode(button.encode().split(":")[1:]) == button, prefix
+    assert FollowUp(alert=12, action="c").encode() == "kf:12:c"
+    assert FollowUp.decode(["12", "c"]) == FollowUp(12, "c")
