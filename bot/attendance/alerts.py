@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
 from bot.attendance.alert_rule import Mark, Policy, evaluate
+from bot.attendance.alert_text import AlertFacts, alert_text, digest
 from bot.attendance.base import (
     AttendanceBase,
     BaseStore,
 )
 from bot.auth import Actor, owns_group
-from bot.callbacks import ALERT_NEW, FOLLOW_UP
+from bot.callbacks import FOLLOW_UP
 from bot.crashpoints import crash_point
 from bot.i18n import Html
 from db.alerts import Alert, AlertAction, AlertKind
@@ -170,32 +171,12 @@ class AbsenceAlerts(AttendanceBase):
         views = [v for v in [await self._view(a) for a in alert_ids] if v is not None]
         if chat is None or not views:
             return 0
-        t = self._catalog.t
-        lines = "\n".join(
-            t(
-                "attendance.digest_item",
-                name=v.participant.name,
-                count=len(v.alert.missed),
-                phone=v.participant.phone or t("attendance.digest_no_phone"),
-            )
-            for v in views
+        text, buttons = digest(
+            self._catalog,
+            group,
+            self.when(meeting, group),
+            [(v.alert, v.participant) for v in views],
         )
-        text = t(
-            "attendance.digest",
-            group=group.name,
-            when=self.when(meeting, group),
-            count=len(views),
-            items=Html(lines),
-        )
-        buttons = [
-            [
-                (
-                    t("attendance.digest_button", name=v.participant.name),
-                    ALERT_NEW.data(v.alert.id),
-                )
-            ]
-            for v in views
-        ]
         return await self._enqueue(
             [
                 NewMessage(
@@ -333,74 +314,23 @@ class AbsenceAlerts(AttendanceBase):
         return AlertView(alert, participant, group)
 
     async def alert_text(self, view: AlertView, *, with_actions: bool = False) -> str:
-        """The alert as the facilitator reads it: who, which meetings, what is known."""
-        t, catalog = self._catalog.t, self._catalog
-        alert, participant, group = view.alert, view.participant, view.group
-        tz = group.timezone
-        phone = (
-            t("attendance.alert_phone", phone=participant.phone)
-            if participant.phone
-            else t("attendance.alert_no_phone")
-        )
-        if alert.kind == UNREACHABLE:
-            text = t(
-                "attendance.alert_unreachable",
-                name=participant.name,
-                sapaan=catalog.address(participant.address),
-                group=group.name,
-                since=catalog.short_date(alert.opened_at, tz),
-                phone=phone,
-            )
-        else:
+        """The alert as the facilitator reads it (``bot/attendance/alert_text.py``), with
+        what the database knows about her."""
+        alert, participant = view.alert, view.participant
+        facts = AlertFacts(alert, participant, view.group)
+        if alert.kind != UNREACHABLE:
             missed = await self._alert_db.meetings_by_ids(alert.missed)
             first = missed[0].starts_at if missed else alert.opened_at
             excuses = [
-                t(
-                    "attendance.alert_excuse_item",
-                    date=catalog.short_date(m.meeting.starts_at, tz),
-                    reason=self._reason(m.reason),
-                )
+                (m.meeting.starts_at, self._reason(m.reason))
                 for m in await self._alert_db.past_marks(participant.id)
                 if m.status == EXCUSED and m.meeting.starts_at >= first
             ]
             last = await self._alert_db.last_present(participant.id)
-            text = t(
-                "attendance.alert_absence",
-                name=participant.name,
-                sapaan=catalog.address(participant.address),
-                group=group.name,
-                missed=Html(
-                    "\n".join(
-                        t(
-                            "attendance.alert_missed_item",
-                            date=catalog.short_date(m.starts_at, tz),
-                            topic=self.topic(m.session_id),
-                        )
-                        for m in missed
-                    )
-                ),
-                last=(
-                    catalog.short_date(last.starts_at, tz)
-                    if last is not None
-                    else t("attendance.alert_last_never")
-                ),
-                excuses=", ".join(excuses) or t("attendance.alert_no_excuses"),
-                phone=phone,
-            )
+            facts = replace(facts, missed=missed, excuses=excuses, last_present=last)
         if with_actions:
-            actions = await self._alert_db.alert_actions(alert.id)
-            if actions:
-                items = "\n".join(
-                    t(
-                        "attendance.alert_action_item",
-                        date=catalog.short_date(a.at, tz),
-                        action=t(f"attendance.action_{a.action}"),
-                    )
-                    + (t("attendance.alert_action_note", note=a.note) if a.note else "")
-                    for a in actions
-                )
-                text += "\n\n" + t("attendance.alert_actions", items=Html(items))
-        return text
+            facts = replace(facts, actions=await self._alert_db.alert_actions(alert.id))
+        return alert_text(self._catalog, facts, self.topic)
 
     async def owned_alert(self, actor: Actor, alert_id: int) -> AlertView | None:
         view = await self._view(alert_id)
