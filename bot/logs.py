@@ -6,6 +6,7 @@ still slip in through a library's URL logging, so every record is scrubbed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 
@@ -57,9 +58,37 @@ def setup_logging(level: str, token: Secret | None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     quiet_libraries(root.level)
+    quiet_job_cancellation()
 
 
 def quiet_libraries(level: int) -> None:
     """Set each library logger to ``level`` but never below its floor."""
     for name, floor in LIBRARY_FLOORS.items():
         logging.getLogger(name).setLevel(max(floor, level))
+
+
+class _JobCancelledAtShutdown(logging.Filter):
+    """APScheduler logs a job cancelled by its shutdown as "Error running job" with a
+    traceback; at a stop that is expected (every unit of the tick and the sender is a
+    transaction, and the next start goes on), so it becomes one INFO line. Any other
+    job failure stays an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, asyncio.CancelledError):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg, record.args, record.exc_info, record.exc_text = (
+                "a clock job was cancelled by the stop",
+                None,
+                None,
+                None,
+            )
+        return True
+
+
+SHUTDOWN_FILTER = _JobCancelledAtShutdown()
+
+
+def quiet_job_cancellation() -> None:
+    """Install :class:`_JobCancelledAtShutdown` on APScheduler's executor logger."""
+    logging.getLogger("apscheduler.executors.default").addFilter(SHUTDOWN_FILTER)
