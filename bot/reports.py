@@ -30,14 +30,11 @@ from bot.attendance.alert_rule import Mark, Policy, evaluate
 from bot.config import AttendanceSettings
 from bot.content import Library
 from bot.i18n import Catalog, zone_label
+from bot.recap_text import recap_messages
 from bot.report_format import (
-    escape,
     month_name,
     month_window,
-    pack,
-    percent,
     previous_month,
-    table_row,
     without_empty_names,
 )
 from db.models import Facilitator, Group, GroupSummary
@@ -48,8 +45,6 @@ RECAP_MEETINGS = 6
 """Meetings per group in the recap."""
 CHART_MONTHS = 6
 """Months of meetings in the chart (this month and the five before)."""
-MESSAGE_LIMIT = 3800
-"""Recap messages are packed up to this many characters (Telegram allows 4096)."""
 
 
 # ------------------------------------------------------------------------------ plain data
@@ -404,68 +399,8 @@ class Reports:
     # -- rendering in the bot -----------------------------------------------------------
 
     def recap_messages(self, recaps: Sequence[GroupRecap]) -> list[str]:
-        """The recap as Telegram HTML messages, one block per group, packed under the limit."""
-        blocks = [self._recap_block(r) for r in recaps]
-        return pack(blocks, MESSAGE_LIMIT)
-
-    def _recap_block(self, r: GroupRecap) -> str:
-        t = self._catalog.t
-        tz = r.group.timezone
-        parts = [t("report.recap_group", group=r.group.name, members=r.members)]
-        if r.meetings:
-            rows: list[str] = []
-            for m in reversed(r.meetings):  # newest first
-                session = self._content.session(m.session_id)
-                rows.append(
-                    table_row(
-                        self._catalog.short_date(m.starts_at, tz)[:6],
-                        f"S{session.number}" if session else "-",
-                        m.present,
-                        m.excused,
-                        m.absent,
-                        percent(m.present, m.total),
-                    )
-                )
-            table = "\n".join([t("report.recap_header"), *(escape(row) for row in rows)])
-            parts.append(f"<pre>{table}</pre>")
-            parts.append(t("report.recap_legend"))
-            topics = []
-            for m in r.meetings:
-                session = self._content.session(m.session_id)
-                line = (
-                    t("report.recap_topic", number=session.number, title=session.title)
-                    if session
-                    else None
-                )
-                if line is not None and line not in topics:
-                    topics.append(line)
-            parts.extend(topics)
-        else:
-            parts.append(t("report.recap_no_meetings"))
-        if r.concerns:
-            parts.append(
-                t(
-                    "report.recap_concerns",
-                    m=self._attendance.alert_m,
-                    k=self._attendance.alert_k,
-                    row=self._attendance.alert_in_a_row,
-                )
-            )
-            parts.extend(
-                t("report.recap_concern", name=c.name, misses=c.misses, row=c.in_a_row)
-                for c in r.concerns
-            )
-        if r.alerts:
-            parts.append(t("report.recap_alerts", count=len(r.alerts)))
-            parts.extend(
-                t(
-                    f"report.recap_alert_{a.kind}",
-                    name=a.name,
-                    since=self._catalog.short_date(a.opened_at, tz),
-                )
-                for a in r.alerts
-            )
-        return "\n".join(parts)
+        """The recap as Telegram HTML messages (``bot/recap_text.py``)."""
+        return recap_messages(self._catalog, self._content, self._attendance, recaps)
 
     def labels(self, report_year: int, report_month: int) -> Labels:
         t = self._catalog.t
