@@ -18,15 +18,14 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.attendance.marking import Marking, MarkingStore
+from bot.attendance.signoff_text import CONFIRM, CORRECT, sign_off_block
 from bot.auth import Actor
-from bot.callbacks import SIGN_OFF
 from db.attendance import ABSENT, FlaggedCheckin
 from db.models import Group
 
 SIGN_OFF_LIMIT = 20
 """Flagged check-ins listed with buttons in one summary; more are named with a pointer to
 the marking screen (a keyboard of 40 buttons is already long on a small phone)."""
-CONFIRM, CORRECT = "ok", "no"
 
 
 class SignOffResult(StrEnum):
@@ -65,21 +64,6 @@ class SignOff(Marking):
             if f.still_self and not f.confirmed
         ]
 
-    def flag_text(self, flagged: FlaggedCheckin) -> str:
-        """``Siti: kode lama dicoba; 850 m dari tempat pertemuan``."""
-        t = self._catalog.t
-        reasons = []
-        for flag in flagged.flags:
-            key = f"attendance.flag_{flag}"
-            if not self._catalog.has(key):
-                continue
-            if flag == "far":
-                meters = flagged.distance_m if flagged.distance_m is not None else 0
-                reasons.append(t(key, meters=self._catalog.number(meters)))
-            else:
-                reasons.append(t(key))
-        return t("attendance.signoff_item", name=flagged.participant.name, why="; ".join(reasons))
-
     async def _sign_off_part(self, meeting_id: int) -> tuple[str, list[list[tuple[str, str]]]]:
         """For the summary at the close (bot/attendance/finalize.py)."""
         return self.sign_off_block(meeting_id, await self.pending_sign_off(meeting_id))
@@ -87,29 +71,8 @@ class SignOff(Marking):
     def sign_off_block(
         self, meeting_id: int, pending: Sequence[FlaggedCheckin]
     ) -> tuple[str, list[list[tuple[str, str]]]]:
-        """The summary's part for the sign-off: the lines and the buttons (empty: none)."""
-        if not pending:
-            return "", []
-        t = self._catalog.t
-        shown = pending[:SIGN_OFF_LIMIT]
-        lines = [t("attendance.signoff_title", count=len(pending))]
-        lines += [self.flag_text(f) for f in shown]
-        if len(pending) > len(shown):
-            lines.append(t("attendance.signoff_more", count=len(pending) - len(shown)))
-        buttons = [
-            [
-                (
-                    t("attendance.button_signoff_ok", name=f.participant.name),
-                    SIGN_OFF.data(meeting_id, f.participant.id, CONFIRM),
-                ),
-                (
-                    t("attendance.button_signoff_no"),
-                    SIGN_OFF.data(meeting_id, f.participant.id, CORRECT),
-                ),
-            ]
-            for f in shown
-        ]
-        return "\n".join(lines), buttons
+        """The summary's part for the sign-off (``bot/attendance/signoff_text.py``)."""
+        return sign_off_block(self._catalog, meeting_id, pending[:SIGN_OFF_LIMIT], len(pending))
 
     async def sign_off(
         self, actor: Actor, meeting_id: int, participant_id: int, choice: str, now: datetime
