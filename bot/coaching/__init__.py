@@ -20,18 +20,17 @@ This package does not import ``telegram``: buttons are built from ``bot.callback
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
 
 from bot.auth import Actor
-from bot.callbacks import COACH_SELFCHECK
 from bot.coaching.render import (
-    SELF_CHECK,
     GroupContext,
+    SelfCheckScreen,
     guide_text,
     question,
+    selfcheck_screen,
     selfcheck_sentences,
 )
 from bot.config import Settings
@@ -84,20 +83,10 @@ class CoachingStore(Protocol):
     async def add_note(self, facilitator_id: int, text: str, now: datetime) -> int: ...
 
 
-Buttons = list[list[tuple[str, str]]]
-
-
 class Answered(StrEnum):
     SAVED = "saved"  # or shown
     CLOSED = "closed"  # more than a day after the close, or not closed yet
     NOT_YOURS = "not_yours"  # another facilitator's meeting, a forged answer
-
-
-@dataclass(frozen=True)
-class SelfCheckScreen:
-    text: str
-    buttons: Buttons
-    complete: bool
 
 
 def guide_due(starts_at: datetime, tz: str) -> datetime:
@@ -196,34 +185,7 @@ class Coaching:
     # -- the self-check ---------------------------------------------------------------
 
     def _screen(self, meeting: CoachMeeting, answers: SelfCheck | None) -> SelfCheckScreen:
-        assert meeting.finalized_at is not None
-        t = self._catalog.t
-        chosen = {
-            q.field: getattr(answers, q.field) if answers is not None else None for q in SELF_CHECK
-        }
-        text = t(
-            "coach.selfcheck_ask",
-            group=meeting.group_name,
-            when=self._catalog.datetime(meeting.starts_at, meeting.timezone),
-            until=self._catalog.datetime(
-                meeting.finalized_at + SELFCHECK_EDITABLE, meeting.timezone
-            ),
-            questions="\n".join(t(q.text) for q in SELF_CHECK),
-        )
-        buttons: Buttons = []
-        for q in SELF_CHECK:
-            row: list[tuple[str, str]] = []
-            for a in q.answers:
-                label = t(a.button)
-                if chosen[q.field] == a.code:
-                    label = t("coach.chosen", label=label)
-                row.append((label, COACH_SELFCHECK.data(meeting.meeting_id, q.field, a.code)))
-                if len(row) == 2:
-                    buttons.append(row)
-                    row = []
-            if row:
-                buttons.append(row)
-        return SelfCheckScreen(text, buttons, all(chosen.values()))
+        return selfcheck_screen(self._catalog, meeting, answers, SELFCHECK_EDITABLE)
 
     async def selfcheck_screen(
         self, actor: Actor, meeting_id: int, now: datetime

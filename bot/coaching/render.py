@@ -10,10 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
+from bot.callbacks import COACH_SELFCHECK
 from bot.content import Session
 from bot.guide import PLAN_STEPS
 from bot.i18n import Catalog, Html
+from db.coaching import CoachMeeting, SelfCheck
 
 LARGE_GROUP = 25
 """A group with more members than this gets the small-circles section (issue 22)."""
@@ -200,3 +203,46 @@ def selfcheck_sentences(
         if answer is not None:
             sentences.append(catalog.t(answer.sentence))
     return sentences
+
+
+Buttons = list[list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class SelfCheckScreen:
+    text: str
+    buttons: Buttons
+    complete: bool
+
+
+def selfcheck_screen(
+    catalog: Catalog, meeting: CoachMeeting, answers: SelfCheck | None, editable: timedelta
+) -> SelfCheckScreen:
+    """The three questions after a closed meeting, her answers so far marked, two answer
+    buttons a row."""
+    assert meeting.finalized_at is not None
+    t = catalog.t
+    chosen = {
+        q.field: getattr(answers, q.field) if answers is not None else None for q in SELF_CHECK
+    }
+    text = t(
+        "coach.selfcheck_ask",
+        group=meeting.group_name,
+        when=catalog.datetime(meeting.starts_at, meeting.timezone),
+        until=catalog.datetime(meeting.finalized_at + editable, meeting.timezone),
+        questions="\n".join(t(q.text) for q in SELF_CHECK),
+    )
+    buttons: Buttons = []
+    for q in SELF_CHECK:
+        row: list[tuple[str, str]] = []
+        for a in q.answers:
+            label = t(a.button)
+            if chosen[q.field] == a.code:
+                label = t("coach.chosen", label=label)
+            row.append((label, COACH_SELFCHECK.data(meeting.meeting_id, q.field, a.code)))
+            if len(row) == 2:
+                buttons.append(row)
+                row = []
+        if row:
+            buttons.append(row)
+    return SelfCheckScreen(text, buttons, all(chosen.values()))
