@@ -347,6 +347,11 @@ class AttendanceQueries(DatabaseBase):
                 FACILITATOR,
             ),
         )
+        return await self._present_outcome(changed, meeting_id, participant_id)
+
+    async def _present_outcome(self, changed: int, meeting_id: int, participant_id: int) -> str:
+        """What a conditional "present" write did: ``recorded``, ``facilitator`` (her
+        pendamping's other mark stays) or ``already`` (present already)."""
         if changed:
             return "recorded"
         current = await self.attendance_mark(meeting_id, participant_id)
@@ -380,12 +385,7 @@ class AttendanceQueries(DatabaseBase):
                 FACILITATOR,
             ),
         )
-        if changed:
-            return "recorded"
-        current = await self.attendance_mark(meeting_id, participant_id)
-        if current is not None and current.source == FACILITATOR and current.status != PRESENT:
-            return "facilitator"
-        return "already"
+        return await self._present_outcome(changed, meeting_id, participant_id)
 
     async def phone_mates_checked_in(self, meeting_id: int, participant_id: int) -> int:
         """How many others on her phone checked themselves in to this meeting already."""

@@ -61,19 +61,21 @@ def group_from(row: aiosqlite.Row) -> Group:
     )
 
 
-def participant_from(row: aiosqlite.Row) -> Participant:
+def participant_from(row: aiosqlite.Row, prefix: str = "") -> Participant:
+    """A participant from ``participants`` columns (named ``<prefix><column>`` in a join)."""
+    keys = row.keys()
     return Participant(
-        id=row["id"],
-        group_id=row["group_id"],
-        telegram_id=row["telegram_id"],
-        name=row["name"],
-        phone=row["phone"],
-        status=row["status"],
-        reachable=bool(row["reachable"]),
-        joined_at=from_db(row["joined_at"]),
-        left_at=_opt_time(row["left_at"]),
-        address=row["address"] if "address" in row.keys() else "ibu",  # noqa: SIM118
-        voice=row["voice"] if "voice" in row.keys() else "summary",  # noqa: SIM118
+        id=row[f"{prefix}id"],
+        group_id=row[f"{prefix}group_id"],
+        telegram_id=row[f"{prefix}telegram_id"],
+        name=row[f"{prefix}name"],
+        phone=row[f"{prefix}phone"],
+        status=row[f"{prefix}status"],
+        reachable=bool(row[f"{prefix}reachable"]),
+        joined_at=from_db(row[f"{prefix}joined_at"]),
+        left_at=_opt_time(row[f"{prefix}left_at"]),
+        address=row[f"{prefix}address"] if f"{prefix}address" in keys else "ibu",
+        voice=row[f"{prefix}voice"] if f"{prefix}voice" in keys else "summary",
     )
 
 
@@ -163,6 +165,7 @@ class OnboardingQueries(DatabaseBase):
         rows = await self.read_all(
             "SELECT f.id AS f_id, f.name AS f_name, f.created_at AS f_created_at,"
             " p.id AS p_id, p.group_id AS p_group_id, p.name AS p_name, p.phone AS p_phone,"
+            " p.telegram_id AS p_telegram_id,"
             " p.status AS p_status, p.reachable AS p_reachable, p.joined_at AS p_joined_at,"
             " p.left_at AS p_left_at, p.address AS p_address, p.voice AS p_voice,"
             f" {GROUP_COLUMNS}, c.participant_id AS chosen, c.chosen_at AS chosen_at,"
@@ -184,22 +187,7 @@ class OnboardingQueries(DatabaseBase):
             else None
         )
         people = tuple(
-            (
-                Participant(
-                    id=row["p_id"],
-                    group_id=row["p_group_id"],
-                    telegram_id=telegram_id,
-                    name=row["p_name"],
-                    phone=row["p_phone"],
-                    status=row["p_status"],
-                    reachable=bool(row["p_reachable"]),
-                    joined_at=from_db(row["p_joined_at"]),
-                    left_at=_opt_time(row["p_left_at"]),
-                    address=row["p_address"],
-                    voice=row["p_voice"],
-                ),
-                joined_group_from(row),
-            )
+            (participant_from(row, "p_"), joined_group_from(row))
             for row in rows
             if row["p_id"] is not None
         )

@@ -8,6 +8,9 @@ from datetime import timedelta
 from bot.attendance.flags import Flag
 from bot.codes import JOIN_PREFIX
 from db.attendance import PRESENT, SELF
+from db.meetings import Meeting
+from db.models import Participant
+from fakeapi import FakeUser
 from tests.support.attendance import (
     OPENS,
     START,
@@ -99,7 +102,8 @@ async def test_one_reminder_names_everyone_and_each_answers_for_herself(h: Harne
     assert await h.services.meetings.rsvp_of(meeting.id, siti_person.id) is None
 
 
-async def test_check_in_asks_who_and_flags_a_second_one_from_the_phone(h: Harness) -> None:
+async def _two_on_a_phone_in_an_open_window(h: Harness) -> tuple[FakeUser, Participant, Meeting]:
+    """Siti and Ani of Mawar share Siti's phone; their meeting's check-in is open."""
     fac = await register_facilitator(h)
     mawar = await create_group(h, fac, "Mawar")
     siti = await join(h, mawar, "Siti")
@@ -107,6 +111,11 @@ async def test_check_in_asks_who_and_flags_a_second_one_from_the_phone(h: Harnes
     meeting = await add_meeting(h, await group_id_of(h, fac))
     h.clock.set(OPENS + timedelta(minutes=5))
     await h.tick()
+    return siti, ani, meeting
+
+
+async def test_check_in_asks_who_and_flags_a_second_one_from_the_phone(h: Harness) -> None:
+    siti, ani, meeting = await _two_on_a_phone_in_an_open_window(h)
     code = await code_of(h, meeting)
     first = (await people_on(h, siti))[0]
     await h.send(siti, "/hadir")
@@ -129,13 +138,7 @@ async def test_check_in_asks_who_and_flags_a_second_one_from_the_phone(h: Harnes
 
 
 async def test_the_code_typed_alone_asks_who_and_keeps_the_code(h: Harness) -> None:
-    fac = await register_facilitator(h)
-    mawar = await create_group(h, fac, "Mawar")
-    siti = await join(h, mawar, "Siti")
-    ani = await join_same_phone(h, siti, mawar, "Ani")
-    meeting = await add_meeting(h, await group_id_of(h, fac))
-    h.clock.set(OPENS + timedelta(minutes=5))
-    await h.tick()
+    siti, ani, meeting = await _two_on_a_phone_in_an_open_window(h)
     await h.send(siti, await code_of(h, meeting))
     assert h.last_text(siti) == h.t("phone.who_present")
     await choose(h, siti, ani)
