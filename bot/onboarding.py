@@ -26,6 +26,7 @@ from db.models import (
     Participant,
     PrivateNote,
 )
+from db.onboarding import PHONE_LIMIT
 
 NAME_LIMITS = (2, 60)
 PLACE_LIMITS = (3, 120)
@@ -84,7 +85,8 @@ def clean_phone(text: str) -> str | None:
 
 class JoinOutcome(StrEnum):
     JOINED = "joined"
-    ALREADY_MEMBER = "already_member"
+    ALREADY_MEMBER = "already_member"  # she is on this phone already (the same name)
+    PHONE_FULL = "phone_full"  # this phone holds PHONE_LIMIT people already
     LINK_CHANGED = "link_changed"
 
 
@@ -323,7 +325,9 @@ class Onboarding:
             group.id, telegram_id, name, phone, now, address
         )
         if participant is None:
-            return JoinResult(JoinOutcome.ALREADY_MEMBER, group=group)
+            full = len((await self._db.who(telegram_id)).people) >= PHONE_LIMIT
+            outcome = JoinOutcome.PHONE_FULL if full else JoinOutcome.ALREADY_MEMBER
+            return JoinResult(outcome, group=group)
         await self._db.choose_person(telegram_id, participant.id, now)  # she holds the phone
         return JoinResult(JoinOutcome.JOINED, participant, group)
 

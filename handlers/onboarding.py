@@ -254,8 +254,11 @@ async def join_yes(call: Call) -> None:
     if result.outcome is JoinOutcome.LINK_CHANGED:
         await call.show(call.t("join.link_changed"))
         return
+    if result.outcome is JoinOutcome.PHONE_FULL:
+        await call.show(call.t("phone.full"))
+        return
     if result.outcome is JoinOutcome.ALREADY_MEMBER or result.group is None:
-        await call.show(call.t("join.already_member_short"))
+        await call.show(call.t("join.already_member_short", name=data.name))
         return
     group = result.group
     sapaan = call.services.catalog.address(

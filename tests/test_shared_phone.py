@@ -52,7 +52,7 @@ async def test_a_second_mother_joins_from_the_same_phone(h: Harness) -> None:
     await h.send(siti, "ani")
     await h.send(siti, h.t("join.button_skip_phone"))
     await h.press(siti, h.t("join.button_yes"))
-    assert h.last_text(siti) == h.t("join.already_member_short")
+    assert h.last_text(siti) == h.t("join.already_member_short", name="ani")
     assert len(await people_on(h, siti)) == 3
 
 
@@ -237,3 +237,18 @@ async def test_her_excuse_shows_only_when_she_is_chosen(h: Harness) -> None:
     await h.send(siti, "/jadwal")
     await choose(h, siti, ani)
     assert excused in h.last_text(siti)
+
+
+async def test_a_phone_holds_six_people_at_most(h: Harness) -> None:
+    fac = await register_facilitator(h)
+    mawar = await create_group(h, fac, "Mawar")
+    siti = await join(h, mawar, "Siti")
+    for name in ("Ani", "Dewi", "Euis", "Fitri", "Gita"):
+        await join_same_phone(h, siti, mawar, name)
+    await h.send(siti, f"/start {mawar}")
+    await h.press(siti, h.t("phone.button_join_another"))
+    await h.send(siti, "Hana")
+    await h.send(siti, h.t("join.button_skip_phone"))
+    await h.press(siti, h.t("join.button_yes"))
+    assert h.last_text(siti) == h.t("phone.full")
+    assert len(await people_on(h, siti)) == 6
