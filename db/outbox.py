@@ -47,6 +47,9 @@ ENQUEUE_CHUNK = 1000
 """Rows per ``executemany`` call: big enough to be fast, small enough that a fan-out of
 100,000 recipients never exists as one list in memory."""
 
+SENT_CHUNK = 500
+"""Deliveries recorded per statement (three parameters each, far below SQLite's limit)."""
+
 Buttons = tuple[tuple[tuple[str, str], ...], ...]
 """Inline keyboard rows of ``(label, callback_data)``."""
 
@@ -440,15 +443,22 @@ class OutboxQueries(DatabaseBase):
             )
 
     async def mark_sent_many(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None:
-        """Record several deliveries ``(row id, message id, sent at)`` in one transaction
-        (the sender writes outcomes in small batches when it sends fast)."""
-        if not sent:
-            return
-        async with self.tx() as tx:
-            await tx.executemany(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?,"
-                " attempts = attempts + 1, payload = ? WHERE id = ?",
-                [(to_db(at), message_id, SPENT, row_id) for row_id, message_id, at in sent],
+        """Record several deliveries ``(row id, message id, sent at)`` (the sender writes
+        outcomes in small batches when it sends fast), each chunk of ``SENT_CHUNK`` in one
+        statement: atomic on its own and one trip to the database thread, where a
+        transaction of single updates took three (BEGIN, the updates, COMMIT), each waiting
+        for a turn of the busy event loop."""
+        for start in range(0, len(sent), SENT_CHUNK):
+            chunk = sent[start : start + SENT_CHUNK]
+            params: list[Any] = [SPENT]
+            for row_id, message_id, at in chunk:
+                params += (row_id, to_db(at), message_id)
+            await self.write_one(
+                "UPDATE outbox SET status = 'sent', sent_at = v.column2,"
+                " message_id = v.column3, attempts = attempts + 1, payload = ?"
+                f" FROM (VALUES {', '.join(['(?, ?, ?)'] * len(chunk))}) AS v"
+                " WHERE outbox.id = v.column1",
+                params,
             )
 
     async def mark_retry(self, row_id: int, error: str, not_before: datetime) -> None:

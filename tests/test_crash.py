@@ -16,9 +16,9 @@ fake's counters, then started again on the same database.
    The bound on repeats. A message is repeated only if the fake got it but its row was
    still ``sending`` at the kill (requeued at the next start by ``requeue_sending``). The
    sender has at most ``DEFAULT_CONCURRENCY`` (8) requests on the wire and records
-   deliveries in batches of ``FLUSH_SIZE`` (64) or after ``FLUSH_AFTER`` (0.1 s). The batch
-   is checked between two rounds of its loop, and up to 8 requests may finish while it
-   claims rows or writes a batch; so at any moment at most
+   deliveries in batches of ``FLUSH_SIZE`` (64) or after ``FLUSH_AFTER`` (0.1 s), in the
+   background; a worker waits for the write once ``FLUSH_SIZE`` plus one per worker are
+   unrecorded, and up to 8 more requests may finish meanwhile; so at any moment at most
    ``FLUSH_SIZE + 2 * DEFAULT_CONCURRENCY`` (80) delivered messages are not yet recorded.
    Asserted: duplicates <= 80 per crash, no recipient gets more than one repeat per crash,
    and every repeated recipient had her row ``sending`` at a kill.
