@@ -67,16 +67,18 @@ IDLE_MAX = 1.0
 IDLE_MIN = 0.05
 """Shortest wait when rows are due but none could be sent, so the loop never spins."""
 ERROR_PAUSE = 5.0
-FLUSH_SIZE = 64
+FLUSH_SIZE = 32
 FLUSH_AFTER = 0.1
-"""Deliveries are recorded in batches of up to ``FLUSH_SIZE`` or after ``FLUSH_AFTER``
-seconds, and always before the sender waits for pacing. At 25 a second that is each
-message on its own; with the limits off (a local Bot API server, the benchmark) it saves a
-transaction per message. A batch is written in the background while the workers go on
-sending; they wait for it only once ``FLUSH_SIZE`` plus one per worker are unrecorded (the
-database is slower than the sends). A row stays ``sending`` until recorded, which keeps its
-chat's next row unclaimed, so a hard crash repeats at most one message per recipient, and
-at most ``FLUSH_SIZE`` plus two per worker in all."""
+UNRECORDED_MAX = 64
+"""Deliveries are recorded in batches, once ``FLUSH_SIZE`` are waiting or the oldest has
+waited ``FLUSH_AFTER`` seconds, and always before the sender waits for pacing. At 25 a
+second that is each message on its own; with the limits off (a local Bot API server, the
+benchmark) it saves a transaction per message. A batch is written in the background while
+the workers go on sending; a worker waits for it only once ``UNRECORDED_MAX`` deliveries
+are unrecorded (the database is slower than the sends). A row stays ``sending`` until
+recorded, which keeps its chat's next row unclaimed, so a hard crash repeats at most one
+message per recipient, and at most ``UNRECORDED_MAX`` plus two per worker in all (those
+delivered and those on the wire)."""
 DEFAULT_CONCURRENCY = 8
 """Requests on the wire at once. The application's HTTP pool has 32 connections; keeping
 the sender well below that leaves connections free for interactive replies."""
@@ -172,7 +174,7 @@ class OutboxSender:
         self._sleep = sleep
         self._on_unreachable = on_unreachable
         self._concurrency = max(1, concurrency)
-        self._claim_ahead = max(self._concurrency, settings.batch_size // 4)
+        self._claim_ahead = max(2 * self._concurrency, settings.batch_size // 2)
         """When this few claimed rows are left, the next batch is claimed ahead."""
         self._bucket = TokenBucket(settings.rate_per_second)
         self._chat_interval = timedelta(seconds=settings.per_chat_interval)
@@ -345,6 +347,7 @@ class OutboxSender:
                 run.full
                 and run.claiming is None
                 and len(held) <= self._claim_ahead
+                and (self._db_free() or len(held) <= self._concurrency)
                 and self._claim_limit(held, run) > 0
             ):
                 run.claiming = asyncio.create_task(self._claim_ahead_of(held, run))
@@ -371,6 +374,13 @@ class OutboxSender:
                 self._last_sent[row.chat_id] = now
             run.started += 1
             return row
+
+    def _db_free(self) -> bool:
+        """Whether a claim now would not hold up a write of outcomes: none is on its way
+        or due soon. (A claim takes a few turns of the event loop; a write due meanwhile
+        would wait for it while deliveries pile up towards ``UNRECORDED_MAX``.)"""
+        idle = self._writer is None or self._writer.done()
+        return idle and len(self._delivered) < FLUSH_SIZE // 2
 
     def _claim_limit(self, held: list[tuple[datetime, int, OutboxRow]], run: _Run) -> int:
         if run.limit is None:
@@ -482,11 +492,11 @@ class OutboxSender:
     async def _write(self, run: _Run) -> None:
         """A worker's delivery made a write due: start it in the background (unless one is
         on its way; what was delivered meanwhile waits for the next) and go on sending, as
-        a plain sending loop would. Only when ``FLUSH_SIZE`` plus one per worker are
-        unrecorded does the worker wait for the write, which bounds what a crash repeats."""
+        a plain sending loop would. Only when ``UNRECORDED_MAX`` are unrecorded does the
+        worker wait for the write, which bounds what a crash repeats."""
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_in_background(run))
-        if len(self._delivered) >= FLUSH_SIZE + self._concurrency:
+        if len(self._delivered) >= UNRECORDED_MAX:
             await self._flush()
 
     async def _write_in_background(self, run: _Run) -> None:

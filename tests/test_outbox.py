@@ -765,11 +765,12 @@ async def test_the_workers_keep_sending_while_outcomes_are_written(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """While a batch of outcomes is written, the workers keep sending and leave their
-    deliveries to the next write; they wait for the write only once ``FLUSH_SIZE`` plus one
-    per worker are unrecorded (a slow database), so a crash still repeats a bounded number
+    deliveries to the next write; they wait for the write only once ``UNRECORDED_MAX`` are
+    unrecorded (a slow database), so a crash still repeats a bounded number
     (tests/test_crash.py). They used to queue behind every write: a fan-out had one request
     on the wire, or none, while its outcomes were written."""
     monkeypatch.setattr("bot.outbox.FLUSH_SIZE", 4)
+    monkeypatch.setattr("bot.outbox.UNRECORDED_MAX", 8)
     users = [world.fake.add_user(f"U{i}") for i in range(20)]
     await world.enqueue(*[world.message(f"w:{i}", u) for i, u in enumerate(users)])
     writing = asyncio.Event()
@@ -796,10 +797,10 @@ async def test_the_workers_keep_sending_while_outcomes_are_written(
         await asyncio.wait_for(writing.wait(), 5)
         assert len(batches) == 1 and batches[0] >= 4
         # the first batch is on its way to the disk; the workers go on sending
-        await world.fake.wait_for(lambda: len(world.sends()) >= 4 + 2)
+        await world.fake.wait_for(lambda: len(world.sends()) >= 8)
         for _ in range(50):  # let the workers run: they stop at the bound, not at the end
             await asyncio.sleep(0)
-        assert len(world.sends()) <= 4 + 2 * 2 and not drain.done()
+        assert len(world.sends()) <= 8 + 2 and not drain.done()
     finally:
         written.set()
         sent = await drain
