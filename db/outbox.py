@@ -159,19 +159,25 @@ the database small and personal texts (names, excuses, announcements) out of it.
 
 def decode_payload_with_photo(raw: str) -> tuple[str, Buttons | None, str | None]:
     payload = json.loads(raw)
+    return (*_text_buttons(payload), _optional(payload, "photo"))
+
+
+def _text_buttons(payload: dict[str, Any]) -> tuple[str, Buttons | None]:
     rows = payload.get("buttons")
     buttons: Buttons | None = None
     if rows:
         buttons = tuple(tuple((str(b[0]), str(b[1])) for b in row) for row in rows)
-    photo = payload.get("photo")
-    return str(payload["text"]), buttons, str(photo) if photo else None
+    return str(payload["text"]), buttons
+
+
+def _optional(payload: dict[str, Any], key: str) -> str | None:
+    value = payload.get(key)
+    return str(value) if value else None
 
 
 def outbox_row_from(row: aiosqlite.Row) -> OutboxRow:
-    text, buttons, photo = decode_payload_with_photo(row["payload"])
-    raw = row["payload"]
-    extra = json.loads(raw) if '"qr"' in raw or '"edit_of"' in raw or '"voice"' in raw else {}
-    voice = extra.get("voice")
+    payload = json.loads(row["payload"])  # once: a fan-out decodes one per message
+    text, buttons = _text_buttons(payload)
     return OutboxRow(
         id=row["id"],
         key=row["key"],
@@ -187,10 +193,10 @@ def outbox_row_from(row: aiosqlite.Row) -> OutboxRow:
         created_at=from_db(row["created_at"]),
         sent_at=from_db(row["sent_at"]) if row["sent_at"] is not None else None,
         message_id=row["message_id"],
-        photo=photo,
-        voice=str(voice) if voice else None,
-        qr=extra.get("qr"),
-        edit_of=extra.get("edit_of"),
+        photo=_optional(payload, "photo"),
+        voice=_optional(payload, "voice"),
+        qr=payload.get("qr"),
+        edit_of=payload.get("edit_of"),
     )
 
 
