@@ -408,9 +408,12 @@ class OutboxSender:
         self, held: list[tuple[datetime, int, OutboxRow]], run: _Run
     ) -> None:
         """Claim the next batch while the workers send the last rows of this one, so that
-        none of them waits for the database (like the writes). Rows of chats whose last
-        delivery is not recorded yet are not claimable now; a later claim takes them."""
+        none of them waits for the database (like the writes). What was delivered is
+        written first: the claim takes several trips to the database thread, and a write
+        that fell due meanwhile would wait for them all while deliveries pile up (and it
+        frees those chats for this claim)."""
         try:
+            await self._flush()
             await self._claim(held, run)
         except Exception as exc:  # the workers stop and the drain raises it
             if run.error is None:

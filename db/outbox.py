@@ -148,7 +148,12 @@ def encode_payload(
         payload["qr"] = qr
     if edit_of:
         payload["edit_of"] = edit_of
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return _PAYLOAD_JSON(payload)
+
+
+_PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""One encoder for every payload (``json.dumps`` with options builds one per call, a
+noticeable share of enqueueing a fan-out)."""
 
 
 SPENT = '{"text":""}'
