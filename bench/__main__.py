@@ -55,7 +55,7 @@ PRESETS: dict[str, list[tuple[str, list[str]]]] = {
     "quick": [
         ("reports", ["--rounds", "5"]),
         ("checkins", ["--checkins", "2000", "--rounds", "5"]),
-        ("fanout", ["--recipients", "5000", "--rounds", "5", "--big", "0"]),
+        ("fanout", ["--recipients", "5000", "--rounds", "9", "--big", "0"]),
         ("tick", ["--participants", "20000", "300000"]),
         ("memory", ["--participants", "300000", "--send", "50000"]),
         ("latency", ["--participants", "300000", "--rounds", "5", "--seconds", "10"]),

@@ -67,13 +67,18 @@ IDLE_MAX = 1.0
 IDLE_MIN = 0.05
 """Shortest wait when rows are due but none could be sent, so the loop never spins."""
 ERROR_PAUSE = 5.0
-FLUSH_SIZE = 64
+FLUSH_SIZE = 32
 FLUSH_AFTER = 0.1
-"""Deliveries are recorded in batches of up to ``FLUSH_SIZE`` or after ``FLUSH_AFTER``
-seconds, and always before the sender waits for pacing. At 25 a second that is each
-message on its own; with the limits off (a local Bot API server, the benchmark) it saves a
-transaction per message. A row stays ``sending`` until recorded, which keeps its chat's
-next row unclaimed, so a hard crash repeats at most one message per recipient."""
+UNRECORDED_MAX = 64
+"""Deliveries are recorded in batches, once ``FLUSH_SIZE`` are waiting or the oldest has
+waited ``FLUSH_AFTER`` seconds, and always before the sender waits for pacing. At 25 a
+second that is each message on its own; with the limits off (a local Bot API server, the
+benchmark) it saves a transaction per message. A batch is written in the background while
+the workers go on sending; a worker waits for it only once ``UNRECORDED_MAX`` deliveries
+are unrecorded (the database is slower than the sends). A row stays ``sending`` until
+recorded, which keeps its chat's next row unclaimed, so a hard crash repeats at most one
+message per recipient, and at most ``UNRECORDED_MAX`` plus two per worker in all (those
+delivered and those on the wire)."""
 DEFAULT_CONCURRENCY = 8
 """Requests on the wire at once. The application's HTTP pool has 32 connections; keeping
 the sender well below that leaves connections free for interactive replies."""
@@ -102,9 +107,12 @@ class _Run:
     sent: int = 0
     started: int = 0
     exhausted: bool = False  # the last claim found everything due; nothing changed since
+    freed: int = 0  # sends finished (each frees a chat, whose next row may be claimable)
+    full: bool = False  # the last claim took a whole batch: more are likely due
     pacing: bool = False  # the picker is waiting for the rate or a chat to allow a send
     error: Exception | None = None
     order: itertools.count[int] = field(default_factory=itertools.count)
+    claiming: asyncio.Task[None] | None = None  # the next batch, claimed ahead
 
 
 class SenderStore(MediaStore, Protocol):
@@ -166,6 +174,8 @@ class OutboxSender:
         self._sleep = sleep
         self._on_unreachable = on_unreachable
         self._concurrency = max(1, concurrency)
+        self._claim_ahead = max(2 * self._concurrency, settings.batch_size // 2)
+        """When this few claimed rows are left, the next batch is claimed ahead."""
         self._bucket = TokenBucket(settings.rate_per_second)
         self._chat_interval = timedelta(seconds=settings.per_chat_interval)
         self._last_sent: dict[int, datetime] = {}
@@ -174,6 +184,7 @@ class OutboxSender:
         self._delivered: list[tuple[int, int | None, datetime]] = []
         self._delivered_since = 0.0
         self._flushing = asyncio.Lock()
+        self._writer: asyncio.Task[None] | None = None  # the batch written in the background
         self._draining = asyncio.Lock()
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
@@ -266,9 +277,10 @@ class OutboxSender:
 
     async def _drain(self, max_messages: int | None) -> int:
         """A fixed set of workers, like a plain sending loop: each takes the next row the
-        pacing allows (one worker at a time picks, claiming more rows when none are held)
-        and sends it; outcomes are written in small batches by whichever worker fills one,
-        while the others keep sending."""
+        pacing allows (one worker at a time picks) and sends it. The database work runs
+        beside them, so that they keep their requests on the wire: the next batch of rows is
+        claimed ahead while the last ones of this batch go out, and outcomes are written in
+        small batches in the background (:meth:`_write`)."""
         held: list[tuple[datetime, int, OutboxRow]] = []
         run = _Run(max_messages)
         picking = asyncio.Lock()
@@ -284,8 +296,9 @@ class OutboxSender:
                     run.sent += delivered
                 finally:
                     run.exhausted = False  # her chat is free: its next row may be claimable
+                    run.freed += 1
                 if self._flush_due(run):
-                    await self._flush(run)
+                    await self._write(run)
 
         async def guarded() -> None:
             try:
@@ -300,6 +313,11 @@ class OutboxSender:
             # Done, stopping, failed or cancelled: write what was delivered and put claimed
             # rows that never went out back in the queue. (Rows on the wire when a stop is
             # cancelled stay ``sending`` and go out again at the next start.)
+            if run.claiming is not None:
+                await run.claiming  # never raises: its error is the run's; its rows are held
+            if self._writer is not None:
+                writer, self._writer = self._writer, None
+                await writer  # never raises: its error is the run's
             await self._flush()
             if held:
                 await self._db.release([row.id for _, _, row in held])
@@ -318,20 +336,21 @@ class OutboxSender:
             if run.limit is not None and run.started >= run.limit:
                 return None
             now = self._clock.now()
+            if not held and run.claiming is not None:
+                await run.claiming  # the batch claimed ahead is not in yet
+                continue
             if not held and not run.exhausted:
-                limit = self._settings.batch_size
-                if run.limit is not None:
-                    limit = min(limit, run.limit - run.started)
                 await self._flush()  # frees the chats of recorded rows for this claim
-                rows = await self._db.claim_due(now, limit)
-                run.exhausted = len(rows) < limit
-                self._forget_old_chats(now)
-                for row in rows:
-                    ready = chat_ready_at(
-                        self._last_sent.get(row.chat_id), self._chat_interval, now
-                    )
-                    heapq.heappush(held, (ready, next(run.order), row))
+                await self._claim(held, run)
                 now = self._clock.now()  # the claim took time
+            elif (
+                run.full
+                and run.claiming is None
+                and len(held) <= self._claim_ahead
+                and (self._db_free() or len(held) <= self._concurrency)
+                and self._claim_limit(held, run) > 0
+            ):
+                run.claiming = asyncio.create_task(self._claim_ahead_of(held, run))
             if not held:
                 return None  # a worker that finishes a send looks again (run.exhausted)
             ready = max(held[0][0], self._bucket.ready_at(now))
@@ -355,6 +374,52 @@ class OutboxSender:
                 self._last_sent[row.chat_id] = now
             run.started += 1
             return row
+
+    def _db_free(self) -> bool:
+        """Whether a claim now would not hold up a write of outcomes: none is on its way
+        or due soon. (A claim takes a few turns of the event loop; a write due meanwhile
+        would wait for it while deliveries pile up towards ``UNRECORDED_MAX``.)"""
+        idle = self._writer is None or self._writer.done()
+        return idle and len(self._delivered) < FLUSH_SIZE // 2
+
+    def _claim_limit(self, held: list[tuple[datetime, int, OutboxRow]], run: _Run) -> int:
+        if run.limit is None:
+            return self._settings.batch_size
+        return min(self._settings.batch_size, run.limit - run.started - len(held))
+
+    async def _claim(self, held: list[tuple[datetime, int, OutboxRow]], run: _Run) -> None:
+        """Claim the next batch of due rows and hold them, each ready when its chat is."""
+        limit = self._claim_limit(held, run)
+        if limit <= 0:
+            return
+        now = self._clock.now()
+        freed = run.freed
+        rows = await self._db.claim_due(now, limit)
+        # everything due was claimed, unless a send finished meanwhile (a chat it freed
+        # may have its next row due, and nothing else would make a worker look again)
+        run.exhausted = len(rows) < limit and run.freed == freed
+        run.full = len(rows) == limit
+        self._forget_old_chats(now)
+        for row in rows:
+            ready = chat_ready_at(self._last_sent.get(row.chat_id), self._chat_interval, now)
+            heapq.heappush(held, (ready, next(run.order), row))
+
+    async def _claim_ahead_of(
+        self, held: list[tuple[datetime, int, OutboxRow]], run: _Run
+    ) -> None:
+        """Claim the next batch while the workers send the last rows of this one, so that
+        none of them waits for the database (like the writes). What was delivered is
+        written first: the claim takes several trips to the database thread, and a write
+        that fell due meanwhile would wait for them all while deliveries pile up (and it
+        frees those chats for this claim)."""
+        try:
+            await self._flush()
+            await self._claim(held, run)
+        except Exception as exc:  # the workers stop and the drain raises it
+            if run.error is None:
+                run.error = exc
+        finally:
+            run.claiming = None
 
     def _forget_old_chats(self, now: datetime) -> None:
         """Keep the per-chat pacing memory small: only chats still inside their interval."""
@@ -426,6 +491,23 @@ class OutboxSender:
             or len(self._delivered) >= FLUSH_SIZE
             or asyncio.get_running_loop().time() - self._delivered_since >= FLUSH_AFTER
         )
+
+    async def _write(self, run: _Run) -> None:
+        """A worker's delivery made a write due: start it in the background (unless one is
+        on its way; what was delivered meanwhile waits for the next) and go on sending, as
+        a plain sending loop would. Only when ``UNRECORDED_MAX`` are unrecorded does the
+        worker wait for the write, which bounds what a crash repeats."""
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_in_background(run))
+        if len(self._delivered) >= UNRECORDED_MAX:
+            await self._flush()
+
+    async def _write_in_background(self, run: _Run) -> None:
+        try:
+            await self._flush(run)
+        except Exception as exc:  # the workers stop and the drain raises it
+            if run.error is None:
+                run.error = exc
 
     async def _flush(self, run: _Run | None = None) -> None:
         """Record the deliveries not yet written, in one transaction (one writer at a

@@ -16,10 +16,12 @@ fake's counters, then started again on the same database.
    The bound on repeats. A message is repeated only if the fake got it but its row was
    still ``sending`` at the kill (requeued at the next start by ``requeue_sending``). The
    sender has at most ``DEFAULT_CONCURRENCY`` (8) requests on the wire and records
-   deliveries in batches of ``FLUSH_SIZE`` (64) or after ``FLUSH_AFTER`` (0.1 s). The batch
-   is checked between two rounds of its loop, and up to 8 requests may finish while it
-   claims rows or writes a batch; so at any moment at most
-   ``FLUSH_SIZE + 2 * DEFAULT_CONCURRENCY`` (80) delivered messages are not yet recorded.
+   deliveries in batches of ``FLUSH_SIZE`` (32) or after ``FLUSH_AFTER`` (0.1 s), in the
+   background; a worker waits for the write once ``UNRECORDED_MAX`` (64) are unrecorded,
+   and the other requests on the wire may finish meanwhile (8 in all), while up to 8 more
+   may have reached the fake without their answer being back; so at any moment at most
+   ``UNRECORDED_MAX + 2 * DEFAULT_CONCURRENCY`` (80) messages the fake got are not yet
+   recorded.
    Asserted: duplicates <= 80 per crash, no recipient gets more than one repeat per crash,
    and every repeated recipient had her row ``sending`` at a kill.
 
@@ -55,7 +57,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.i18n import Catalog
-from bot.outbox import DEFAULT_CONCURRENCY, FLUSH_SIZE
+from bot.outbox import DEFAULT_CONCURRENCY, UNRECORDED_MAX
 from db import Database
 from db.outbox import NewMessage
 from fakeapi import FakeBotAPI, FakeBotAPIServer, parse_text
@@ -71,7 +73,7 @@ FANOUT = 2000
 GROUP_SIZE = 25
 CRASH_AT = (0.30, 0.65)
 """Fractions of the fan-out's recipients served at which the process is killed."""
-DUPLICATE_BOUND = FLUSH_SIZE + 2 * DEFAULT_CONCURRENCY
+DUPLICATE_BOUND = UNRECORDED_MAX + 2 * DEFAULT_CONCURRENCY
 """Most messages delivered but not yet recorded at one moment (see the module docstring)."""
 CHECKIN_GROUPS = 8
 CHECKIN_GROUP_SIZE = 30

@@ -715,3 +715,95 @@ async def test_deliveries_made_during_a_write_wait_their_own_turn(world: World) 
     assert written == [1]
     await sender._flush()  # the end of a drain writes whatever is left
     assert written == [1, 1]
+
+
+async def test_a_send_that_ends_during_a_claim_is_not_forgotten(world: World) -> None:
+    """Budi has two messages. His first is still on the wire when another worker claims
+    (finding nothing: his chat is busy); it ends during that claim. The drain must look
+    again and send his second, not end because the claim found nothing."""
+    ani, budi = await world.member("Ani"), await world.member("Budi")
+    await world.enqueue(
+        world.message("c:1", ani), world.message("c:2", budi), world.message("c:3", budi)
+    )
+    budi_answers = asyncio.Event()
+    claims = 0
+
+    class Holding(FakeRequest):
+        async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> Any:
+            data = kwargs.get("request_data")
+            if data is not None and data.parameters.get("chat_id") == budi[0].id:
+                await budi_answers.wait()
+            return await super().do_request(url, method, *args, **kwargs)
+
+    class Store:
+        """The real database; the second claim lets Budi's first send end meanwhile."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(world.db, name)
+
+        async def claim_due(self, now: datetime, limit: int) -> list[Any]:
+            nonlocal claims
+            claims += 1
+            if claims == 2:
+                budi_answers.set()
+                for _ in range(1000):  # until his delivery is in (no clock time passes)
+                    if sender.stats.sent == 2:
+                        break
+                    await asyncio.sleep(0)
+            return await world.db.claim_due(now, limit)
+
+    holding = Bot(TOKEN, request=Holding(world.fake))
+    async with holding:
+        sender = OutboxSender(
+            Store(), holding, unlimited(), world.clock, sleep=world.sleep, concurrency=2
+        )
+        assert await sender.drain_once() == 3
+    assert world.received(budi[0]) == ["Pesan c:2", "Pesan c:3"]
+
+
+async def test_the_workers_keep_sending_while_outcomes_are_written(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a batch of outcomes is written, the workers keep sending and leave their
+    deliveries to the next write; they wait for the write only once ``UNRECORDED_MAX`` are
+    unrecorded (a slow database), so a crash still repeats a bounded number
+    (tests/test_crash.py). They used to queue behind every write: a fan-out had one request
+    on the wire, or none, while its outcomes were written."""
+    monkeypatch.setattr("bot.outbox.FLUSH_SIZE", 4)
+    monkeypatch.setattr("bot.outbox.UNRECORDED_MAX", 8)
+    users = [world.fake.add_user(f"U{i}") for i in range(20)]
+    await world.enqueue(*[world.message(f"w:{i}", u) for i, u in enumerate(users)])
+    writing = asyncio.Event()
+    written = asyncio.Event()
+    batches: list[int] = []
+
+    class Held:
+        """The real database, whose first write of outcomes takes until the test says."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(world.db, name)
+
+        async def mark_sent_many(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None:
+            batches.append(len(sent))
+            writing.set()
+            await written.wait()
+            await world.db.mark_sent_many(sent)
+
+    sender = OutboxSender(
+        Held(), world.bot, unlimited(), world.clock, sleep=world.sleep, concurrency=2
+    )
+    drain = asyncio.create_task(sender.drain_once())
+    try:
+        await asyncio.wait_for(writing.wait(), 5)
+        assert len(batches) == 1 and batches[0] >= 4
+        # the first batch is on its way to the disk; the workers go on sending
+        await world.fake.wait_for(lambda: len(world.sends()) >= 8)
+        for _ in range(50):  # let the workers run: they stop at the bound, not at the end
+            await asyncio.sleep(0)
+        assert len(world.sends()) <= 8 + 2 and not drain.done()
+    finally:
+        written.set()
+        sent = await drain
+    assert sent == 20
+    assert (await world.db.counts("w:"))["sent"] == 20
+    assert [len(world.received(u)) for u in users] == [1] * 20
