@@ -7,6 +7,7 @@ gets one guide, whatever the number of ticks or restarts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -115,15 +116,26 @@ class CoachingQueries(DatabaseBase):
         row = await self.read_one(_MEETING + " WHERE m.id = ?", (meeting_id,))
         return _coach_meeting(row) if row is not None else None
 
-    async def guides_to_queue(self, now: datetime, until: datetime) -> list[CoachMeeting]:
-        """Scheduled meetings starting in ``(now, until]`` whose current time has no guide
-        row yet (probes the index meetings_due and the outbox key)."""
+    async def guides_to_queue(
+        self, now: datetime, before: Mapping[str, datetime]
+    ) -> list[CoachMeeting]:
+        """Scheduled meetings starting after ``now`` and before ``before[zone]`` of their
+        group's zone, whose current time has no guide row yet (probes the index
+        meetings_due and the outbox key)."""
+        zones = sorted(before)
+        latest = max(before.values(), default=now)
         rows = await self.read_all(
-            _MEETING + " WHERE m.status = 'scheduled' AND m.starts_at > ? AND m.starts_at <= ?"
-            " AND NOT EXISTS (SELECT 1 FROM outbox o"
+            _MEETING + " WHERE m.status = 'scheduled' AND m.starts_at > ? AND m.starts_at < ?"
+            " AND ("
+            + " OR ".join("(g.timezone = ? AND m.starts_at < ?)" for _ in zones)
+            + ") AND NOT EXISTS (SELECT 1 FROM outbox o"
             "   WHERE o.key = 'guide:' || m.id || ':v' || m.version)"
             " ORDER BY m.starts_at, m.id",
-            (to_db(now), to_db(until)),
+            (
+                to_db(now),
+                to_db(latest),
+                *(value for tz in zones for value in (tz, to_db(before[tz]))),
+            ),
         )
         return [_coach_meeting(r) for r in rows]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.coaching import NOTE_MAX, NOTES_PER_GUIDE, guide_due
+from bot.coaching import NOTE_MAX, NOTES_PER_GUIDE, guide_due, guides_due_before
 from bot.coaching.render import GroupContext, guide_text, selfcheck_sentences
 from bot.content import default_content_dir, load_library
 from bot.i18n import Catalog
@@ -425,3 +425,17 @@ async def test_no_self_check_before_the_close(h: Harness) -> None:
     assert h.answers()[-1] == h.t("coach.selfcheck_closed")
     await h.press_data(fac, f"cs:{meeting_id}:spoke:most")
     assert await stored(h, meeting_id) is None
+
+
+def test_the_tick_reads_only_meetings_whose_guide_is_due() -> None:
+    """The tick's bound per zone agrees with guide_due for every meeting time: a meeting
+    starts before ``guides_due_before(now, tz)`` exactly when its guide is due by ``now``
+    (so the idle tick of a province reads no meeting whose guide is not due yet)."""
+    start = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+    for tz in ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"):
+        for hour in range(0, 48, 5):
+            now = start + timedelta(hours=hour, minutes=7)
+            bound = guides_due_before(now, tz)
+            for step in range(1, 80):
+                meeting = now + timedelta(minutes=37 * step)
+                assert (meeting < bound) == (guide_due(meeting, tz) <= now), (tz, now, meeting)

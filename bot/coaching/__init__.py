@@ -19,7 +19,7 @@ This package does not import ``telegram``: buttons are built from ``bot.callback
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -33,7 +33,7 @@ from bot.coaching.render import (
     selfcheck_screen,
     selfcheck_sentences,
 )
-from bot.config import Settings
+from bot.config import TIMEZONES, Settings
 from bot.content import Library, Session
 from bot.crashpoints import crash_point
 from bot.i18n import Catalog
@@ -65,7 +65,9 @@ class CoachingStore(Protocol):
     """The queries coaching needs (``db/coaching.py`` implements them)."""
 
     async def coach_meeting(self, meeting_id: int) -> CoachMeeting | None: ...
-    async def guides_to_queue(self, now: datetime, until: datetime) -> list[CoachMeeting]: ...
+    async def guides_to_queue(
+        self, now: datetime, before: Mapping[str, datetime]
+    ) -> list[CoachMeeting]: ...
     async def open_notes(self, facilitator_id: int) -> list[Note]: ...
     async def queue_guide(
         self,
@@ -93,6 +95,15 @@ def guide_due(starts_at: datetime, tz: str) -> datetime:
     """The moment a meeting's guide is due: :data:`GUIDE_AT` on the local day before."""
     day_before = to_local(starts_at, tz).date() - timedelta(days=1)
     return local_to_utc(day_before, GUIDE_AT, tz)
+
+
+def guides_due_before(now: datetime, tz: str) -> datetime:
+    """The start (UTC) from which meetings in ``tz`` do not have their guide due at ``now``
+    yet: the guide of a meeting on local day D is due at GUIDE_AT on D - 1, so by ``now``
+    every meeting up to tomorrow (after GUIDE_AT) or today (before it) has its guide due."""
+    local = to_local(now, tz)
+    last = local.date() + timedelta(days=1 if local.time() >= GUIDE_AT else 0)
+    return local_to_utc(last + timedelta(days=1), time(0, 0), tz)
 
 
 def clean_note(text: str) -> str | None:
@@ -149,7 +160,11 @@ class Coaching:
         due. Returns the rows queued."""
         await self._db.drop_obsolete_guides()
         queued = 0
-        for meeting in await self._db.guides_to_queue(now, now + GUIDE_HORIZON):
+        # Only the meetings whose guide is due (per zone), so an idle tick reads nothing
+        # however many meetings a province has in the next two days.
+        until = now + GUIDE_HORIZON
+        bounds = {tz: min(guides_due_before(now, tz), until) for tz in TIMEZONES}
+        for meeting in await self._db.guides_to_queue(now, bounds):
             if guide_due(meeting.starts_at, meeting.timezone) <= now:
                 queued += await self._queue_guide(meeting, now)
         if queued and self._on_enqueued is not None:
