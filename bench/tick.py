@@ -55,7 +55,7 @@ async def measure(
         # A province's reminders at once: every scheduled meeting 3 days and 1 hour ahead.
         start = NOW + timedelta(days=4)
         clock.set(start - timedelta(days=3))
-        loader = BulkLoader(services.db.connection)
+        loader = BulkLoader(services.db)
         await loader.move_scheduled_meetings(to_db(start), to_db(clock.now()))
         expected = await loader.reminder_audience()
         before = await services.db.counts("reminder:")

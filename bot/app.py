@@ -41,6 +41,7 @@ from bot.siks import Siks
 from bot.siks_form import load_siks_form
 from bot.voice import Voice
 from db import Database
+from db.dialect import POSTGRESQL
 from handlers import build_dispatcher, register
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def build_application(
     flood = FloodGate(the_clock, sleep=sleep, persist=persist_flood)
 
     async def post_init(app: AnyApplication) -> None:
-        db = await Database.open(settings.database)
+        db = await Database.open(settings.database_target)
         db.quiet_rule = functools.partial(
             quiet_hold,
             quiet_start=settings.schedule.quiet_start,
@@ -176,6 +177,15 @@ def build_application(
                 # of APScheduler skipping runs with a warning each time.
                 job_kwargs={"max_instances": 2, "coalesce": True},
             )
+            if db.dialect == POSTGRESQL:
+                # Several workers share the database: a flood pause one of them was told
+                # holds for all (it is stored; every worker reads it back each tick).
+                async def shared_flood(context: BotContext) -> None:
+                    flood.restore(await db.flood_until())
+
+                app.job_queue.run_repeating(
+                    shared_flood, interval=settings.schedule.tick_seconds, name="flood"
+                )
 
     async def post_stop(app: AnyApplication) -> None:
         try:
@@ -224,6 +234,8 @@ async def tick_job(context: BotContext) -> None:
     services = context.services
     if services.tick_lock.locked():
         return
+    if not await services.db.hold_clock():
+        return  # another worker on the same PostgreSQL database runs the clock
     async with services.tick_lock:
         await tick(services)
 
