@@ -158,15 +158,27 @@ def build_application(
         reachability.reachable_listeners.append(services.announcements.offer_again)
         attach_services(app, services)
         attach_menus(app, dispatcher)
-        requeued = await db.requeue_sending()
-        if requeued:
-            log.info("outbox: %d messages in flight at the last stop go out again", requeued)
+        # SQLite: this is the one process. PostgreSQL: the worker holding the clock is the
+        # one sender; what is in flight is its own (from its last run) to send again.
+        clock = await db.hold_clock()
+        if db.dialect == POSTGRESQL:
+            log.info(
+                "clock: this worker runs the tick and sends"
+                if clock
+                else "clock: another worker runs the tick and sends; this one takes over"
+                " if it stops"
+            )
+        if clock:
+            requeued = await db.requeue_sending()
+            if requeued:
+                log.info("outbox: %d messages in flight at the last stop go out again", requeued)
         try:
             await dispatcher.set_default_menu(app.bot, services)
         except TelegramError as exc:
             log.warning("could not set the default command menu: %s", exc)
         if background:
-            await sender.start()
+            if clock:
+                await sender.start()
             assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
             app.job_queue.run_repeating(
                 tick_job,
@@ -234,8 +246,14 @@ async def tick_job(context: BotContext) -> None:
     services = context.services
     if services.tick_lock.locked():
         return
+    held = services.db.clock_held
     if not await services.db.hold_clock():
         return  # another worker on the same PostgreSQL database runs the clock
+    if not held:
+        # The worker that held the clock stopped: this one ticks and sends from now on,
+        # and what that one had in flight goes out again (the sender requeues it).
+        log.warning("clock: taken over from a worker that stopped; this one sends now")
+        await services.sender.start()
     async with services.tick_lock:
         await tick(services)
 

@@ -166,6 +166,11 @@ class DatabaseBase:
         async with self.tx(write=False) as tx:
             return await applied_before(tx, update_id, effect)
 
+    @property
+    def clock_held(self) -> bool:
+        """Whether this process holds the clock now (:meth:`hold_clock`)."""
+        return True
+
     async def hold_clock(self) -> bool:
         """Whether this process runs the clock tick. SQLite: always (one process per
         database); PostgreSQL: the worker holding an advisory lock (``db.postgres``)."""

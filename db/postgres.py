@@ -200,6 +200,10 @@ class PostgresBackend:
         async with self._lock:
             return _count(await self._pg.execute(statement, *values))
 
+    @property
+    def clock_held(self) -> bool:
+        return self._clock_held
+
     async def hold_clock(self) -> bool:
         """Whether this worker runs the clock tick: it holds (or now takes) a session
         advisory lock on its write connection. The server drops the lock with the
