@@ -26,6 +26,7 @@ BOUND = FLUSH_SIZE + 2 * DEFAULT_CONCURRENCY
 HOLDS = "clock: this worker runs the tick and sends"
 WAITS = "clock: another worker runs the tick"
 TAKES = "clock: taken over"
+POLLS = "updates: this worker polls Telegram now"
 
 
 def log_of(path: Path) -> str:
@@ -90,7 +91,10 @@ async def test_the_second_worker_takes_over_the_clock_and_the_sending(tmp_path: 
                     fake, second, lambda: served() == RECIPIENTS,
                     "every recipient served after the take-over", lambda: log_of(second_log),
                 )  # fmt: skip
-                assert TAKES in log_of(second_log)
+                # It took the clock over, then (not before) began to fetch the updates.
+                second_text = log_of(second_log)
+                assert TAKES in second_text and POLLS in second_text
+                assert second_text.index(TAKES) < second_text.index(POLLS)
                 assert await stop_process(second) == 0, log_of(second_log)
             finally:
                 with contextlib.suppress(ProcessLookupError):
