@@ -488,16 +488,10 @@ def run(settings: Settings) -> int:
         app = build_application(settings, clock=clock)
         log.info("starting in %s mode", settings.telegram.mode)
         if settings.telegram.mode == "webhook":
-            asyncio.run(_reach_telegram(settings))
-            hook = settings.telegram.webhook
-            app.run_webhook(
-                listen=hook.listen,
-                port=hook.port,
-                url_path=hook.url_path,
-                webhook_url=f"{hook.public_url.rstrip('/')}/{hook.url_path}",
-                secret_token=os.environ.get(hook.secret_token_env) or None,
-                allowed_updates=ALLOWED_UPDATES,
-            )
+            from bot.webhook import serve
+
+            secret = os.environ.get(settings.telegram.webhook.secret_token_env) or None
+            asyncio.run(serve(app, settings, secret, ALLOWED_UPDATES))
         else:
             from bot.polling import poll
 
@@ -512,21 +506,6 @@ def run(settings: Settings) -> int:
     finally:
         lock.release()
     return 0
-
-
-async def _reach_telegram(settings: Settings) -> None:
-    """Webhook mode: wait (with backoff) until Telegram answers before the server starts,
-    as polling does in :func:`bot.polling.connect`."""
-    from telegram import Bot
-
-    from bot.polling import connect
-
-    token = settings.require_token()
-    bot = Bot(token.get(), base_url=settings.telegram.base_url)
-    try:
-        await connect(bot)
-    finally:
-        await bot.shutdown()
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from db.attendance import AttendanceQueries
 from db.coaching import CoachingQueries
 from db.connection import connect
 from db.forms import FormQueries
+from db.inbox import InboxQueries
 from db.meetings import MeetingQueries
 from db.migrate import DatabaseTooNew, MigrationError, migrate
 from db.onboarding import OnboardingQueries
@@ -43,6 +44,7 @@ class Database(
     FormQueries,
     SiksQueries,
     CoachingQueries,
+    InboxQueries,
 ):
     """All queries of the bot, over a write and a read connection (``db.base``)."""
 

@@ -182,3 +182,20 @@ async def test_checkin_trust_migration_keeps_marks_and_open_codes(tmp_path: Path
             assert [tuple(r) for r in await cur.fetchall()] == [(2, 0)]
         async with conn.execute("SELECT place_lat, place_lon FROM groups") as cur:
             assert [tuple(r) for r in await cur.fetchall()] == [(None, None)]
+
+
+async def test_inbox_migration_keeps_existing_rows(tmp_path: Path) -> None:
+    """The issue-19 step (webhook mode's inbox) on a database with a member: she stays, the
+    inbox starts empty and keeps one row per update id. Found by name, not number."""
+    async with before_migration(tmp_path, "inbox", A_MEMBER) as (conn, _step):
+        await migrate(conn)
+        async with conn.execute("SELECT name FROM participants") as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [("Siti",)]
+        for _ in range(2):
+            await conn.execute(
+                "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at)"
+                " VALUES (7, 20, '{}', ?)",
+                (NOW,),
+            )
+        async with conn.execute("SELECT update_id, done_at FROM inbox") as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [(7, None)]
