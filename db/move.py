@@ -8,8 +8,8 @@ records how far the table has come (table ``data_move``), so a move stopped anyw
 killed process, a lost connection) goes on from the last committed chunk when run again,
 and never copies a row twice. Triggers do not fire for copied rows (the attendance log is
 copied as it is, not written again). Then, per table, the row count and an order-independent
-checksum of every value are compared on both sides, and the identity columns continue after
-the copied ids.
+checksum of every value are compared on both sides, the identity columns continue after
+the copied ids, and the planner's statistics are gathered (``ANALYZE``).
 
 The bot must not run on the SQLite file meanwhile (the CLI holds its instance lock).
 """
@@ -151,7 +151,11 @@ async def move_data(
             await migrate(dst)
             tables = await _tables(src)
             await _copy(src, dst, tables, chunk, say, after_chunk)
-            return await _verify(src, dst, tables, say)
+            verified = await _verify(src, dst, tables, say)
+            # Fresh planner statistics: without them the first queries on millions of
+            # copied rows are planned blind (scans where a partial index serves).
+            await dst.execute("ANALYZE")
+            return verified
         finally:
             await dst.close()
     finally:
