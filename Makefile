@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.toml
 
-.PHONY: run test lint check clean simulate
+.PHONY: run test test-sqlite test-postgresql lint check clean simulate
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,17 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The suite twice: on SQLite, then on a PostgreSQL server the tests start themselves
+# (Debian's postgresql package; see tests/support/backend.py).
 test: $(BIN)/.installed lint
 	$(BIN)/python -m pytest
+	P2K2_TEST_BACKEND=postgresql $(BIN)/python -m pytest
+
+test-sqlite: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+test-postgresql: $(BIN)/.installed
+	P2K2_TEST_BACKEND=postgresql $(BIN)/python -m pytest
 
 check: $(BIN)/.installed
 	$(BIN)/python -m bot check --config $(CONFIG)

@@ -133,9 +133,7 @@ async def open_windows(app: AnyApplication, clock: ManualClock) -> list[Member]:
         " (SELECT min(id) FROM meetings WHERE status = 'scheduled' GROUP BY group_id)"
     )
     opened = START - services.settings.attendance.open_before + timedelta(minutes=1)
-    moved = await BulkLoader(services.db.connection).move_scheduled_meetings(
-        to_db(START), to_db(opened)
-    )
+    moved = await BulkLoader(services.db).move_scheduled_meetings(to_db(START), to_db(opened))
     clock.set(opened)
     await tick(services)
     rows = await services.db.connection.execute_fetchall(

@@ -39,7 +39,7 @@ def default_attendance() -> AttendanceSettings:
     )
 
 
-def write_config(folder: Path, database: Path, extra: str = "") -> Path:
+def write_config(folder: Path, database: Path | str, extra: str = "") -> Path:
     path = folder / "bench-config.toml"
     path.write_text(
         f'[bot]\ndatabase = "{database}"\ncontent_dir = "{REPO / "content" / "modules"}"\n'
@@ -52,11 +52,18 @@ def write_config(folder: Path, database: Path, extra: str = "") -> Path:
 
 @asynccontextmanager
 async def bench_app(
-    database: Path, clock: ManualClock, fake: FakeBotAPI | None = None
+    database: Path | str,
+    clock: ManualClock,
+    fake: FakeBotAPI | None = None,
+    *,
+    folder: Path | None = None,
 ) -> AsyncIterator[AnyApplication]:
+    """The application on ``database`` (a SQLite file, or a PostgreSQL URL with ``folder``
+    for the config)."""
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     fake = fake or FakeBotAPI(token=TOKEN, keep_messages=False, call_log_limit=1000)
-    settings = load_settings(write_config(database.parent, database), env={TOKEN_ENV: TOKEN})
+    where = folder if folder is not None else Path(database).parent
+    settings = load_settings(write_config(where, database), env={TOKEN_ENV: TOKEN})
     app = build_application(settings, request=FakeRequest(fake), clock=clock, background=False)
     await app.initialize()
     assert app.post_init is not None

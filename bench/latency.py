@@ -73,7 +73,7 @@ async def prepare(database: Path, participants: int, facilitators: int) -> list[
     await seeded(database, participants)
     db = await Database.open(database)
     try:
-        loader = BulkLoader(db.connection)
+        loader = BulkLoader(db)
         await loader.keep_next_scheduled()
         groups = await loader.groups_of(list(range(1, facilitators + 1)))
         await loader.move_scheduled_meetings(
@@ -334,16 +334,14 @@ async def measure(args: argparse.Namespace) -> tuple[JSON, dict[str, tuple[int, 
             async def windows_open(db: Database) -> bool:
                 members[:] = [
                     (telegram_id, name, code_at(secret, 0))
-                    for telegram_id, name, secret in await BulkLoader(
-                        db.connection
-                    ).checkin_members(groups)
+                    for telegram_id, name, secret in await BulkLoader(db).checkin_members(groups)
                 ]
                 return len(members) > 0
 
             await poll_db(database, windows_open, "the check-in windows to open")
             db = await Database.open(database)
             try:
-                facilitator_tid = await BulkLoader(db.connection).telegram_of_facilitator(1)
+                facilitator_tid = await BulkLoader(db).telegram_of_facilitator(1)
             finally:
                 await db.close()
             mothers = Mothers(fake, members)
@@ -401,7 +399,7 @@ async def tick_phase(
     due = bot_now - timedelta(minutes=1)
     db = await Database.open(database)
     try:
-        loader = BulkLoader(db.connection)
+        loader = BulkLoader(db)
         before = sum((await db.counts("reminder:")).values())
         moved = await loader.move_scheduled_meetings(
             to_db(due + timedelta(days=3)), to_db(due), exclude=groups

@@ -57,7 +57,7 @@ async def prepare(database: Path, participants: int, reuse: bool, now: datetime)
     if not reuse:
         await seeded(database, participants)
     db = await Database.open(database)
-    loader = BulkLoader(db.connection)
+    loader = BulkLoader(db)
     start = now + timedelta(days=3) - timedelta(minutes=1)
     await loader.move_scheduled_meetings(to_db(start), to_db(now))
     expected = await loader.reminder_audience()

@@ -106,7 +106,7 @@ async def seed(path: Path, participants: int, seed_value: int = 1, months: int =
     if path.exists():
         path.unlink()
     db = await Database.open(path)
-    loader = BulkLoader(db.connection)
+    loader = BulkLoader(db)
     created = to_db(NOW - timedelta(days=400))
     groups = plan_groups(participants, rng)
     facilitators = max(f for f, _ in groups) + 1

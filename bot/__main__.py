@@ -17,12 +17,14 @@ from bot.clock import CLOCK_START_ENV, SystemClock, clock_from_env
 from bot.codes import FACILITATOR_PREFIX, deep_link
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.content import ContentError, load_library
+from bot.crashpoints import crash_point
 from bot.i18n import Catalog, CatalogError
 from bot.logs import setup_logging
 from bot.safety import HelpPhrases, PhrasesError
 from bot.siks_form import load_siks_form
-from db import Database, DatabaseTooNew, MigrationError
-from db.migrate import load_migrations, migrate, schema_version
+from db import Database, DatabaseTooNew, DatabaseUnavailable, MigrationError
+from db.migrate import load_migrations
+from db.move import MoveError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -69,6 +71,16 @@ def _parser() -> argparse.ArgumentParser:
         "--facilitator", required=True, help="her Telegram id, or her name as in her invite"
     )
     note.add_argument("--text", required=True, help="the note, at most 300 characters")
+    move = sub.add_parser(
+        "migrate-data",
+        help="copy a SQLite database into PostgreSQL (resumable), then verify it",
+        description="Copy every row of a SQLite database into a PostgreSQL one (migrated "
+        "first), going on where a stopped run left off, then compare row counts and "
+        "checksums of every table. Stop the bot on the SQLite file first.",
+    )
+    move.add_argument("--from", dest="source", required=True, type=Path, help="SQLite file")
+    move.add_argument("--to", dest="target", required=True, help="postgresql:// URL")
+    move.add_argument("--chunk", type=int, default=5000, help="rows per transaction")
     simulate = sub.add_parser(
         "simulate",
         help="try the bot without Telegram: a local simulator in the browser",
@@ -101,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=args.port, workdir=args.workdir, open_browser=args.open, start=args.start
         )
     try:
+        if args.command == "migrate-data":
+            return asyncio.run(move_command(args.source, args.target, args.chunk, sys.stdout))
         settings = load_settings(args.config)
         if args.command == "run":
             return run(settings)
@@ -121,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         PhrasesError,
         CliError,
         MigrationError,
+        DatabaseUnavailable,
+        MoveError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -128,12 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def migrate_command(settings: Settings, out: IO[str]) -> int:
-    db = await Database.open(settings.database, apply_migrations=False)
+    db = await Database.open(settings.database_target, apply_migrations=False)
     try:
-        before, after = await migrate(db.connection)
+        before, after = await db.migrate()
     finally:
         await db.close()
-    print(f"database {settings.database}: schema version {before} -> {after}", file=out)
+    print(f"database {settings.database_label}: schema version {before} -> {after}", file=out)
     return 0
 
 
@@ -149,14 +165,15 @@ async def check_command(settings: Settings, out: IO[str]) -> int:
         raise CliError(problems[0])
     known = len(load_migrations())
     version = 0
-    if settings.database.exists():
-        db = await Database.open(settings.database, apply_migrations=False)
+    exists = settings.database_url is not None or settings.database.exists()
+    if exists:
+        db = await Database.open(settings.database_target, apply_migrations=False)
         try:
-            version = await schema_version(db.connection)
+            version = await db.schema_version()
             if version > known:
                 raise DatabaseTooNew(version, known)
             if not await db.integrity_ok():
-                raise CliError(f"{settings.database}: integrity check failed")
+                raise CliError(f"{settings.database_label}: integrity check failed")
         finally:
             await db.close()
     sessions = sum(len(m.sessions) for m in library.modules)
@@ -165,8 +182,11 @@ async def check_command(settings: Settings, out: IO[str]) -> int:
     print(f"content: {len(library.modules)} modules, {sessions} sessions", file=out)
     print(f"forms {FORMS_DIR}: ok", file=out)
     print(f"forms: SIKS-NG activity record, {len(form.materi)} Materi values", file=out)
-    state = "not created yet" if not settings.database.exists() else f"schema {version}/{known}"
-    print(f"database {settings.database}: {state}", file=out)
+    state = "not created yet" if not exists else f"schema {version}/{known}"
+    if settings.database_url is not None:
+        print(f"database PostgreSQL {settings.database_label}: connected, {state}", file=out)
+    else:
+        print(f"database SQLite {settings.database_label}: {state}", file=out)
     print(f"voice: {voice_status(settings)}", file=out)
     return 0
 
@@ -210,7 +230,7 @@ async def invite_command(settings: Settings, name: str, out: IO[str]) -> int:
     from bot.onboarding import Onboarding
 
     username = await _bot_username(settings)
-    db = await Database.open(settings.database)
+    db = await Database.open(settings.database_target)
     try:
         try:
             invite = await Onboarding(db, settings).invite_facilitator(name, SystemClock().now())
@@ -241,19 +261,20 @@ async def report_command(
     month = parse_month(month_text)
     if month is None:
         raise CliError(f"--month: {month_text!r} is not a month like 2026-12")
-    if not settings.database.exists():
-        raise CliError(f"{settings.database}: no database yet; run migrate first")
+    _require_database(settings)
     catalog = Catalog.load()
     library = load_library(settings.content_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CliError(f"--out: cannot create {out_dir}: {exc.strerror}") from None
-    db = await Database.open(settings.database, apply_migrations=False)
+    db = await Database.open(settings.database_target, apply_migrations=False)
     try:
-        version = await schema_version(db.connection)
+        version = await db.schema_version()
         if version != len(load_migrations()):
-            raise CliError(f"{settings.database}: schema {version} is not current; run migrate")
+            raise CliError(
+                f"{settings.database_label}: schema {version} is not current; run migrate"
+            )
         reports = Reports(db, catalog, library, settings.attendance)
         labels = reports.labels(*month)
         tag = f"{month[0]:04d}-{month[1]:02d}"
@@ -350,9 +371,8 @@ async def note_command(settings: Settings, who: str, text: str, out: IO[str]) ->
 
     if clean_note(text) is None:
         raise CliError(f"--text: a note has 1 to {NOTE_MAX} characters")
-    if not settings.database.exists():
-        raise CliError(f"{settings.database}: no database yet; run migrate first")
-    db = await Database.open(settings.database)
+    _require_database(settings)
+    db = await Database.open(settings.database_target)
     try:
         found = await db.facilitators_named(who)
         if not found:
@@ -370,6 +390,47 @@ async def note_command(settings: Settings, who: str, text: str, out: IO[str]) ->
         file=out,
     )
     return 0
+
+
+async def move_command(source: Path, target: str, chunk: int, out: IO[str]) -> int:
+    """``migrate-data``: the SQLite file ``source`` into the PostgreSQL ``target``."""
+    from db.move import move_data
+    from db.postgres import is_postgres_url, redacted
+
+    if not is_postgres_url(target):
+        raise CliError(f"--to: {target!r} is not a postgresql:// URL")
+    if chunk < 1:
+        raise CliError("--chunk: at least 1")
+    lock = InstanceLock(source)
+    if not source.exists():
+        raise CliError(f"--from: {source}: no such file")
+    lock.acquire()  # the bot must not write to the file meanwhile
+    try:
+
+        def say(line: str) -> None:
+            print(line, file=out, flush=True)
+
+        verified = await move_data(
+            source,
+            target,
+            chunk=chunk,
+            say=say,
+            after_chunk=lambda table: crash_point(f"data-move:{table}"),
+        )
+    finally:
+        lock.release()
+    rows = sum(v.rows for v in verified)
+    print(
+        f"moved {source} to {redacted(target)}: {len(verified)} tables, {rows} rows,"
+        " counts and checksums equal",
+        file=out,
+    )
+    return 0
+
+
+def _require_database(settings: Settings) -> None:
+    if settings.database_url is None and not settings.database.exists():
+        raise CliError(f"{settings.database}: no database yet; run migrate first")
 
 
 class InstanceLock:
@@ -415,8 +476,10 @@ def run(settings: Settings) -> int:
 
     token = settings.require_token()
     setup_logging(settings.log_level, token)
+    # SQLite: one process per file. PostgreSQL: several processes share the database.
     lock = InstanceLock(settings.database)
-    lock.acquire()
+    if settings.database_url is None:
+        lock.acquire()
     try:
         asyncio.run(migrate_command(settings, sys.stdout))
         clock = clock_from_env(os.environ)  # benchmarks only: a chosen moment
@@ -425,16 +488,10 @@ def run(settings: Settings) -> int:
         app = build_application(settings, clock=clock)
         log.info("starting in %s mode", settings.telegram.mode)
         if settings.telegram.mode == "webhook":
-            asyncio.run(_reach_telegram(settings))
-            hook = settings.telegram.webhook
-            app.run_webhook(
-                listen=hook.listen,
-                port=hook.port,
-                url_path=hook.url_path,
-                webhook_url=f"{hook.public_url.rstrip('/')}/{hook.url_path}",
-                secret_token=os.environ.get(hook.secret_token_env) or None,
-                allowed_updates=ALLOWED_UPDATES,
-            )
+            from bot.webhook import serve
+
+            secret = os.environ.get(settings.telegram.webhook.secret_token_env) or None
+            asyncio.run(serve(app, settings, secret, ALLOWED_UPDATES))
         else:
             from bot.polling import poll
 
@@ -449,21 +506,6 @@ def run(settings: Settings) -> int:
     finally:
         lock.release()
     return 0
-
-
-async def _reach_telegram(settings: Settings) -> None:
-    """Webhook mode: wait (with backoff) until Telegram answers before the server starts,
-    as polling does in :func:`bot.polling.connect`."""
-    from telegram import Bot
-
-    from bot.polling import connect
-
-    token = settings.require_token()
-    bot = Bot(token.get(), base_url=settings.telegram.base_url)
-    try:
-        await connect(bot)
-    finally:
-        await bot.shutdown()
 
 
 if __name__ == "__main__":

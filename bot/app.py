@@ -42,6 +42,7 @@ from bot.siks import Siks
 from bot.siks_form import load_siks_form
 from bot.voice import Voice
 from db import Database
+from db.dialect import POSTGRESQL
 from handlers import build_dispatcher, register
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def build_application(
     flood = FloodGate(the_clock, sleep=sleep, persist=persist_flood)
 
     async def post_init(app: AnyApplication) -> None:
-        db = await Database.open(settings.database)
+        db = await Database.open(settings.database_target)
         db.quiet_rule = functools.partial(
             quiet_hold,
             quiet_start=settings.schedule.quiet_start,
@@ -159,15 +160,27 @@ def build_application(
         reachability.reachable_listeners.append(services.announcements.offer_again)
         attach_services(app, services)
         attach_menus(app, dispatcher)
-        requeued = await db.requeue_sending()
-        if requeued:
-            log.info("outbox: %d messages in flight at the last stop go out again", requeued)
+        # SQLite: this is the one process. PostgreSQL: the worker holding the clock is the
+        # one sender; what is in flight is its own (from its last run) to send again.
+        clock = await db.hold_clock()
+        if db.dialect == POSTGRESQL:
+            log.info(
+                "clock: this worker runs the tick and sends"
+                if clock
+                else "clock: another worker runs the tick and sends; this one takes over"
+                " if it stops"
+            )
+        if clock:
+            requeued = await db.requeue_sending()
+            if requeued:
+                log.info("outbox: %d messages in flight at the last stop go out again", requeued)
         try:
             await dispatcher.set_default_menu(app.bot, services)
         except TelegramError as exc:
             log.warning("could not set the default command menu: %s", exc)
         if background:
-            await sender.start()
+            if clock:
+                await sender.start()
             assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
             app.job_queue.run_repeating(
                 tick_job,
@@ -178,6 +191,15 @@ def build_application(
                 # of APScheduler skipping runs with a warning each time.
                 job_kwargs={"max_instances": 2, "coalesce": True},
             )
+            if db.dialect == POSTGRESQL:
+                # Several workers share the database: a flood pause one of them was told
+                # holds for all (it is stored; every worker reads it back each tick).
+                async def shared_flood(context: BotContext) -> None:
+                    flood.restore(await db.flood_until())
+
+                app.job_queue.run_repeating(
+                    shared_flood, interval=settings.schedule.tick_seconds, name="flood"
+                )
 
     async def post_stop(app: AnyApplication) -> None:
         try:
@@ -226,6 +248,14 @@ async def tick_job(context: BotContext) -> None:
     services = context.services
     if services.tick_lock.locked():
         return
+    held = services.db.clock_held
+    if not await services.db.hold_clock():
+        return  # another worker on the same PostgreSQL database runs the clock
+    if not held:
+        # The worker that held the clock stopped: this one ticks and sends from now on,
+        # and what that one had in flight goes out again (the sender requeues it).
+        log.warning("clock: taken over from a worker that stopped; this one sends now")
+        await services.sender.start()
     async with services.tick_lock:
         await tick(services)
 

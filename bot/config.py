@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 _TOKEN_RE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{20,}$")
+DATABASE_PASSWORD_ENV = "P2K2_DATABASE_PASSWORD"
+_URL_PASSWORD_RE = re.compile(r"^postgres(?:ql)?://[^/@]*:[^/@]*@")
 _DURATION_RE = re.compile(r"^(\d+)\s*([dhms])$")
 _HHMM_RE = re.compile(r"^([01]\d|2[0-3])[:.]([0-5]\d)$")
 
@@ -162,6 +164,9 @@ def _speakers(reader: _Reader) -> tuple[tuple[str, str], ...]:
 class Settings:
     config_path: Path
     database: Path
+    """The SQLite file (unused with ``database_url``: only its folder, for the evidence)."""
+    database_url: str | None
+    """``bot.database`` as a ``postgresql://`` URL (no password: that is in the env)."""
     content_dir: Path
     default_timezone: str
     invite_ttl: timedelta
@@ -178,6 +183,16 @@ class Settings:
             "Kementerian Sosial RI", (), FORMS_DIR, Path("data/evidence"), 5_000_000
         )
     )
+
+    @property
+    def database_target(self) -> Path | str:
+        """What ``db.Database.open`` opens: the PostgreSQL URL, else the SQLite file."""
+        return self.database_url or self.database
+
+    @property
+    def database_label(self) -> str:
+        """The database as shown to an operator (never with a password)."""
+        return self.database_url or str(self.database)
 
     def require_token(self) -> Secret:
         if self.token is None:
@@ -326,7 +341,18 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
     root = _Reader(path, "", raw)
 
     b = root.table("bot")
-    database = _resolve(base, b.str_("database", "data/p2k2.db"))
+    database_text = b.str_("database", "data/p2k2.db")
+    database_url: str | None = None
+    if database_text.startswith(("postgresql://", "postgres://")):
+        if _URL_PASSWORD_RE.search(database_text):
+            raise ConfigError(
+                path,
+                "bot.database",
+                f"put no password in the URL; set {DATABASE_PASSWORD_ENV} (or PGPASSWORD)",
+            )
+        database_url = database_text
+        database_text = "data/p2k2.db"  # not opened: only its folder holds the evidence
+    database = _resolve(base, database_text)
     content_dir = _resolve(base, b.str_("content_dir", "content/modules"))
     default_tz = b.str_("default_timezone", "Asia/Jakarta", choices=tuple(TIMEZONES))
     invite_ttl = timedelta(hours=b.int_("invite_ttl_hours", 72, low=1, high=24 * 60))
@@ -444,6 +470,7 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
     return Settings(
         config_path=path,
         database=database,
+        database_url=database_url,
         content_dir=content_dir,
         default_timezone=default_tz,
         invite_ttl=invite_ttl,

@@ -31,6 +31,8 @@ from bot.flood import retry_after_seconds
 from db import Database
 
 log = logging.getLogger(__name__)
+STANDBY_CHECK = 0.5
+"""Seconds between two looks of a standing-by worker at whether it holds the clock."""
 
 RETRY_PAUSE = 5.0
 BUSY_POLL = 0.1
@@ -68,7 +70,8 @@ async def poll(
         await app.bot.delete_webhook()
         await app.start()
         try:
-            await _fetch_and_handle(app, timeout, allowed_updates, stop)
+            if await _until_clock(app, stop):
+                await _fetch_and_handle(app, timeout, allowed_updates, stop)
         finally:
             await app.stop()
             if app.post_stop is not None:
@@ -77,6 +80,22 @@ async def poll(
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+
+
+async def _until_clock(app: AnyApplication, stop: asyncio.Event) -> bool:
+    """Several workers on one PostgreSQL database: Telegram gives a token's updates to one
+    poller, the worker holding the clock. Another one stands by until its tick takes the
+    clock over (``bot.app.tick_job``). False: stopped meanwhile. SQLite: at once."""
+    db = services_of(app).db
+    if db.clock_held:
+        return True
+    while not db.clock_held:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), STANDBY_CHECK)
+        if stop.is_set():
+            return False
+    log.warning("updates: this worker polls Telegram now")
+    return True
 
 
 async def _fetch_and_handle(

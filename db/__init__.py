@@ -1,7 +1,8 @@
 """Database access: the only package that holds SQL.
 
-:class:`Database` combines the query modules; open it with ``await Database.open(path)``.
-A second backend (PostgreSQL) would implement the same methods.
+:class:`Database` combines the query modules; open it with ``await Database.open(target)``:
+a SQLite file (the default, no set-up), or a ``postgresql://`` URL (``db.postgres``), where
+the same queries run translated by ``db.dialect``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from db.attendance import AttendanceQueries
 from db.coaching import CoachingQueries
 from db.connection import connect
 from db.forms import FormQueries
+from db.inbox import InboxQueries
 from db.meetings import MeetingQueries
 from db.migrate import DatabaseTooNew, MigrationError, migrate
 from db.onboarding import OnboardingQueries
 from db.outbox import OutboxQueries
+from db.postgres import DatabaseUnavailable, PostgresBackend, connect_pg, is_postgres_url
 from db.privacy import PrivacyQueries
 from db.quiz import QuizQueries
 from db.reminders import ReminderQueries
@@ -41,11 +44,15 @@ class Database(
     FormQueries,
     SiksQueries,
     CoachingQueries,
+    InboxQueries,
 ):
     """All queries of the bot, over a write and a read connection (``db.base``)."""
 
     @classmethod
     async def open(cls, path: Path | str, *, apply_migrations: bool = True) -> Database:
+        """``path``: a SQLite file (or ``:memory:``), or a ``postgresql://`` URL."""
+        if is_postgres_url(path):
+            return await PostgresDatabase.open_url(str(path), apply_migrations=apply_migrations)
         conn = await connect(path)
         try:
             if apply_migrations:
@@ -57,4 +64,28 @@ class Database(
         return cls(conn, reader)
 
 
-__all__ = ["Database", "DatabaseTooNew", "MigrationError", "connect", "migrate"]
+class PostgresDatabase(PostgresBackend, Database):
+    """All queries of the bot on PostgreSQL (``db.postgres``)."""
+
+    @classmethod
+    async def open_url(cls, url: str, *, apply_migrations: bool = True) -> PostgresDatabase:
+        conn = await connect_pg(url)
+        try:
+            if apply_migrations:
+                await migrate(conn)
+            reader = await connect_pg(url)
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn, reader)
+
+
+__all__ = [
+    "Database",
+    "DatabaseTooNew",
+    "DatabaseUnavailable",
+    "MigrationError",
+    "PostgresDatabase",
+    "connect",
+    "migrate",
+]

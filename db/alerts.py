@@ -120,10 +120,10 @@ class AlertQueries(DatabaseBase):
         """A new open alert; None when it exists already (the same crossing, or an open
         ``unreachable`` follow-up)."""
         async with self.tx() as tx:
-            changed = await tx.changes(
+            row = await tx.one(
                 "INSERT OR IGNORE INTO alerts"
                 " (participant_id, group_id, kind, trigger_meeting_id, missed, opened_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
                 (
                     participant_id,
                     group_id,
@@ -133,11 +133,7 @@ class AlertQueries(DatabaseBase):
                     to_db(now),
                 ),
             )
-            if changed != 1:
-                return None
-            row = await tx.one("SELECT * FROM alerts WHERE id = last_insert_rowid()")
-        assert row is not None
-        return alert_from(row)
+        return None if row is None else alert_from(row)
 
     async def set_alert_missed(self, alert_id: int, missed: Sequence[int]) -> None:
         async with self.tx() as tx:

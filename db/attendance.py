@@ -511,7 +511,7 @@ class AttendanceQueries(DatabaseBase):
                 await tx.execute(
                     "INSERT INTO checkin_attempts (meeting_id, participant_id, wrong)"
                     " VALUES (?, ?, 1) ON CONFLICT (meeting_id, participant_id)"
-                    " DO UPDATE SET wrong = wrong + 1",
+                    " DO UPDATE SET wrong = checkin_attempts.wrong + 1",
                     (meeting_id, participant_id),
                 )
                 if now is not None:
@@ -538,7 +538,7 @@ class AttendanceQueries(DatabaseBase):
                 await tx.execute(
                     "INSERT INTO checkin_attempts (meeting_id, participant_id, old_codes)"
                     " VALUES (?, ?, 1) ON CONFLICT (meeting_id, participant_id)"
-                    " DO UPDATE SET old_codes = old_codes + 1",
+                    " DO UPDATE SET old_codes = checkin_attempts.old_codes + 1",
                     (meeting_id, participant_id),
                 )
                 if now is not None:
@@ -618,7 +618,7 @@ class AttendanceQueries(DatabaseBase):
             "   a.reason AS a_reason FROM attendance a JOIN meetings m ON m.id = a.meeting_id"
             "   WHERE a.participant_id = ? AND m.status = 'held'"
             "   AND (? IS NULL OR m.starts_at > ?)"
-            "   ORDER BY m.starts_at DESC, m.id DESC LIMIT ?)"
+            "   ORDER BY m.starts_at DESC, m.id DESC LIMIT ?) AS recent"
             " ORDER BY starts_at, id",
             (
                 participant_id,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from db.connection import to_db
+from db.dialect import SQLITE
 
 if TYPE_CHECKING:
     from db.outbox import PhoneRule, QuietRule
@@ -44,6 +45,13 @@ class Tx:
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         await self._conn.executemany(sql, rows)
 
+    async def executemany_count(self, sql: str, rows: Iterable[Params]) -> int:
+        """``executemany``, returning the number of rows it wrote (an ``INSERT OR IGNORE``
+        counts only the rows it inserted; an upsert the rows it inserted or updated)."""
+        before = self._conn.total_changes
+        await self._conn.executemany(sql, rows)
+        return self._conn.total_changes - before
+
     async def one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         """The first row, in one trip to the database thread."""
         rows = await self._conn.execute_fetchall(sql, params)
@@ -66,6 +74,9 @@ class Tx:
 
 
 class DatabaseBase:
+    dialect = SQLITE
+    """Which SQL the database speaks (``db.dialect``): PostgreSQL's subclass says so."""
+
     quiet_rule: QuietRule | None = None
     """Quiet hours for messages to participants (``db.outbox.QuietRule``), set by the
     application; every enqueue passes it, inside any transaction. None: nothing is held."""
@@ -157,6 +168,27 @@ class DatabaseBase:
         :func:`applied_before`), or None."""
         async with self.tx(write=False) as tx:
             return await applied_before(tx, update_id, effect)
+
+    @property
+    def clock_held(self) -> bool:
+        """Whether this process holds the clock now (:meth:`hold_clock`)."""
+        return True
+
+    async def hold_clock(self) -> bool:
+        """Whether this process runs the clock tick. SQLite: always (one process per
+        database); PostgreSQL: the worker holding an advisory lock (``db.postgres``)."""
+        return True
+
+    async def migrate(self, target: int | None = None) -> tuple[int, int]:
+        """Bring the schema up to ``target`` (default: the newest); (before, after)."""
+        from db.migrate import migrate
+
+        return await migrate(self._conn, target=target)
+
+    async def schema_version(self) -> int:
+        from db.migrate import schema_version
+
+        return await schema_version(self._conn)
 
     async def integrity_ok(self) -> bool:
         async with self.tx(write=False) as tx:

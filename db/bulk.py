@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import aiosqlite
+from db.base import DatabaseBase
+from db.dialect import POSTGRESQL
 
 Row = Sequence[Any]
 
@@ -45,23 +46,29 @@ _INSERTS = {
 }
 
 
+_NUMBERED = frozenset({"facilitators", "groups", "participants", "meetings", "alerts"})
+"""Tables whose ``id`` the database numbers (PostgreSQL: an identity column)."""
+
+
 class BulkLoader:
-    """``await loader.insert("participants", rows)``: one transaction per call."""
+    """``await loader.insert("participants", rows)``: one transaction per call, on either
+    backend (``db.tx``)."""
 
     TABLES = tuple(_INSERTS)
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: DatabaseBase) -> None:
+        self._db = db
 
     async def insert(self, table: str, rows: Iterable[Row]) -> None:
         sql = _INSERTS[table]
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            await self._conn.executemany(sql, rows)
-        except BaseException:
-            await self._conn.execute("ROLLBACK")
-            raise
-        await self._conn.execute("COMMIT")
+        async with self._db.tx() as tx:
+            await tx.executemany(sql, rows)
+            if table in _NUMBERED and self._db.dialect == POSTGRESQL:
+                # Rows came with their ids: the next id the database gives follows them.
+                await tx.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" (SELECT COALESCE(max(id), 0) + 1 FROM {table}), false)"
+                )
 
     async def move_scheduled_meetings(
         self,
@@ -85,62 +92,62 @@ class BulkLoader:
         if exclude:
             sql += f" AND group_id NOT IN ({','.join('?' * len(exclude))})"
             params.extend(exclude)
-        await self._conn.execute("BEGIN IMMEDIATE")
-        cur = await self._conn.execute(sql, params)
-        await self._conn.execute("COMMIT")
-        return cur.rowcount
+        async with self._db.tx() as tx:
+            return await tx.changes(sql, params)
 
     async def keep_next_scheduled(self) -> int:
         """The seed gives some groups two future meetings: cancel all but the next one."""
-        await self._conn.execute("BEGIN IMMEDIATE")
-        cur = await self._conn.execute(
-            "UPDATE meetings SET status = 'cancelled' WHERE status = 'scheduled' AND id NOT IN"
-            " (SELECT min(id) FROM meetings WHERE status = 'scheduled' GROUP BY group_id)"
-        )
-        await self._conn.execute("COMMIT")
-        return cur.rowcount
+        async with self._db.tx() as tx:
+            return await tx.changes(
+                "UPDATE meetings SET status = 'cancelled' WHERE status = 'scheduled' AND id"
+                " NOT IN (SELECT min(id) FROM meetings WHERE status = 'scheduled'"
+                " GROUP BY group_id)"
+            )
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        async with self._db.tx(write=False) as tx:
+            return list(await tx.all(sql, params))
 
     async def groups_of(self, facilitator_ids: Sequence[int]) -> list[int]:
         marks = ",".join("?" * len(facilitator_ids)) or "NULL"
-        async with self._conn.execute(
+        rows = await self._all(
             f"SELECT id FROM groups WHERE facilitator_id IN ({marks}) ORDER BY id",
             list(facilitator_ids),
-        ) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        )
+        return [int(r[0]) for r in rows]
 
     async def checkin_members(self, group_ids: Sequence[int]) -> list[tuple[int, str, str]]:
         """(telegram id, name, code) of the active, reachable members of ``group_ids`` whose
         scheduled meeting has its check-in window open (a code)."""
         marks = ",".join("?" * len(group_ids)) or "NULL"
-        async with self._conn.execute(
+        rows = await self._all(
             "SELECT p.telegram_id, p.name, m.checkin_code FROM participants p"
             " JOIN meetings m ON m.group_id = p.group_id AND m.status = 'scheduled'"
             " WHERE p.status = 'active' AND p.reachable = 1 AND p.telegram_id IS NOT NULL"
             f" AND m.checkin_code IS NOT NULL AND p.group_id IN ({marks}) ORDER BY p.id",
             list(group_ids),
-        ) as cur:
-            return [(int(r[0]), str(r[1]), str(r[2])) for r in await cur.fetchall()]
+        )
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
 
     async def telegram_of_facilitator(self, facilitator_id: int) -> int:
-        async with self._conn.execute(
+        rows = await self._all(
             "SELECT telegram_id FROM facilitators WHERE id = ?", (facilitator_id,)
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None:
+        )
+        if not rows:
             raise LookupError(f"no facilitator {facilitator_id}")
-        return int(row[0])
+        return int(rows[0][0])
 
     async def reminder_audience(self) -> int:
         """Reminders one slot of every scheduled meeting makes: its group's active members
         the bot can write to (what a benchmark checks its tick queued)."""
-        async with self._conn.execute(
+        rows = await self._all(
             "SELECT count(*) FROM meetings m JOIN participants p ON p.group_id = m.group_id"
             " WHERE m.status = 'scheduled' AND p.status = 'active' AND p.reachable = 1"
             " AND p.telegram_id IS NOT NULL"
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        )
+        return int(rows[0][0]) if rows else 0
 
     async def analyze(self) -> None:
         """Fresh statistics for the query planner after a big load."""
-        await self._conn.execute("ANALYZE")
+        async with self._db.tx() as tx:
+            await tx.execute("ANALYZE")

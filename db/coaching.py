@@ -275,7 +275,7 @@ class CoachingQueries(DatabaseBase):
             " FROM meetings m JOIN groups g ON g.id = m.group_id"
             " LEFT JOIN attendance a ON a.meeting_id = m.id"
             " WHERE m.starts_at >= ? AND m.starts_at < ?"
-            " GROUP BY m.id ORDER BY m.starts_at, m.id",
+            " GROUP BY m.id, g.id ORDER BY m.starts_at, m.id",
             (to_db(start), to_db(end)),
         )
         return [

@@ -91,9 +91,10 @@ class MeetingQueries(DatabaseBase):
         """Monthly series whose latest meeting starts before ``until``: (series id, group,
         pattern, latest start)."""
         rows = await self.read_all(
-            f"SELECT s.id AS s_id, s.pattern AS s_pattern, {GROUP_COLUMNS},"
+            # The alias in a derived table: PostgreSQL's WHERE cannot name a select alias.
+            f"SELECT * FROM (SELECT s.id AS s_id, s.pattern AS s_pattern, {GROUP_COLUMNS},"
             " (SELECT max(m.starts_at) FROM meetings m WHERE m.series_id = s.id) AS latest"
-            " FROM meeting_series s JOIN groups g ON g.id = s.group_id"
+            " FROM meeting_series s JOIN groups g ON g.id = s.group_id) AS series"
             " WHERE latest < ?",
             (to_db(until),),
         )

@@ -1,8 +1,13 @@
-"""Numbered SQL migrations, tracked by ``PRAGMA user_version``.
+"""Numbered SQL migrations, tracked by ``PRAGMA user_version`` (SQLite) or the one-row
+table ``schema_version`` (PostgreSQL).
 
 ``db/migrations/NNNN_name.sql`` are applied in order; each one runs in its own
-transaction together with the new ``user_version``, so a failure leaves the
-database at the previous version. A database newer than this code is refused.
+transaction together with the new version, so a failure leaves the database at the
+previous version. A database newer than this code is refused. The same files serve both
+backends: PostgreSQL runs them through ``db.dialect.ddl_to_postgres``, or runs
+``NNNN_name.postgresql.sql`` instead where one exists (what cannot be translated).
+Several processes may start at once on one PostgreSQL database: an advisory lock lets one
+of them migrate while the others wait, then find the work done.
 """
 
 from __future__ import annotations
@@ -11,10 +16,16 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import aiosqlite
 
+from db.dialect import ddl_to_postgres
+
 _NAME_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_PG_SUFFIX = ".postgresql.sql"
+MIGRATE_LOCK = 0x70326B32_0001
+"""The advisory lock key (PostgreSQL) under which one process migrates."""
 
 
 class MigrationError(Exception):
@@ -36,14 +47,28 @@ class Migration:
     version: int
     name: str
     sql: str
+    postgresql: str | None = None
+    """The script PostgreSQL runs instead of ``sql`` (``NNNN_name.postgresql.sql``)."""
+
+    def script_for_postgres(self) -> str:
+        return ddl_to_postgres(self.postgresql if self.postgresql is not None else self.sql)
 
 
 def load_migrations() -> list[Migration]:
     found: list[Migration] = []
-    for entry in resources.files("db").joinpath("migrations").iterdir():
+    folder = resources.files("db").joinpath("migrations")
+    for entry in folder.iterdir():
         match = _NAME_RE.match(entry.name)
         if match:
-            found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
+            override = folder.joinpath(entry.name.removesuffix(".sql") + _PG_SUFFIX)
+            found.append(
+                Migration(
+                    int(match.group(1)),
+                    entry.name,
+                    entry.read_text("utf-8"),
+                    override.read_text("utf-8") if override.is_file() else None,
+                )
+            )
     found.sort(key=lambda m: m.version)
     for expected, migration in enumerate(found, start=1):
         if migration.version != expected:
@@ -51,21 +76,28 @@ def load_migrations() -> list[Migration]:
     return found
 
 
-async def schema_version(conn: aiosqlite.Connection) -> int:
+async def schema_version(conn: Any) -> int:
+    """The schema version of a SQLite or PostgreSQL (asyncpg) connection."""
+    if not isinstance(conn, aiosqlite.Connection):
+        return await _pg_version(getattr(conn, "raw_pg", conn))
     async with conn.execute("PRAGMA user_version") as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
 
 
 async def migrate(
-    conn: aiosqlite.Connection,
+    conn: Any,
     migrations: list[Migration] | None = None,
     target: int | None = None,
 ) -> tuple[int, int]:
-    """Bring the schema up to ``target`` (default: the newest). Returns (before, after)."""
+    """Bring the schema up to ``target`` (default: the newest). Returns (before, after).
+    ``conn``: a SQLite connection or a PostgreSQL (asyncpg) one."""
     migrations = load_migrations() if migrations is None else migrations
     known = len(migrations)
     target = known if target is None else target
+    if not isinstance(conn, aiosqlite.Connection):
+        # an asyncpg connection, or a test's wrapper of one (``raw_pg``)
+        return await _pg_migrate(getattr(conn, "raw_pg", conn), migrations, target)
     before = await schema_version(conn)
     if before > known:
         raise DatabaseTooNew(before, known)
@@ -81,6 +113,33 @@ async def migrate(
             await conn.execute("ROLLBACK")
             raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
     return before, await schema_version(conn)
+
+
+async def _pg_version(conn: Any) -> int:
+    await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+    value = await conn.fetchval("SELECT max(version) FROM schema_version")
+    return int(value or 0)
+
+
+async def _pg_migrate(conn: Any, migrations: list[Migration], target: int) -> tuple[int, int]:
+    known = len(migrations)
+    before = await _pg_version(conn)
+    if before > known:
+        raise DatabaseTooNew(before, known)
+    for migration in migrations[before:target]:
+        try:
+            async with conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATE_LOCK)
+                if await _pg_version(conn) >= migration.version:
+                    continue  # another process applied it while this one waited
+                await conn.execute(migration.script_for_postgres())
+                await conn.execute("DELETE FROM schema_version")
+                await conn.execute(
+                    "INSERT INTO schema_version (version) VALUES ($1)", migration.version
+                )
+        except Exception as exc:
+            raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
+    return before, await _pg_version(conn)
 
 
 def _split_statements(sql: str) -> list[str]:

@@ -392,7 +392,7 @@ class OnboardingQueries(DatabaseBase):
         async with self.tx() as tx:
             await tx.execute(
                 "UPDATE participants SET reachable = ?,"
-                " unreachable_since = CASE WHEN ? THEN NULL ELSE unreachable_since END"
+                " unreachable_since = CASE WHEN ? = 1 THEN NULL ELSE unreachable_since END"
                 " WHERE telegram_id = ? AND status = 'active'",
                 (int(reachable), int(reachable), telegram_id),
             )

@@ -39,6 +39,7 @@ import aiosqlite
 
 from db.base import DatabaseBase, Tx, placeholders
 from db.connection import from_db, to_db
+from db.dialect import POSTGRESQL
 
 STATUSES = ("queued", "sending", "sent", "failed", "blocked")
 """Every status an outbox row can have, in the order of its life."""
@@ -253,6 +254,11 @@ ORDER BY o.not_before, o.id
 LIMIT :limit
 """
 
+_CLAIM_SQL_POSTGRES = _CLAIM_SQL.rstrip() + " FOR UPDATE OF o SKIP LOCKED\n"
+"""PostgreSQL, where several workers claim from one outbox: a row another worker is
+claiming is skipped, not waited for (and not claimed twice: when that worker commits,
+the row is ``sending`` and no longer matches)."""
+
 
 async def _held(
     tx: Tx,
@@ -364,18 +370,16 @@ async def enqueue_in(
     quiet-hours gate ``rule`` (the database's ``quiet_rule``). Returns the new rows."""
     created = to_db(now)
     messages: Iterator[NewMessage] = iter(rows)
-    before = await tx.one("SELECT total_changes()")
+    count = 0
     while chunk := list(islice(messages, chunk_size)):
-        await tx.executemany(
+        count += await tx.executemany_count(
             _INSERT.format(verb=" OR IGNORE"),
             [
                 _row_params(m, created, qf, qu)
                 for m, qf, qu in await _held(tx, chunk, rule, phone, now)
             ],
         )
-    after = await tx.one("SELECT total_changes()")
-    assert before is not None and after is not None
-    return int(after[0]) - int(before[0])
+    return count
 
 
 async def enqueue_again_in(
@@ -392,8 +396,7 @@ async def enqueue_again_in(
     left alone, so offering the same messages again is a no-op. Every row passes the
     quiet-hours gate. Returns the rows queued."""
     created = to_db(now)
-    before = await tx.one("SELECT total_changes()")
-    await tx.executemany(
+    return await tx.executemany_count(
         _INSERT.format(verb="")
         + " ON CONFLICT (key) DO UPDATE SET status = 'queued', chat_id = excluded.chat_id,"
         " payload = excluded.payload, not_before = excluded.not_before, attempts = 0,"
@@ -405,9 +408,6 @@ async def enqueue_again_in(
             for m, qf, qu in await _held(tx, list(rows), rule, phone, now)
         ],
     )
-    after = await tx.one("SELECT total_changes()")
-    assert before is not None and after is not None
-    return int(after[0]) - int(before[0])
 
 
 class OutboxQueries(DatabaseBase):
@@ -445,7 +445,8 @@ class OutboxQueries(DatabaseBase):
         async with self.tx() as tx:
             while len(claimed) < limit:
                 wanted = limit - len(claimed)
-                candidates = await tx.all(_CLAIM_SQL, {"now": stamp, "limit": wanted})
+                claim_sql = _CLAIM_SQL_POSTGRES if self.dialect == POSTGRESQL else _CLAIM_SQL
+                candidates = await tx.all(claim_sql, {"now": stamp, "limit": wanted})
                 quiet_now = {
                     r["id"]
                     for r in candidates
@@ -588,7 +589,7 @@ class OutboxQueries(DatabaseBase):
             )
             await tx.execute(
                 "UPDATE outbox SET status = 'blocked', last_error = ?, payload = ?,"
-                " attempts = attempts + (status = 'sending')"
+                " attempts = attempts + CASE WHEN status = 'sending' THEN 1 ELSE 0 END"
                 " WHERE chat_id = ? AND status IN ('queued', 'sending')",
                 (error, SPENT, chat_id),
             )

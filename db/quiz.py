@@ -79,7 +79,7 @@ class QuizQueries(DatabaseBase):
             " SELECT a.participant_id, AVG(a.correct) AS share"
             " FROM quiz_answers a JOIN participants p ON p.id = a.participant_id"
             " WHERE p.group_id = ? AND p.status = 'active' AND a.session_id = ?"
-            " GROUP BY a.participant_id)",
+            " GROUP BY a.participant_id) AS shares",
             (group_id, session_id),
         )
         if row is None or not row["participants"]:

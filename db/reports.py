@@ -103,7 +103,9 @@ class ReportQueries(DatabaseBase):
             f" FROM meetings m WHERE m.group_id IN ({placeholders(len(group_ids))}) AND {_HELD})"
             f" SELECT r.id, r.group_id, r.starts_at, r.place, r.session_id, {_COUNTS}"
             " FROM ranked r LEFT JOIN attendance a ON a.meeting_id = r.id"
-            " WHERE r.rn <= ? GROUP BY r.id ORDER BY r.group_id, r.starts_at, r.id",
+            # every column named: PostgreSQL groups a derived table only by what it is told
+            " WHERE r.rn <= ? GROUP BY r.id, r.group_id, r.starts_at, r.place, r.session_id"
+            " ORDER BY r.group_id, r.starts_at, r.id",
             (*group_ids, per_group),
         )
         return [_counts_from(r) for r in rows]

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from bot.auth import resolve_actor
-from db import connect, migrate
+from db import migrate
 from db.migrate import load_migrations
 from tests.support.harness import Harness, create_group, join, register_facilitator
+from tests.support.migrations import connect_for_test
 
 ADDRESS_MIGRATION = next(m for m in load_migrations() if m.name.endswith("_member_address.sql"))
 
@@ -25,7 +26,7 @@ async def join_as(h: Harness, payload: str, first_name: str, address: str) -> No
 
 
 async def test_existing_members_become_ibu(tmp_path: Path) -> None:
-    conn = await connect(tmp_path / "old.db")
+    conn = await connect_for_test(tmp_path / "old.db")
     try:
         await migrate(conn, target=ADDRESS_MIGRATION.version - 1)
         await conn.execute(
@@ -47,7 +48,7 @@ async def test_existing_members_become_ibu(tmp_path: Path) -> None:
                 ("Rukmini", "ibu"),
             ]
         async with conn.execute("SELECT count(*) FROM participants") as cur:
-            assert (await cur.fetchone())[0] == 2  # type: ignore[index]
+            assert (await cur.fetchone())[0] == 2
     finally:
         await conn.close()
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from db import Database, connect, migrate
+from db import Database, migrate
 from db.migrate import load_migrations
+from tests.support.migrations import connect_for_test, database_at
+from tests.support.sql import execute
 
 AT = "2026-12-01T00:00:00+00:00"
 
@@ -16,7 +18,7 @@ AT = "2026-12-01T00:00:00+00:00"
 async def test_the_migration_notes_alerts_that_already_resolved(tmp_path: Path) -> None:
     version = next(m.version for m in load_migrations() if "alert_checks" in m.name)
     path = tmp_path / "old.db"
-    conn = await connect(path)
+    conn = await connect_for_test(path)
     try:
         await migrate(conn, target=version - 1)
         await conn.executescript(
@@ -35,16 +37,15 @@ async def test_the_migration_notes_alerts_that_already_resolved(tmp_path: Path) 
         await migrate(conn)
     finally:
         await conn.close()
-    db = await Database.open(path)
+    db = await Database.open(database_at(path))
     try:
         resolved, upto = await db.alerts_resolved()
         assert sorted((a.id, why) for a, why in resolved) == [(1, "left"), (2, "reachable")]
         await db.alert_checks_done(upto)
         assert await db.alerts_resolved() == ([], 0)
         # From now on, a change that can resolve an alert is noted by a trigger.
-        await db.connection.execute("UPDATE participants SET reachable = 1 WHERE id = 3")
-        await db.connection.execute("UPDATE participants SET status = 'left' WHERE id = 4")
-        await db.connection.commit()
+        await execute(db, "UPDATE participants SET reachable = 1 WHERE id = 3")
+        await execute(db, "UPDATE participants SET status = 'left' WHERE id = 4")
         resolved, _ = await db.alerts_resolved()
         assert sorted((a.id, why) for a, why in resolved) == [(3, "reachable"), (4, "left")]
     finally:

@@ -32,6 +32,7 @@ from tests.support.harness import (
     register_facilitator,
     running_bot,
 )
+from tests.support.sql import fetch
 
 TRICKY = 'Rapat <b>penting</b> <a href="http://evil.example">klik</a> & bawa KTP'
 
@@ -46,7 +47,7 @@ async def announce(h: Harness, user: FakeUser, text: str) -> None:
 
 
 async def count_rows(h: Harness) -> int:
-    rows = list(await h.db.connection.execute_fetchall("SELECT COUNT(*) FROM announcements"))
+    rows = list(await fetch(h.db, "SELECT COUNT(*) FROM announcements"))
     return int(rows[0][0])
 
 
@@ -200,7 +201,7 @@ async def test_leader_cannot_reach_another_group(h: Harness) -> None:
     await h.send(w.leader, "/batal")
     # Melati's leader announces; Mawar's leader cannot read its results.
     await announce(h, w.melati[0], "Untuk Melati saja")
-    row = list(await h.db.connection.execute_fetchall("SELECT id FROM announcements"))
+    row = list(await fetch(h.db, "SELECT id FROM announcements"))
     other_id = int(row[0][0])
     await h.press_data(w.leader, f"annr:{other_id}")
     assert h.answers()[-1] == h.t("common.stale_button")

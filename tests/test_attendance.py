@@ -35,6 +35,7 @@ from tests.support.attendance import (
     setup,
 )
 from tests.support.harness import Harness, create_group, join, register_facilitator
+from tests.support.sql import fetch
 
 SECOND = timedelta(seconds=1)
 
@@ -370,8 +371,8 @@ async def test_finalization_messages_once(h: Harness) -> None:
     }
     row = next(
         iter(
-            await h.db.connection.execute_fetchall(
-                "SELECT status, finalized_at FROM meetings WHERE id = ?", (meeting.id,)
+            await fetch(
+                h.db, "SELECT status, finalized_at FROM meetings WHERE id = ?", (meeting.id,)
             )
         )
     )
@@ -493,8 +494,8 @@ async def test_moving_an_opened_meeting_reopens_its_window_with_a_new_code(h: Ha
         actor, meeting.id, meeting.starts_at + timedelta(days=7), h.clock.now()
     )
     assert moved is not None
-    rows = await h.db.connection.execute_fetchall(
-        "SELECT checkin_code, window_opened_at FROM meetings WHERE id = ?", (meeting.id,)
+    rows = await fetch(
+        h.db, "SELECT checkin_code, window_opened_at FROM meetings WHERE id = ?", (meeting.id,)
     )
     assert [tuple(r) for r in rows] == [(None, None)]
     h.clock.set(moved.starts_at - timedelta(minutes=30))

@@ -21,6 +21,7 @@ from tests.support.attendance import (
     yearly,
 )
 from tests.support.harness import Harness, register_facilitator
+from tests.support.sql import execute
 
 POLICY = Policy(in_a_row=2, m=3, k=6)
 
@@ -158,8 +159,8 @@ async def test_a_year_of_meetings(h: Harness) -> None:
 
 async def test_excuses_and_phone_are_shown(h: Harness) -> None:
     fac, (siti,) = await setup(h, ("Siti",))
-    await h.db.connection.execute(
-        "UPDATE participants SET phone = '+6281234567890' WHERE telegram_id = ?", (siti.id,)
+    await execute(
+        h.db, "UPDATE participants SET phone = '+6281234567890' WHERE telegram_id = ?", (siti.id,)
     )
     meetings = await yearly(h, fac, 3)
     for meeting, status in zip(meetings, "AEA", strict=True):

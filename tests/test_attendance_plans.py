@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from tests.support.attendance import (
     CLOSES,
     OPENS,
@@ -48,6 +50,7 @@ async def scenario(h: Harness) -> None:
     await h.send(siti, "/hadir")
 
 
+@pytest.mark.sqlite_only
 async def test_attendance_queries_use_indexes(h: Harness) -> None:
     queries = {
         sql

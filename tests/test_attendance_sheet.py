@@ -19,6 +19,7 @@ from tests.support.harness import (
     join,
     register_facilitator,
 )
+from tests.support.sql import fetch
 
 
 def pdf_text(h: Harness, user: FakeUser) -> tuple[str, str]:
@@ -71,7 +72,8 @@ async def test_sheet_before_and_after_the_meeting(h: Harness) -> None:
     _, text = pdf_text(h, fac)
     stored = {
         (r[0] or h.t("report.erased_member")): r[1]
-        for r in await h.db.connection.execute_fetchall(
+        for r in await fetch(
+            h.db,
             "SELECT p.name, a.status FROM attendance a JOIN participants p"
             " ON p.id = a.participant_id WHERE a.meeting_id = ?",
             (meeting.id,),

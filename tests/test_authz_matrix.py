@@ -18,6 +18,7 @@ from fakeapi import FakeUser
 from handlers import build_dispatcher
 from handlers.registry import ButtonAction
 from tests.support.harness import Harness
+from tests.support.sql import fetch
 from tests.support.world import World, build_world
 
 DISPATCHER = build_dispatcher()
@@ -82,7 +83,7 @@ async def snapshot_a(h: Harness, world: World) -> list[Any]:
     ]
     rows = []
     for sql, params in queries:
-        rows.append([tuple(r) for r in await h.db.connection.execute_fetchall(sql, params)])
+        rows.append([tuple(r) for r in await fetch(h.db, sql, params)])
     return rows
 
 

@@ -20,6 +20,7 @@ from bot.attendance.rotation import checkin_payload, code_at, slot_at, token_at
 from db.meetings import Meeting, NewMeeting
 from fakeapi import FakeUser
 from tests.support.harness import Harness, create_group, join, register_facilitator
+from tests.support.sql import fetch
 
 START = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 OPENS = datetime(2026, 12, 5, 1, 30, tzinfo=UTC)
@@ -112,7 +113,8 @@ async def setup(h: Harness) -> tuple[FakeUser, list[FakeUser], Meeting]:
 async def marks(
     h: Harness, meeting: Meeting
 ) -> list[tuple[str, str, str, str | None, str | None]]:
-    rows = await h.db.connection.execute_fetchall(
+    rows = await fetch(
+        h.db,
         "SELECT p.name, a.status, a.source, a.checkin_via, a.checkin_flags FROM attendance a"
         " JOIN participants p ON p.id = a.participant_id WHERE a.meeting_id = ? ORDER BY p.name",
         (meeting.id,),

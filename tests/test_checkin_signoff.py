@@ -17,6 +17,7 @@ from bot.attendance import distance_m
 from db.meetings import Meeting, NewMeeting
 from fakeapi import FakeUser
 from tests.support.harness import Harness, create_group, join, register_facilitator
+from tests.support.sql import fetch
 
 START = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 OPENS = datetime(2026, 12, 5, 1, 30, tzinfo=UTC)
@@ -75,7 +76,8 @@ async def check_in(h: Harness, mother: FakeUser, meeting: Meeting) -> None:
 
 
 async def row(h: Harness, meeting: Meeting, mother: FakeUser) -> tuple[object, ...]:
-    rows = await h.db.connection.execute_fetchall(
+    rows = await fetch(
+        h.db,
         "SELECT status, source, checkin_flags, distance_m, confirmed_by FROM attendance"
         " WHERE meeting_id = ? AND participant_id = ?",
         (meeting.id, (await h.participant(mother)).id),

@@ -12,6 +12,7 @@ import pytest
 
 from bot.__main__ import InstanceLock, main
 from bot.config import TOKEN_ENV
+from tests.support.backend import POSTGRES
 from tests.support.harness import REPO, TOKEN, write_config
 
 
@@ -40,12 +41,13 @@ def test_help_lists_the_commands() -> None:
 
 
 def test_check_reports_content_and_database(tmp_path: Path) -> None:
-    config = write_config(tmp_path, voice=True)
+    config = write_config(tmp_path, voice=True, migrated=False)
     result = run("check", "--config", str(config))
     assert result.returncode == 0, result.stderr
     assert "content: 5 modules, 14 sessions" in result.stdout
     assert "voice: available (eSpeak NG Indonesian" in result.stdout
-    assert "not created yet" in result.stdout
+    # PostgreSQL's database exists (empty, schema 0); SQLite's file does not yet.
+    assert ("connected, schema 0/" if POSTGRES else "not created yet") in result.stdout
     migrated = run("migrate", "--config", str(config))
     assert migrated.returncode == 0 and re.search(r"schema version 0 -> \d+", migrated.stdout)
     again = run("check", "--config", str(config))
@@ -90,6 +92,7 @@ def test_run_without_token_names_the_variable(tmp_path: Path) -> None:
     assert TOKEN_ENV in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.sqlite_only
 def test_second_instance_on_the_same_database_is_refused(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     lock = InstanceLock(tmp_path / "bot.db")
@@ -102,6 +105,7 @@ def test_second_instance_on_the_same_database_is_refused(tmp_path: Path) -> None
     assert "already running" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.sqlite_only
 def test_newer_database_is_refused_by_migrate(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     with sqlite3.connect(tmp_path / "bot.db") as conn:

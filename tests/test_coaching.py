@@ -30,6 +30,7 @@ from tests.support.harness import (
     running_bot,
     schedule_once,
 )
+from tests.support.sql import fetch
 
 SECOND = timedelta(seconds=1)
 DUE = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)  # Friday 10.00 WIB
@@ -245,8 +246,8 @@ async def test_the_meeting_screen_opens_the_guide_with_circles_for_a_large_group
 ) -> None:
     fac, _ = await setup(h, members=26)
     group_id = (await h.db.groups_of((await h.facilitator(fac)).id))[0].group.id
-    members = await h.db.connection.execute_fetchall(
-        "SELECT id FROM participants WHERE group_id = ? AND name = 'Ibu0'", (group_id,)
+    members = await fetch(
+        h.db, "SELECT id FROM participants WHERE group_id = ? AND name = 'Ibu0'", (group_id,)
     )
     assert await h.db.set_leader(group_id, next(iter(members))[0])
     await schedule_once(h, fac)
@@ -279,7 +280,7 @@ async def test_another_facilitators_meeting_guide_is_refused(h: Harness) -> None
     fac, _ = await setup(h)
     await schedule_once(h, fac)
     other = await register_facilitator(h, "Sari Dewi")
-    rows = await h.db.connection.execute_fetchall("SELECT id FROM meetings")
+    rows = await fetch(h.db, "SELECT id FROM meetings")
     await h.send(other, "/materi")
     await h.press_data(other, f"cgm:{next(iter(rows))[0]}")
     assert h.answers()[-1] == h.t("common.stale_button")
@@ -296,7 +297,7 @@ async def closed_meeting(h: Harness) -> tuple[FakeUser, int]:
     await schedule_once(h, fac)
     h.clock.set(CLOSED)
     await h.tick()
-    rows = await h.db.connection.execute_fetchall("SELECT id, status FROM meetings")
+    rows = await fetch(h.db, "SELECT id, status FROM meetings")
     ((meeting_id, status),) = [tuple(r) for r in rows]
     assert status == "held"
     await open_selfcheck(h, fac)
@@ -304,7 +305,8 @@ async def closed_meeting(h: Harness) -> tuple[FakeUser, int]:
 
 
 async def stored(h: Harness, meeting_id: int) -> tuple[object, ...] | None:
-    rows = await h.db.connection.execute_fetchall(
+    rows = await fetch(
+        h.db,
         "SELECT spoke, worked, obstacle FROM coach_selfchecks WHERE meeting_id = ?",
         (meeting_id,),
     )
@@ -417,7 +419,7 @@ async def test_forged_self_check_answers_change_nothing(h: Harness) -> None:
 async def test_no_self_check_before_the_close(h: Harness) -> None:
     fac, _ = await setup(h)
     await schedule_once(h, fac)
-    rows = await h.db.connection.execute_fetchall("SELECT id FROM meetings")
+    rows = await fetch(h.db, "SELECT id FROM meetings")
     meeting_id = next(iter(rows))[0]
     h.clock.set(CLOSED - SECOND)
     await h.send(fac, "/materi")

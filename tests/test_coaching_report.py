@@ -15,7 +15,6 @@ from pathlib import Path
 
 from bot.__main__ import report_command
 from bot.config import TOKEN_ENV
-from db import connect
 from db.coaching import GUIDE_KIND
 from db.migrate import load_migrations, migrate, schema_version
 from fakeapi import FakeUser
@@ -29,13 +28,13 @@ from tests.support.harness import (
     register_facilitator,
     schedule_once,
 )
+from tests.support.migrations import connect_for_test
+from tests.support.sql import fetch
 
 
 async def code(h: Harness, when: str) -> str:
     """The code a mother types now for the meeting that starts at ``when``."""
-    rows = await h.db.connection.execute_fetchall(
-        "SELECT id FROM meetings WHERE starts_at = ?", (when,)
-    )
+    rows = await fetch(h.db, "SELECT id FROM meetings WHERE starts_at = ? ORDER BY id", (when,))
     return await h.checkin_code(int(next(iter(rows))[0]))
 
 
@@ -115,9 +114,7 @@ async def test_report_figures_per_facilitator(h: Harness, tmp_path: Path) -> Non
     assert await report_command(h.services.settings, "2026-12", tmp_path / "out", out, now) == 0
     text = out.getvalue()
     section = text[text.index("coaching, per facilitator:") :].splitlines()
-    rows = await h.db.connection.execute_fetchall(
-        "SELECT count(*) FROM alerts WHERE status = 'open'"
-    )
+    rows = await fetch(h.db, "SELECT count(*) FROM alerts WHERE status = 'open'")
     open_alerts = next(iter(rows))[0]
     assert open_alerts == 2  # Dewi (twice in a row), then Ani (5/12 and 14/12)
     rina_id, yuni_id = (f.telegram_id for f in await h.db.all_facilitators())
@@ -191,7 +188,7 @@ async def test_a_note_goes_with_the_next_guide_once(h: Harness) -> None:
 async def test_the_migration_keeps_existing_meetings(tmp_path: Path) -> None:
     migrations = load_migrations()
     ours = next(m for m in migrations if m.name.endswith("_coaching.sql"))
-    conn = await connect(tmp_path / "old.db")
+    conn = await connect_for_test(tmp_path / "old.db")
     try:
         await migrate(conn, target=ours.version - 1)
         await conn.execute(

@@ -16,8 +16,10 @@ from telegram import Update
 from bot.polling import Inflow
 from db import Database
 from fakeapi import FakeBotAPI, SimulatedDisconnect
+from tests.support.backend import new_database
 
 
+@pytest.mark.sqlite_only
 async def test_a_read_does_not_wait_behind_a_write_stuck_on_the_lock(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "bot.db")
     try:
@@ -83,7 +85,7 @@ def private(update_id: int, chat: int) -> Update:
 
 
 async def test_the_offset_never_passes_an_update_still_running(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.db")
+    db = await Database.open(new_database(tmp_path))
     handlers = Handlers()
     try:
         inflow = Inflow(handlers, db, None, [])  # type: ignore[arg-type]
@@ -114,7 +116,7 @@ async def test_after_a_restart_the_offset_waits_for_updates_not_seen_again(
     """Before the crash 11 was running and 15 was handled; after it, Telegram sends 11 to
     15 again. Once 11 to 13 are handled, the offset must not jump over 14, which this
     process has not fetched yet, although 15 is known as handled."""
-    db = await Database.open(tmp_path / "bot.db")
+    db = await Database.open(new_database(tmp_path))
     handlers = Handlers()
     try:
         inflow = Inflow(handlers, db, 10, [15])  # type: ignore[arg-type]

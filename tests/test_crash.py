@@ -90,7 +90,7 @@ FIGURES: dict[str, dict[str, int | float]] = {}
 # ------------------------------------------------------------------------------ helpers
 
 
-async def enqueue_fanout(database: Path, members: Iterable[Member], now: datetime) -> int:
+async def enqueue_fanout(database: Path | str, members: Iterable[Member], now: datetime) -> int:
     db = await Database.open(database)
     try:
         return await db.enqueue(

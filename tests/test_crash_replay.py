@@ -127,7 +127,9 @@ async def test_attendance_button_replayed_after_a_crash_keeps_its_target(
     assert rows == [(first.participant_id, "present", "facilitator")], rows
 
 
-async def seed_alert(database: Path, participant_id: int, group_id: int, now: datetime) -> int:
+async def seed_alert(
+    database: Path | str, participant_id: int, group_id: int, now: datetime
+) -> int:
     db = await Database.open(database)
     try:
         alert = await db.create_alert(participant_id, group_id, "unreachable", None, (), now)

@@ -11,10 +11,8 @@ into the bot's SQLite file (a fixture; the bot reads it on every tick).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import re
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from PIL import Image
 
 from bot.crashpoints import ENV, EXIT_STATUS
 from fakeapi import FakeBotAPI, FakeBotAPIServer, FakeUser
+from tests.support.backend import write_row
 from tests.support.e2e import (
     TOKEN,
     USERNAME,
@@ -50,13 +49,16 @@ def iso(moment: datetime) -> str:
 def add_meeting(e: E2EBot, group_id: int) -> int:
     """A meeting an hour ahead, written into the bot's database (WAL: it keeps running)."""
     now = datetime.now(UTC)
-    with contextlib.closing(sqlite3.connect(e.database, timeout=WAIT)) as conn, conn:
-        cursor = conn.execute(
-            "INSERT INTO meetings (group_id, starts_at, place, session_id, created_at,"
-            " updated_at) VALUES (?, ?, ?, 'sesi-01', ?, ?)",
-            (group_id, iso(now + timedelta(hours=1)), PLACE, iso(now), iso(now)),
-        )
-        return int(cursor.lastrowid or 0)
+    return write_row(
+        e.database,
+        "INSERT INTO meetings (group_id, starts_at, place, session_id, created_at,"
+        " updated_at) VALUES (?, ?, ?, 'sesi-01', ?, ?)",
+        group_id,
+        iso(now + timedelta(hours=1)),
+        PLACE,
+        iso(now),
+        iso(now),
+    )
 
 
 async def facilitator_and_mother(e: E2EBot) -> tuple[FakeUser, FakeUser]:

@@ -11,7 +11,6 @@ chosen moment with ``P2K2_CLOCK_START``).
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,42 +20,44 @@ from bot.crashpoints import EXIT_STATUS
 from db import Database
 from db.connection import to_db
 from fakeapi import FakeBotAPI, FakeBotAPIServer
+from tests.support.backend import query_rows, write_row
 from tests.support.e2e import TOKEN, USERNAME, E2EBot, start_bot, stop_process, write_config
 
 DUE = datetime(2026, 12, 4, 3, 0, 5, tzinfo=UTC)  # Friday 10.00.05 WIB
 SATURDAY = "2026-12-05T02:00:00+00:00"  # 09.00 WIB
 
 
-async def seed(database: Path, facilitator_chat: int) -> None:
+async def seed(database: Path | str, facilitator_chat: int) -> None:
     db = await Database.open(database)
     try:
         stamp = to_db(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))
-        conn = db.connection
-        await conn.execute(
-            "INSERT INTO facilitators (id, telegram_id, name, created_at) VALUES (1, ?, ?, ?)",
-            (facilitator_chat, "Rina Wati", stamp),
-        )
-        for group, name in ((1, "Mawar"), (2, "Melati")):
+        async with db.tx() as conn:
             await conn.execute(
-                "INSERT INTO groups (id, facilitator_id, name, timezone, place, join_code,"
-                " created_at) VALUES (?, 1, ?, 'Asia/Jakarta', 'Balai Desa', ?, ?)",
-                (group, name, f"code{group}", stamp),
+                "INSERT INTO facilitators (id, telegram_id, name, created_at) VALUES (1, ?, ?, ?)",
+                (facilitator_chat, "Rina Wati", stamp),
             )
-        await conn.execute(
-            "INSERT INTO meetings (group_id, starts_at, place, session_id, created_at,"
-            " updated_at, next_reminder_at) VALUES (1, ?, 'Balai Desa', 'sesi-01', ?, ?, ?)",
-            (SATURDAY, stamp, stamp, stamp),
-        )
-        await conn.commit()
+            for group, name in ((1, "Mawar"), (2, "Melati")):
+                await conn.execute(
+                    "INSERT INTO groups (id, facilitator_id, name, timezone, place, join_code,"
+                    " created_at) VALUES (?, 1, ?, 'Asia/Jakarta', 'Balai Desa', ?, ?)",
+                    (group, name, f"code{group}", stamp),
+                )
+            await conn.execute(
+                "INSERT INTO meetings (group_id, starts_at, place, session_id, created_at,"
+                " updated_at, next_reminder_at) VALUES (1, ?, 'Balai Desa', 'sesi-01', ?, ?, ?)",
+                (SATURDAY, stamp, stamp, stamp),
+            )
     finally:
         await db.close()
 
 
-def guides(database: Path) -> list[tuple[str, str]]:
-    with sqlite3.connect(database) as conn:
-        return list(
-            conn.execute("SELECT key, status FROM outbox WHERE kind = 'coach_guide' ORDER BY id")
+def guides(database: Path | str) -> list[tuple[str, str]]:
+    return [
+        (str(key), str(status))
+        for key, status in query_rows(
+            database, "SELECT key, status FROM outbox WHERE kind = 'coach_guide' ORDER BY id"
         )
+    ]
 
 
 async def test_the_guide_goes_out_once_across_a_crash_and_restarts(tmp_path: Path) -> None:
@@ -91,12 +92,15 @@ async def test_the_guide_goes_out_once_across_a_crash_and_restarts(tmp_path: Pat
         assert "Menjadi Orang Tua yang Lebih Baik" in guide_texts()[0]
 
         # A second meeting tomorrow, scheduled now: its guide is due at once.
-        with sqlite3.connect(database) as conn:
-            conn.execute(
-                "INSERT INTO meetings (group_id, starts_at, place, session_id, created_at,"
-                " updated_at, next_reminder_at) VALUES (2, ?, 'Balai Desa', 'sesi-02', ?, ?, ?)",
-                (SATURDAY.replace("02:00", "03:00"), to_db(DUE), to_db(DUE), to_db(DUE)),
-            )
+        write_row(
+            database,
+            "INSERT INTO meetings (group_id, starts_at, place, session_id, created_at,"
+            " updated_at, next_reminder_at) VALUES (2, ?, 'Balai Desa', 'sesi-02', ?, ?, ?)",
+            SATURDAY.replace("02:00", "03:00"),
+            to_db(DUE),
+            to_db(DUE),
+            to_db(DUE),
+        )
         third = await start_bot(config, tmp_path / "bot3.log", clock)
         e = E2EBot(fake, server, third, config, database, tmp_path / "bot3.log")
         try:

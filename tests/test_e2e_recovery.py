@@ -109,7 +109,7 @@ async def test_a_meeting_finalised_days_late_sends_its_summaries(tmp_path: Path)
         stamp = to_db(starts - timedelta(days=7))
         db = await Database.open(s.database)
         try:  # held three days ago while the bot was down: never finalized
-            await BulkLoader(db.connection).insert(
+            await BulkLoader(db).insert(
                 "meetings",
                 [
                     (

@@ -18,19 +18,20 @@ real ``python -m bot run`` and the HTTP fake Bot API.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
-import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from bot.polling import connect_backoff
 from db import Database
 from db.connection import from_db
 from db.outbox import NewMessage
 from fakeapi import CallRecord, FakeBotAPI, FakeBotAPIServer, FakeUser
+from tests.support.backend import query_rows
 from tests.support.e2e import (
     TOKEN,
     USERNAME,
@@ -67,7 +68,7 @@ async def wait_for_condition(predicate: Callable[[], bool], what: str) -> None:
         await asyncio.sleep(0.02)
 
 
-async def enqueue_bulk(database: Path, users: list[FakeUser]) -> None:
+async def enqueue_bulk(database: Path | str, users: list[FakeUser]) -> None:
     """One queued announcement per user, written before the bot starts."""
     now = datetime.now(UTC)
     db = await Database.open(database)
@@ -91,11 +92,9 @@ def sends(calls: Iterable[CallRecord]) -> list[CallRecord]:
     return [c for c in calls if c.method in SENDS and c.status == 200]
 
 
-def stored_flood_until(database: Path) -> datetime | None:
-    uri = f"{database.as_uri()}?mode=ro"
-    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=WAIT)) as conn:
-        row = conn.execute("SELECT value FROM bot_state WHERE key = 'flood_until'").fetchone()
-    return from_db(row[0]) if row else None
+def stored_flood_until(database: Path | str) -> datetime | None:
+    rows = query_rows(database, "SELECT value FROM bot_state WHERE key = 'flood_until'")
+    return from_db(rows[0][0]) if rows else None
 
 
 async def wait_for_log(log_path: Path, predicate: Callable[[str], bool], what: str) -> str:
@@ -112,12 +111,13 @@ async def wait_for_log(log_path: Path, predicate: Callable[[str], bool], what: s
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.sqlite_only
 async def test_second_instance_is_refused_through_any_spelling_of_the_path(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "main").mkdir()
     async with running_e2e_bot(tmp_path / "main") as e:
-        database = e.database
+        database = Path(e.database)
         (tmp_path / "link.db").symlink_to(database)
         (tmp_path / "alias").symlink_to(database.parent, target_is_directory=True)
         os.link(database, tmp_path / "hard.db")
@@ -258,11 +258,9 @@ async def test_a_restart_during_a_flood_wait_honours_it(tmp_path: Path) -> None:
     assert "pause of the last run holds" in e.log_text()
 
 
-def handled_above(database: Path) -> set[int]:
-    uri = f"{database.as_uri()}?mode=ro"
-    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=WAIT)) as conn:
-        row = conn.execute("SELECT value FROM bot_state WHERE key = 'handled_above'").fetchone()
-    return set(json.loads(row[0])) if row else set()
+def handled_above(database: Path | str) -> set[int]:
+    rows = query_rows(database, "SELECT value FROM bot_state WHERE key = 'handled_above'")
+    return set(json.loads(rows[0][0])) if rows else set()
 
 
 def update_ids(fake: FakeBotAPI, *users: FakeUser) -> set[int]:

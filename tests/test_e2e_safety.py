@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.support.backend import TABLES_SQL
 from tests.support.e2e import E2EBot, running_e2e_bot
 from tests.support.e2e_steps import GROUP, facilitator_with_group, first_line, join_group
 
@@ -18,7 +19,7 @@ MARKERS = ("zq9", "memukul saya", "tiap malam")
 
 
 def everything_stored(e: E2EBot) -> str:
-    tables = [r[0] for r in e.query("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    tables = [r[0] for r in e.query(TABLES_SQL)]
     return "\n".join(
         " | ".join(str(v) for v in row) for t in tables for row in e.query(f"SELECT * FROM {t}")
     )

@@ -7,35 +7,31 @@ with the photo again. The meeting is a fixture row in the bot's SQLite file.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PIL import Image
 
-from tests.support.e2e import WAIT, E2EBot, run_cli, running_e2e_bot
+from tests.support.backend import POSTGRES, write_row
+from tests.support.e2e import E2EBot, run_cli, running_e2e_bot
 
 PLACE = "Balai Desa Sukamaju"
 
 
 def add_meeting(e: E2EBot, group_id: int) -> int:
     now = datetime.now(UTC).replace(microsecond=0)
-    with contextlib.closing(sqlite3.connect(e.database, timeout=WAIT)) as conn, conn:
-        cursor = conn.execute(
-            "INSERT INTO meetings (group_id, starts_at, place, session_id, created_at,"
-            " updated_at) VALUES (?, ?, ?, 'sesi-08', ?, ?)",
-            (
-                group_id,
-                (now - timedelta(minutes=30)).isoformat(),
-                PLACE,
-                now.isoformat(),
-                now.isoformat(),
-            ),
-        )
-        return int(cursor.lastrowid or 0)
+    return write_row(
+        e.database,
+        "INSERT INTO meetings (group_id, starts_at, place, session_id, created_at,"
+        " updated_at) VALUES (?, ?, ?, 'sesi-08', ?, ?)",
+        group_id,
+        (now - timedelta(minutes=30)).isoformat(),
+        PLACE,
+        now.isoformat(),
+        now.isoformat(),
+    )
 
 
 async def test_an_activity_photo_is_downloaded_kept_and_sent_with_the_record(
@@ -76,7 +72,9 @@ async def test_an_activity_photo_is_downloaded_kept_and_sent_with_the_record(
         assert len(rows) == 1
         meeting, local_path, size, lat, lon = rows[0]
         assert (meeting, size, lat, lon) == (meeting_id, len(data), -5.135399, 119.42379)
-        assert (tmp_path / "evidence" / local_path).read_bytes() == data
+        # next to the SQLite file; with PostgreSQL in data/ next to the config
+        evidence = tmp_path / ("data/evidence" if POSTGRES else "evidence")
+        assert (evidence / local_path).read_bytes() == data
 
         await e.send(rina, "/batal")
         listed = await e.send(rina, "/kegiatan", expect=e.t("siks.choose_meeting"))

@@ -7,15 +7,14 @@ gets none. The group, its members and the meeting are fixture rows in the bot's 
 
 from __future__ import annotations
 
-import contextlib
 import io
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import soundfile
 
-from tests.support.e2e import WAIT, Config, E2EBot, running_e2e_bot
+from tests.support.backend import write_row
+from tests.support.e2e import Config, E2EBot, running_e2e_bot
 
 OVERRIDES: Config = {
     "schedule": {"reminder_offsets": [], "quiet_start": "00:00", "quiet_end": "00:00"},
@@ -25,8 +24,7 @@ OVERRIDES: Config = {
 
 
 def write(e: E2EBot, sql: str, *params: object) -> int:
-    with contextlib.closing(sqlite3.connect(e.database, timeout=WAIT)) as conn, conn:
-        return int(conn.execute(sql, params).lastrowid or 0)
+    return write_row(e.database, sql, *params)
 
 
 async def test_summary_voice_note_uploaded_once_over_http(tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ from bot.auth import resolve_actor
 from fakeapi import FakeUser
 from tests.support.harness import Harness, create_group, join, register_facilitator
 
+pytestmark = pytest.mark.sqlite_only
+
 
 @asynccontextmanager
 async def read_only(h: Harness) -> AsyncIterator[None]:

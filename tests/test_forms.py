@@ -26,6 +26,7 @@ from tests.support.harness import (
     join,
     register_facilitator,
 )
+from tests.support.sql import fetch
 
 
 @pytest.mark.parametrize(
@@ -69,7 +70,8 @@ async def month_of_mawar(h: Harness) -> tuple[FakeUser, dict[str, FakeUser], lis
 
 
 async def stored_levels(h: Harness, meeting_id: int) -> dict[str, str]:
-    rows = await h.db.connection.execute_fetchall(
+    rows = await fetch(
+        h.db,
         "SELECT p.name, k.level FROM knowledge_levels k JOIN participants p"
         " ON p.id = k.participant_id WHERE k.meeting_id = ?",
         (meeting_id,),
@@ -156,7 +158,8 @@ async def test_levels_proposed_confirmed_and_exported(h: Harness) -> None:
         body = cells[start + 1 : start + 5]
         marks = {
             r[0]: r[1]
-            for r in await h.db.connection.execute_fetchall(
+            for r in await fetch(
+                h.db,
                 "SELECT p.name, a.status FROM attendance a JOIN participants p"
                 " ON p.id = a.participant_id WHERE a.meeting_id = ?",
                 (meeting.id,),
@@ -242,8 +245,8 @@ async def test_subdistrict_recap(h: Harness, tmp_path: Path) -> None:
     assert sukamaju["pemateri"] == "Rina Wati"
     counts = dict(
         tuple(r)
-        for r in await h.db.connection.execute_fetchall(
-            "SELECT status = 'present', count(*) FROM attendance GROUP BY status = 'present'"
+        for r in await fetch(
+            h.db, "SELECT status = 'present', count(*) FROM attendance GROUP BY status = 'present'"
         )
     )
     assert (sukamaju["present"], sukamaju["not_present"]) == (counts[1], counts[0])
@@ -254,9 +257,7 @@ async def test_subdistrict_recap(h: Harness, tmp_path: Path) -> None:
         assert sukamaju[level] == confirmed.count(level) + 4 * (level == "tidak_dapat_dinilai")
     # Euis missed both meetings without an excuse: one open follow-up, one mother needing
     # attention (the same rule as the alert)
-    open_alerts = await h.db.connection.execute_fetchall(
-        "SELECT count(*) FROM alerts WHERE status = 'open'"
-    )
+    open_alerts = await fetch(h.db, "SELECT count(*) FROM alerts WHERE status = 'open'")
     assert sukamaju["open_follow_ups"] == next(iter(open_alerts))[0] == 1
     assert sukamaju["attention"] == 1
     total = dict(zip(keys, cells[6], strict=False))
@@ -279,8 +280,9 @@ async def test_semester_ratings(h: Harness) -> None:
     await h.press(fac, f"{perilaku.split()[-1]}: {form.levels['baik']}")
     await h.press(fac, f"{potensi.split()[-1]}: {form.levels['sangat_baik']}")
     await h.press(fac, f"{perilaku.split()[-1]}: {form.levels['kurang']}")  # changed
-    rows = await h.db.connection.execute_fetchall(
-        "SELECT participant_id, semester, aspect, level FROM semester_ratings ORDER BY aspect"
+    rows = await fetch(
+        h.db,
+        "SELECT participant_id, semester, aspect, level FROM semester_ratings ORDER BY aspect",
     )
     siti_id = (await h.participant(siti)).id
     assert [tuple(r) for r in rows] == [
@@ -296,7 +298,7 @@ async def test_semester_ratings(h: Harness) -> None:
     assert h.answers()[-1] == h.t("common.stale_button")
     await h.press_data(fac, f"ss:{group_id}:99999:0:0:0")
     assert h.answers()[-1] == h.t("common.stale_button")
-    found = await h.db.connection.execute_fetchall("SELECT count(*) FROM semester_ratings")
+    found = await fetch(h.db, "SELECT count(*) FROM semester_ratings")
     assert next(iter(found))[0] == 2
     # In the workbook of any month of the semester: every member, unrated ones empty.
     await h.press_data(fac, "repx:202611")

@@ -36,6 +36,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from bot.app import tick
+from db.dialect import SQLITE
 from fakeapi import FakeChat, FakeUser
 from tests.support.fuzz import (
     DISPATCHER,
@@ -66,6 +67,7 @@ from tests.support.fuzz import (
     utf16_cut,
 )
 from tests.support.harness import Harness, running_bot
+from tests.support.sql import fetch
 from tests.support.world import World, build_world
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
@@ -159,7 +161,7 @@ class Fuzz:
     # -- resolving references ---------------------------------------------------------
 
     async def ids(self, param: str, side: str) -> list[int]:
-        rows = await self.h.db.connection.execute_fetchall(ID_TABLES[param], (self.fac_ids[side],))
+        rows = await fetch(self.h.db, ID_TABLES[param], (self.fac_ids[side],))
         return [int(r[0]) for r in rows]
 
     async def join_payload(self, known: frozenset[str]) -> str:
@@ -167,7 +169,8 @@ class Fuzz:
             return "g_Zm9yZ2VkQ29kZTEyMw"
         (side,) = known
         row = list(
-            await self.h.db.connection.execute_fetchall(
+            await fetch(
+                self.h.db,
                 "SELECT join_code FROM groups WHERE facilitator_id = ? ORDER BY id LIMIT 1",
                 (self.fac_ids[side],),
             )
@@ -176,8 +179,8 @@ class Fuzz:
 
     async def checkin_code(self, index: int) -> str:
         rows = list(
-            await self.h.db.connection.execute_fetchall(
-                "SELECT id FROM meetings WHERE checkin_code IS NOT NULL ORDER BY id"
+            await fetch(
+                self.h.db, "SELECT id FROM meetings WHERE checkin_code IS NOT NULL ORDER BY id"
             )
         )
         if not rows:
@@ -339,7 +342,8 @@ class Fuzz:
     async def snapshot(self, side: str) -> list[list[tuple[Any, ...]]]:
         rows = []
         for sql in SNAPSHOT:
-            found = await self.h.db.connection.execute_fetchall(sql, {"fac": self.fac_ids[side]})
+            fac = self.fac_ids[side]
+            found = await fetch(self.h.db, sql.replace(":fac", "?"), (fac,) * sql.count(":fac"))
             rows.append([tuple(r) for r in found])
         return rows
 
@@ -359,6 +363,9 @@ class Fuzz:
             raise AssertionError(self.failure(f"ERROR logged during {where}:\n{shown}"))
 
     async def check_database(self) -> None:
+        if self.h.db.dialect != SQLITE:
+            assert await self.h.db.integrity_ok(), self.failure("the database is not reachable")
+            return
         connection = self.h.db.connection
         (ok,) = await connection.execute_fetchall("PRAGMA integrity_check")
         assert tuple(ok) == ("ok",), self.failure(f"integrity_check: {tuple(ok)}")
@@ -368,9 +375,7 @@ class Fuzz:
     async def check_no_leak(self) -> None:
         """Every bot message, button label (also after edits) and toast, checked against
         the private data of the groups its reader does not belong to."""
-        rows = await self.h.db.connection.execute_fetchall(
-            "SELECT g.facilitator_id, g.join_code FROM groups g"
-        )
+        rows = await fetch(self.h.db, "SELECT g.facilitator_id, g.join_code FROM groups g")
         for fac_id, code in rows:
             for side, known_fac in self.fac_ids.items():
                 if fac_id == known_fac:
@@ -466,7 +471,7 @@ REACHED = {
 async def count_reached(h: Harness) -> None:
     """How deep the fuzz got: rows that only a successful dialogue or the tick creates."""
     for name, sql in REACHED.items():
-        ((count,),) = await h.db.connection.execute_fetchall(sql)
+        ((count,),) = await fetch(h.db, sql)
         STATS[name] += int(count)
 
 

@@ -12,6 +12,7 @@ from bot.config import ConfigError
 from bot.daysoff import DaysOff
 from tests.support.harness import Harness, button_labels, make_settings, running_bot
 from tests.support.meetings import setup_group
+from tests.support.sql import fetch
 
 # The moving Islamic holidays as Indonesia observes them, each within a day or two (the
 # government fixes the exact day; the library marks later years as estimates).
@@ -81,7 +82,7 @@ async def test_single_meeting_on_christmas_warns_and_moves(h: Harness) -> None:
     assert "Senin, 28 Desember 2026 pukul 09.00 WIB" in h.last_text(fac)
     assert "⚠️" not in h.last_text(fac)
     await h.press(fac, "Jadwalkan")
-    rows = list(await h.db.connection.execute_fetchall("SELECT starts_at FROM meetings"))
+    rows = list(await fetch(h.db, "SELECT starts_at FROM meetings"))
     assert [r[0] for r in rows] == ["2026-12-28T02:00:00+00:00"]
 
 
@@ -93,7 +94,7 @@ async def test_single_meeting_can_stay_on_the_holiday(h: Harness) -> None:
     await h.send(fac, "25/12 09.00")
     await h.press(fac, "Tempat biasa")
     await h.press(fac, "Jadwalkan")  # she knows her village: it is her choice
-    rows = list(await h.db.connection.execute_fetchall("SELECT starts_at FROM meetings"))
+    rows = list(await fetch(h.db, "SELECT starts_at FROM meetings"))
     assert [r[0] for r in rows] == ["2026-12-25T02:00:00+00:00"]
 
 
@@ -115,9 +116,7 @@ async def test_monthly_series_moves_holidays_to_the_next_working_day(h: Harness)
     )
     assert item in h.last_text(fac)
     await h.press(fac, "Jadwalkan")
-    rows = list(
-        await h.db.connection.execute_fetchall("SELECT starts_at FROM meetings ORDER BY 1")
-    )
+    rows = list(await fetch(h.db, "SELECT starts_at FROM meetings ORDER BY 1"))
     days = [r[0][:10] for r in rows]
     assert days[:3] == ["2026-12-04", "2027-01-04", "2027-02-05"]
     assert all(not h.services.meetings.days_off.is_off(date.fromisoformat(d)) for d in days)

@@ -33,6 +33,7 @@ TRANSPORT_EDGES = {
     "bot.outbox_media",  # the sender's voice notes, QR pictures and edits
     "bot.polling",  # getUpdates and the update queue
     "bot.sending",  # the sender's rules: they read Telegram's errors
+    "bot.webhook",  # the webhook endpoint and its inbox
 }
 """The modules of ``bot/`` that talk to Telegram; everything else in ``bot/`` is a service
 or a rule. (``bot.simulator`` drives the fake Bot API and is an edge too.)"""

@@ -16,6 +16,7 @@ import pytest
 from bot.config import Secret
 from bot.logs import LIBRARY_FLOORS, RedactFilter, quiet_libraries
 from tests.support.harness import TOKEN, Harness, create_group, join, register_facilitator
+from tests.support.sql import fetch
 
 TYPED = (
     "Siti Nurjanah",  # names she types
@@ -49,7 +50,7 @@ async def scenario(h: Harness) -> None:
     await h.press(siti, "Kirim")
     h.clock.set(datetime(2026, 12, 5, 1, 40, tzinfo=UTC))  # the check-in window is open
     await h.tick()
-    meeting_id = next(iter(await h.db.connection.execute_fetchall("SELECT id FROM meetings")))[0]
+    meeting_id = next(iter(await fetch(h.db, "SELECT id FROM meetings")))[0]
     code = await h.checkin_code(int(meeting_id))
     await h.send(siti, "/hadir")
     await h.send(siti, await h.wrong_code(int(meeting_id)))  # a wrong code first

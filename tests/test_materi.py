@@ -23,6 +23,7 @@ from tests.support.harness import (
     register_facilitator,
     running_bot,
 )
+from tests.support.sql import fetch
 
 STALE = "common.stale_button"
 
@@ -39,9 +40,10 @@ def session(h: Harness, session_id: str) -> Session:
 
 
 async def stored(h: Harness) -> list[tuple[Any, ...]]:
-    rows = await h.db.connection.execute_fetchall(
+    rows = await fetch(
+        h.db,
         "SELECT participant_id, session_id, question, chosen, correct FROM quiz_answers"
-        " ORDER BY participant_id, session_id, question"
+        " ORDER BY participant_id, session_id, question",
     )
     return [tuple(row) for row in rows]
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from tests.support.harness import Harness, create_group, join, register_facilitator
 from tests.support.meetings import once_on_saturday, reminders, schedule, setup_group
+from tests.support.sql import fetch
 
 # START in tests/support/harness.py is Monday 30 November 2026, 08.00 WIB.
 
@@ -18,9 +19,7 @@ async def test_schedule_once_with_buttons(h: Harness) -> None:
     assert "Sesi 1: Menjadi Orang Tua yang Lebih Baik" in summary
     assert "Balai Desa Sukamaju" in summary
     await h.press(fac, "Jadwalkan")
-    rows = list(
-        await h.db.connection.execute_fetchall("SELECT starts_at, session_id FROM meetings")
-    )
+    rows = list(await fetch(h.db, "SELECT starts_at, session_id FROM meetings"))
     assert [tuple(r) for r in rows] == [("2026-12-05T02:00:00+00:00", "sesi-01")]
 
 
@@ -46,12 +45,12 @@ async def test_typed_dates_and_corrections(h: Harness) -> None:
     await h.send(fac, "13.30")
     await h.send(fac, "Rumah Bu RT, Gang Melati")
     assert "Sabtu, 5 Desember 2026 pukul 13.30 WIB" in h.last_text(fac)
-    assert not list(await h.db.connection.execute_fetchall("SELECT * FROM meetings"))
+    assert not list(await fetch(h.db, "SELECT * FROM meetings"))
     await h.press(fac, "Ganti materi")
     await h.press(fac, "Sesi 5:")
     assert "Sesi 5: Mengelola Keuangan Keluarga" in h.last_text(fac)
     await h.press(fac, "Jadwalkan")
-    rows = list(await h.db.connection.execute_fetchall("SELECT place, session_id FROM meetings"))
+    rows = list(await fetch(h.db, "SELECT place, session_id FROM meetings"))
     assert [tuple(r) for r in rows] == [("Rumah Bu RT, Gang Melati", "sesi-05")]
 
 
@@ -66,11 +65,7 @@ async def test_monthly_pattern(h: Harness) -> None:
     await h.press(fac, "Tempat biasa")
     assert "Selasa, 8 Desember 2026 pukul 09.00 WITA" in h.last_text(fac)
     await h.press(fac, "Jadwalkan")
-    rows = list(
-        await h.db.connection.execute_fetchall(
-            "SELECT starts_at, session_id FROM meetings ORDER BY 1"
-        )
-    )
+    rows = list(await fetch(h.db, "SELECT starts_at, session_id FROM meetings ORDER BY 1"))
     assert [r[1] for r in rows] == [f"sesi-0{i}" for i in range(1, 7)]
     assert [r[0][:10] for r in rows] == [
         "2026-12-08",
@@ -148,9 +143,7 @@ async def test_downtime_sends_only_the_latest_due_reminder(h: Harness) -> None:
     keys = sorted(str(r["key"]).rsplit(":", 1)[1] for r in await reminders(h))
     assert keys == ["1440", "1440"]
     slots = list(
-        await h.db.connection.execute_fetchall(
-            "SELECT offset_minutes, outcome FROM reminder_slots ORDER BY 1"
-        )
+        await fetch(h.db, "SELECT offset_minutes, outcome FROM reminder_slots ORDER BY 1")
     )
     assert [tuple(s) for s in slots] == [(1440, "sent"), (4320, "skipped")]
 
@@ -232,7 +225,7 @@ async def test_rsvp_forged_or_late_is_refused(h: Harness) -> None:
     h.clock.set(datetime(2026, 12, 5, 2, 30, tzinfo=UTC))  # the meeting has begun
     await h.press_data(siti, f"ry:{meeting.id}")
     assert h.answers()[-1] == h.t("reminder.closed")
-    assert not list(await h.db.connection.execute_fetchall("SELECT * FROM rsvps"))
+    assert not list(await fetch(h.db, "SELECT * FROM rsvps"))
 
 
 async def test_unreachable_member_gets_no_reminder(h: Harness) -> None:
@@ -263,8 +256,8 @@ async def test_monthly_series_is_kept_five_months_ahead(h: Harness) -> None:
     await h.press(fac, "Jadwalkan")
 
     async def starts() -> list[tuple[str, str]]:
-        rows = await h.db.connection.execute_fetchall(
-            "SELECT substr(starts_at, 1, 10), session_id FROM meetings ORDER BY starts_at"
+        rows = await fetch(
+            h.db, "SELECT substr(starts_at, 1, 10), session_id FROM meetings ORDER BY starts_at"
         )
         return [tuple(r) for r in rows]
 

@@ -17,6 +17,7 @@ from tests.support.harness import (
     join,
     register_facilitator,
 )
+from tests.support.sql import fetch
 
 
 async def test_member_by_meeting_matrix(h: Harness) -> None:
@@ -63,15 +64,14 @@ async def test_member_by_meeting_matrix(h: Harness) -> None:
     ids = {"Ani": ani, "Euis": euis, "Siti": siti}
     for r in body:
         if r[2] == erased:
-            found = await h.db.connection.execute_fetchall(
-                "SELECT id FROM participants WHERE name = ''"
-            )
+            found = await fetch(h.db, "SELECT id FROM participants WHERE name = ''")
             participant_id = next(iter(found))[0]
         else:
             participant_id = (await h.participant(ids[str(r[2])])).id
         stored = {
             row[0]: row[1]
-            for row in await h.db.connection.execute_fetchall(
+            for row in await fetch(
+                h.db,
                 "SELECT meeting_id, status FROM attendance WHERE participant_id = ?",
                 (participant_id,),
             )

@@ -11,6 +11,7 @@ from fakeapi import FakeUser
 from tests.support.attendance import alerts, run_meeting, setup, yearly
 from tests.support.harness import Harness, button_data, button_labels
 from tests.support.meetings import once_on_saturday, schedule, setup_group
+from tests.support.sql import fetch
 
 # START in tests/support/harness.py is Monday 30 November 2026, 08.00 WIB; meetings on Saturday
 # 5 December 09.00 WIB (02.00 UTC): the 3-day reminder is due on 2 December 02.00 UTC.
@@ -22,7 +23,8 @@ WINDOW = datetime(2026, 12, 5, 1, 30, tzinfo=UTC)
 
 async def rsvp(h: Harness, user: FakeUser) -> tuple[str, str | None, str | None] | None:
     rows = list(
-        await h.db.connection.execute_fetchall(
+        await fetch(
+            h.db,
             "SELECT answer, reason, note FROM rsvps WHERE participant_id = ?",
             ((await h.participant(user)).id,),
         )
@@ -126,7 +128,7 @@ async def test_other_reason_is_asked_stored_shown_and_erased(h: Harness) -> None
     await h.send(siti, "/datasaya")
     await h.press(siti, "Hapus data saya")
     await h.press(siti, "Ya, hapus")
-    rows = list(await h.db.connection.execute_fetchall("SELECT reason, note FROM rsvps"))
+    rows = list(await fetch(h.db, "SELECT reason, note FROM rsvps"))
     assert [tuple(r) for r in rows] == [(None, None)]
 
 
@@ -179,7 +181,8 @@ async def test_move_clears_answers_and_the_notice_asks_again(h: Harness) -> None
     h.clock.set(h.services.attendance.window((await h.db.meeting(meeting.id)) or meeting).closes)
     await h.tick()
     marks = list(
-        await h.db.connection.execute_fetchall(
+        await fetch(
+            h.db,
             "SELECT status FROM attendance WHERE participant_id = ?",
             ((await h.participant(siti)).id,),
         )

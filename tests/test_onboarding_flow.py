@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.codes import JOIN_PREFIX
 from tests.support.harness import Harness, button_labels, create_group, join, register_facilitator
+from tests.support.sql import fetch
 
 
 async def test_stranger_start_explains_the_bot(h: Harness) -> None:
@@ -21,7 +22,7 @@ async def test_facilitator_invite_registers_once(h: Harness) -> None:
     assert await h.db.facilitator_by_telegram(fac.id) is not None
     assert "kelompok" in h.menu(fac) and "kelompokbaru" in h.menu(fac)
     # The same link again, by someone else: used.
-    rows = list(await h.db.connection.execute_fetchall("SELECT code FROM facilitator_invites"))
+    rows = list(await fetch(h.db, "SELECT code FROM facilitator_invites"))
     invite_code = rows[0][0]
     other = h.fake.add_user("Budi")
     await h.send(other, f"/start f_{invite_code}")

@@ -18,13 +18,14 @@ from bot.onboarding import (
     clean_place,
 )
 from db import Database
+from tests.support.backend import new_database
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "t.db")
+    database = await Database.open(new_database(tmp_path))
     yield database
     await database.close()
 

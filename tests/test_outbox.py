@@ -39,6 +39,7 @@ from db import Database
 from db.models import Group, Participant
 from db.outbox import NewMessage
 from fakeapi import CallRecord, FakeBotAPI, FakeRequest, FakeUser
+from tests.support.backend import new_database
 
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
 START = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -257,7 +258,7 @@ class World:
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     clock = ManualClock(START)
     fake = FakeBotAPI(token=TOKEN, now=clock.now)
-    db = await Database.open(tmp_path / "outbox.db")
+    db = await Database.open(new_database(tmp_path))
     bot = Bot(TOKEN, request=FakeRequest(fake), get_updates_request=FakeRequest(fake))
     try:
         async with bot:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 from bot.auth import resolve_actor
 from tests.support.harness import Harness, create_group, join, register_facilitator
 from tests.support.queries import dump_database
+from tests.support.sql import execute, fetch
 
 
 async def test_see_and_erase_my_data(h: Harness) -> None:
@@ -29,7 +30,8 @@ async def test_see_and_erase_my_data(h: Harness) -> None:
     await h.press(siti, "Tidak bisa hadir")
     await h.press(siti, "Sakit")
     await h.db.record_quiz_answer(participant.id, "sesi-01", 0, 1, True, h.clock.now())
-    await h.db.connection.execute(
+    await execute(
+        h.db,
         "INSERT INTO attendance (meeting_id, participant_id, status, source, updated_at)"
         " VALUES (?, ?, 'present', 'facilitator', '2026-12-05T03:00:00+00:00')",
         (meeting.id, participant.id),
@@ -67,8 +69,8 @@ async def test_see_and_erase_my_data(h: Harness) -> None:
     refreshed = await h.db.group(group.id)
     assert refreshed is not None and refreshed.leader_id is None
     # Her attendance stays, anonymous, for the group's numbers.
-    kept = await h.db.connection.execute_fetchall(
-        "SELECT status FROM attendance WHERE participant_id = ?", (participant.id,)
+    kept = await fetch(
+        h.db, "SELECT status FROM attendance WHERE participant_id = ?", (participant.id,)
     )
     assert [r[0] for r in kept] == ["present"]
     everything = await dump_database(h)

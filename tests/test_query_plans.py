@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.support.harness import Harness, create_group, join, register_facilitator
 from tests.support.queries import full_scans, traced
+from tests.support.sql import execute, fetch
+
+pytestmark = pytest.mark.sqlite_only
 
 
 async def scenario(h: Harness) -> None:
@@ -68,15 +73,15 @@ async def test_resolved_alerts_are_found_without_reading_every_open_alert(h: Har
     fac = await register_facilitator(h)
     await join(h, await create_group(h, fac), "Siti")
     # Leaving notes her (a trigger), so the next look reads her alerts, by index.
-    await h.db.connection.execute("UPDATE participants SET status = 'left'")
-    noted = await h.db.connection.execute_fetchall("SELECT participant_id FROM alert_checks")
+    await execute(h.db, "UPDATE participants SET status = 'left'")
+    noted = await fetch(h.db, "SELECT participant_id FROM alert_checks")
     assert len(list(noted)) == 1
     queries = await traced(h, look)
     plans = []
     for sql in queries:
         if "JOIN alerts" not in sql:
             continue
-        rows = await h.db.connection.execute_fetchall(f"EXPLAIN QUERY PLAN {sql}")
+        rows = await fetch(h.db, f"EXPLAIN QUERY PLAN {sql}")
         plans.append("\n".join(str(row[3]) for row in rows))
     assert len(plans) == 1, queries
     assert "alerts_open" not in plans[0] and "SCAN a" not in plans[0], plans[0]

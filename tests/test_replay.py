@@ -16,7 +16,8 @@ from bot.attendance import LATE_SUMMARY_LIMIT
 from bot.auth import Actor, resolve_actor
 from bot.meetings import MONTHLY_COUNT
 from bot.privacy import ERASE_CONFIRM_TTL
-from db import connect, migrate
+from db import migrate
+from db.dialect import SQLITE
 from db.migrate import load_migrations
 from fakeapi import FakeUser
 from tests.support.announcements import announcements_to, setup_world
@@ -31,22 +32,39 @@ from tests.support.attendance import (
     setup,
 )
 from tests.support.harness import Harness, button_data, create_group, register_facilitator
+from tests.support.migrations import connect_for_test
+from tests.support.sql import execute, fetch
 
 
 async def fail_outbox_inserts(h: Harness) -> None:
-    """Every new outbox row fails like a full disk (on the bot's own connection only)."""
-    await h.db.connection.execute(
-        "CREATE TEMP TRIGGER outbox_full BEFORE INSERT ON outbox"
-        " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+    """Every new outbox row fails like a full disk (on the bot's own connection only, on
+    SQLite; PostgreSQL's test database serves this bot alone)."""
+    if h.db.dialect == SQLITE:
+        await execute(
+            h.db,
+            "CREATE TEMP TRIGGER outbox_full BEFORE INSERT ON outbox"
+            " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+        )
+        return
+    await execute(
+        h.db,
+        "CREATE FUNCTION outbox_full() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN RAISE EXCEPTION 'database or disk is full'; END $$",
+    )
+    await execute(
+        h.db,
+        "CREATE TRIGGER outbox_full BEFORE INSERT ON outbox"
+        " FOR EACH ROW EXECUTE FUNCTION outbox_full()",
     )
 
 
 async def heal_outbox(h: Harness) -> None:
-    await h.db.connection.execute("DROP TRIGGER outbox_full")
+    on = "" if h.db.dialect == SQLITE else " ON outbox"
+    await execute(h.db, f"DROP TRIGGER outbox_full{on}")
 
 
 async def count(h: Harness, sql: str, *params: Any) -> int:
-    rows = await h.db.connection.execute_fetchall(sql, params)
+    rows = await fetch(h.db, sql, params)
     return int(next(iter(rows))[0])
 
 
@@ -172,7 +190,7 @@ async def test_replayed_creations_make_one_row(h: Harness) -> None:
 async def test_the_applied_updates_migration_keeps_existing_data(tmp_path: Path) -> None:
     """From the schema just before it, with data in it (its number is derived, not fixed)."""
     version = next(m.version for m in load_migrations() if "applied_updates" in m.name)
-    conn = await connect(tmp_path / "old.db")
+    conn = await connect_for_test(tmp_path / "old.db")
     try:
         await migrate(conn, target=version - 1)
         await conn.execute(
@@ -316,7 +334,7 @@ async def test_a_message_from_her_clears_unreachable(h: Harness) -> None:
     await h.send(fac, "/umumkan")
     await h.send(fac, "Bawa buku KIA ya, Bu")
     await h.press(fac, "Kirim")
-    rows = await h.db.connection.execute_fetchall("SELECT recipients, skipped FROM announcements")
+    rows = await fetch(h.db, "SELECT recipients, skipped FROM announcements")
     assert [tuple(r) for r in rows] == [(2, 1)]
     h.clock.set(START - timedelta(days=3))
     await h.tick()
@@ -334,7 +352,7 @@ async def test_a_message_from_her_clears_unreachable(h: Harness) -> None:
     assert await attendance.open_alerts(await facilitator_actor(h, fac)) == []
     assert h.t("attendance.alert_reachable", name="Siti", group="Mawar") in h.texts(fac)
     assert len(announcements_to(h, siti)) == 1  # what she missed, still relevant
-    rows = await h.db.connection.execute_fetchall("SELECT recipients, skipped FROM announcements")
+    rows = await fetch(h.db, "SELECT recipients, skipped FROM announcements")
     assert [tuple(r) for r in rows] == [(3, 0)]  # the delivery counts still add up
     assert reminders_to_siti(await h.outbox("reminder")) == [], "a reminder sent late"
     # The next reminder reaches her as usual; nothing is offered twice.

@@ -22,6 +22,7 @@ from tests.support.harness import (
     join,
     register_facilitator,
 )
+from tests.support.sql import fetch
 
 POLICY = Policy(in_a_row=2, m=3, k=6)
 STATUS = {"P": "present", "A": "absent", "E": "excused"}
@@ -59,9 +60,10 @@ async def test_the_issue_patterns_in_the_bot(h: Harness) -> None:
     scripts = [(siti, "PAEA"), (ani, "AAPA"), (dewi, "PPPP")]
     for n, meeting in enumerate(await yearly(h, fac, 4)):
         await run_meeting(h, meeting, [(u, s[n]) for u, s in scripts])
-    rows = await h.db.connection.execute_fetchall(
+    rows = await fetch(
+        h.db,
         "SELECT p.name FROM alerts al JOIN participants p ON p.id = al.participant_id"
-        " WHERE al.status = 'open' AND al.kind = 'absence'"
+        " WHERE al.status = 'open' AND al.kind = 'absence'",
     )
     assert [r[0] for r in rows] == ["Siti"]
     await h.send(fac, "/rekap")

@@ -20,6 +20,7 @@ from bot.reports import below_policy
 from db.meetings import NewMeeting
 from fakeapi import FakeUser
 from tests.support.harness import Harness, create_group, join, register_facilitator
+from tests.support.sql import execute, fetch
 
 # START (tests/support/harness.py) is Monday 30 November 2026, 08.00 WIB: the chooser offers
 # November and October 2026.
@@ -32,17 +33,17 @@ async def held_meeting(
         [NewMeeting(group_id, when, "Balai RW 03", session)], h.clock.now()
     )
     meeting_id = created[0].id
-    conn = h.db.connection
-    await conn.execute(
-        "UPDATE meetings SET status = 'held', finalized_at = ? WHERE id = ?",
-        ((when + timedelta(hours=3)).isoformat(), meeting_id),
-    )
-    for participant_id, status in marks.items():
+    async with h.db.tx() as conn:
         await conn.execute(
-            "INSERT INTO attendance (meeting_id, participant_id, status, source, updated_at)"
-            " VALUES (?, ?, ?, 'final', ?)",
-            (meeting_id, participant_id, status, when.isoformat()),
+            "UPDATE meetings SET status = 'held', finalized_at = ? WHERE id = ?",
+            ((when + timedelta(hours=3)).isoformat(), meeting_id),
         )
+        for participant_id, status in marks.items():
+            await conn.execute(
+                "INSERT INTO attendance (meeting_id, participant_id, status, source, updated_at)"
+                " VALUES (?, ?, ?, 'final', ?)",
+                (meeting_id, participant_id, status, when.isoformat()),
+            )
     return meeting_id
 
 
@@ -123,15 +124,15 @@ async def seed(h: Harness) -> Data:
         [NewMeeting(mw, datetime(2026, 11, 24, 2, tzinfo=UTC), "Balai", "sesi-06")],
         h.clock.now(),
     )
-    await h.db.connection.execute(
-        "UPDATE meetings SET status = 'held' WHERE id = ?", (created[0].id,)
-    )
-    await h.db.connection.execute(
+    await execute(h.db, "UPDATE meetings SET status = 'held' WHERE id = ?", (created[0].id,))
+    await execute(
+        h.db,
         "INSERT INTO attendance (meeting_id, participant_id, status, source, updated_at)"
         " VALUES (?, ?, 'present', 'self', ?)",
         (created[0].id, p["Siti"], h.clock.now().isoformat()),
     )
-    await h.db.connection.execute(
+    await execute(
+        h.db,
         "INSERT INTO alerts (participant_id, group_id, kind, opened_at) VALUES (?, ?, ?, ?)",
         (p["Ani"], mw, "absence", datetime(2026, 11, 4, tzinfo=UTC).isoformat()),
     )
@@ -140,7 +141,8 @@ async def seed(h: Harness) -> Data:
 
 async def db_counts(h: Harness, group_id: int, start: datetime, end: datetime) -> list[Any]:
     """Per finalized meeting in the window: (date, present, excused, absent), from SQL."""
-    rows = await h.db.connection.execute_fetchall(
+    rows = await fetch(
+        h.db,
         "SELECT m.starts_at,"
         " SUM(a.status = 'present'), SUM(a.status = 'excused'), SUM(a.status = 'absent')"
         " FROM meetings m JOIN attendance a ON a.meeting_id = m.id"
@@ -304,9 +306,7 @@ async def test_export_refuses_forged_months_and_other_roles(h: Harness) -> None:
 
 async def test_formula_like_names_stay_text(h: Harness) -> None:
     d = await seed(h)
-    await h.db.connection.execute(
-        "UPDATE participants SET name = '=1+2' WHERE id = ?", (d.people["Siti"],)
-    )
+    await execute(h.db, "UPDATE participants SET name = '=1+2' WHERE id = ?", (d.people["Siti"],))
     await h.press_data(d.fac, "repc:202611", forge=True)
     _, data = last_document(h, d.fac)
     assert "'=1+2" in data.decode("utf-8-sig")
@@ -362,10 +362,11 @@ async def test_cli_report_writes_every_facilitator_and_totals(h: Harness, tmp_pa
     assert rows[0][:7] == ("Rina Wati", "Mawar", 4, 2, 5, 1, 2)
     assert rows[1][:7] == ("Rina Wati", "Melati", 2, 1, 1, 0, 1)
     assert rows[-1][0] == "Jumlah" and rows[-1][3:7] == (3, 6, 1, 3)
-    sql = await h.db.connection.execute_fetchall(
+    sql = await fetch(
+        h.db,
         "SELECT COUNT(*) FROM attendance a JOIN meetings m ON m.id = a.meeting_id"
         " WHERE m.finalized_at IS NOT NULL AND m.starts_at >= '2026-10-31T17:00:00'"
-        " AND m.starts_at < '2026-11-30T17:00:00' AND a.status = 'present'"
+        " AND m.starts_at < '2026-11-30T17:00:00' AND a.status = 'present'",
     )
     assert rows[-1][4] == next(iter(sql))[0]
     assert "pendamping-1-rina-wati-2026-11: 3 meetings" in out.getvalue()

@@ -32,6 +32,7 @@ from tests.support.harness import (
     register_facilitator,
     running_bot,
 )
+from tests.support.sql import fetch
 
 START = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 REMINDED = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # the 3-day reminder
@@ -86,7 +87,8 @@ async def held_meeting(h: Harness) -> tuple[FakeUser, dict[str, FakeUser], int]:
 
 
 async def db_marks(h: Harness, meeting_id: int) -> dict[str, tuple[str, str | None]]:
-    rows = await h.db.connection.execute_fetchall(
+    rows = await fetch(
+        h.db,
         "SELECT p.name, a.status, a.reason FROM attendance a"
         " JOIN participants p ON p.id = a.participant_id WHERE a.meeting_id = ?",
         (meeting_id,),
@@ -214,7 +216,7 @@ async def test_a_note_goes_into_the_uraian_and_bad_notes_change_nothing(h: Harne
     await h.press(fac, h.t("siks.button_note"), screen)
     assert "Ibu-ibu antusias" in h.last_text(fac)
     await h.send(fac, "Catatan baru.")
-    rows = await h.db.connection.execute_fetchall("SELECT note FROM meeting_notes")
+    rows = await fetch(h.db, "SELECT note FROM meeting_notes")
     assert [r[0] for r in rows] == ["Catatan baru."]
 
 
@@ -250,8 +252,8 @@ async def test_photos_are_kept_with_location_listed_and_exported(h: Harness) -> 
     assert h.last_text(fac) == h.t("siks.location_saved")
     await h.process(update)  # the same update delivered again: kept once
     rows = list(
-        await h.db.connection.execute_fetchall(
-            "SELECT local_path, size_bytes, latitude, longitude, file_id FROM meeting_photos"
+        await fetch(
+            h.db, "SELECT local_path, size_bytes, latitude, longitude, file_id FROM meeting_photos"
         )
     )
     assert len(rows) == 1

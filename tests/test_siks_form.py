@@ -5,7 +5,6 @@ that need no running bot (the record through the bot: tests/test_siks.py)."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from bot.siks_form import activity_name, load_siks_form
 from bot.uraian import UraianFacts, draft_uraian
 from db import migrate
 from db.quiz import QuizSummary
+from tests.support.backend import INTEGRITY_ERRORS
 from tests.support.harness import REPO, TOKEN, Harness, make_settings, write_config
 from tests.support.migrations import A_MEMBER, NOW, before_migration
 
@@ -180,7 +180,7 @@ async def test_the_evidence_migration_keeps_existing_rows(tmp_path: Path) -> Non
             " width, height, received_at) VALUES (1, 1, 'f', 'u', 800, 600, ?)",
             (now,),
         )
-        with pytest.raises(sqlite3.IntegrityError):  # the same photo twice for one meeting
+        with pytest.raises(INTEGRITY_ERRORS):  # the same photo twice for one meeting
             await conn.execute(
                 "INSERT INTO meeting_photos (meeting_id, facilitator_id, file_id,"
                 " file_unique_id, width, height, received_at) VALUES (1, 1, 'g', 'u', 1, 1, ?)",

@@ -17,6 +17,7 @@ from bot.daysoff import DaysOff
 from bot.simulator import Simulator
 from bot.simulator.seed import GROUPS, first_meeting_day
 from bot.simulator.setup import start_on
+from tests.support.sql import fetch
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,9 +37,10 @@ async def test_demo_meetings_fall_on_weekdays(tmp_path: Path, start: date) -> No
     # From Monday 30 November the second group's meeting was 6 days ahead: a Sunday.
     async with Simulator(tmp_path / "sim", start=start_on(start), tick_seconds=60.0) as sim:
         meetings = list(
-            await sim.services.db.connection.execute_fetchall(
+            await fetch(
+                sim.services.db,
                 "SELECT m.starts_at, g.timezone FROM meetings m JOIN groups g"
-                " ON g.id = m.group_id ORDER BY m.starts_at"
+                " ON g.id = m.group_id ORDER BY m.starts_at",
             )
         )
     assert meetings

@@ -20,14 +20,16 @@ from tests.support.harness import (
     register_facilitator,
     running_bot,
 )
+from tests.support.sql import fetch
 
 OGG = b"OggS" + bytes(200)  # what a phone's recorder would send (only the magic is checked)
 
 
 async def recordings(h: Harness) -> list[tuple[Any, ...]]:
-    rows = await h.db.connection.execute_fetchall(
+    rows = await fetch(
+        h.db,
         "SELECT group_id, session_id, file_id, duration, recorded_by_participant,"
-        " recorded_by_facilitator FROM voice_recordings ORDER BY group_id"
+        " recorded_by_facilitator FROM voice_recordings ORDER BY group_id",
     )
     return [tuple(r) for r in rows]
 
@@ -190,9 +192,9 @@ async def test_spoken_reminder_for_those_who_chose_it(tmp_path: Path) -> None:
         texts = {r["key"].removesuffix(":voice"): r for r in rows}
         assert len(rows) == 2
         for key in texts:
-            assert await h.db.connection.execute_fetchall(
-                "SELECT 1 FROM outbox WHERE key = ?", (key,)
-            ), "each spoken reminder follows its text reminder"
+            assert await fetch(h.db, "SELECT 1 FROM outbox WHERE key = ?", (key,)), (
+                "each spoken reminder follows its text reminder"
+            )
 
 
 async def test_spoken_reminder_waits_for_the_end_of_the_quiet_hours(tmp_path: Path) -> None:

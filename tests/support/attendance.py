@@ -11,6 +11,7 @@ from bot.schedule import MonthlyPattern
 from db.meetings import Meeting, NewMeeting
 from fakeapi import FakeUser
 from tests.support.harness import Harness, create_group, join, register_facilitator
+from tests.support.sql import fetch
 
 START = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 
@@ -48,7 +49,8 @@ async def code_of(h: Harness, meeting: Meeting) -> str:
 
 
 async def marks(h: Harness, meeting: Meeting) -> dict[str, tuple[str, str]]:
-    rows = await h.db.connection.execute_fetchall(
+    rows = await fetch(
+        h.db,
         "SELECT p.name, a.status, a.source FROM attendance a"
         " JOIN participants p ON p.id = a.participant_id WHERE a.meeting_id = ?",
         (meeting.id,),
@@ -57,7 +59,8 @@ async def marks(h: Harness, meeting: Meeting) -> dict[str, tuple[str, str]]:
 
 
 async def log_rows(h: Harness, meeting: Meeting) -> list[tuple[str, str, str, int | None, str]]:
-    rows = await h.db.connection.execute_fetchall(
+    rows = await fetch(
+        h.db,
         "SELECT p.name, l.status, l.source, l.by_facilitator_id, l.at FROM attendance_log l"
         " JOIN participants p ON p.id = l.participant_id WHERE l.meeting_id = ? ORDER BY l.id",
         (meeting.id,),
@@ -79,7 +82,7 @@ async def check_in(h: Harness, mother: FakeUser, code: str) -> str:
 
 
 async def alerts(h: Harness) -> list[dict[str, Any]]:
-    rows = await h.db.connection.execute_fetchall("SELECT * FROM alerts ORDER BY id")
+    rows = await fetch(h.db, "SELECT * FROM alerts ORDER BY id")
     return [dict(r) for r in rows]
 
 

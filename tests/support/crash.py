@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from db import Database
 from db.bulk import BulkLoader
 from db.connection import to_db
 from fakeapi import FakeBotAPI, FakeBotAPIServer, FakeUser
+from tests.support.backend import query_rows
 from tests.support.e2e import (
     Config,
     E2EBot,
@@ -46,15 +46,13 @@ class Member:
     user: FakeUser
 
 
-def query(database: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    """Read the bot's database on a read-only connection (closed again)."""
-    uri = f"{database.as_uri()}?mode=ro"
-    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=WAIT)) as conn:
-        return list(conn.execute(sql, params).fetchall())
+def query(database: Path | str, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    """Read the bot's database beside it (``tests.support.backend.query_rows``)."""
+    return query_rows(database, sql, *params)
 
 
 async def seed(
-    database: Path,
+    database: Path | str,
     fake: FakeBotAPI,
     groups: int,
     group_size: int,
@@ -73,7 +71,7 @@ async def seed(
             members.append(Member(len(members) + 1, group_id, user))
     db = await Database.open(database)
     try:
-        loader = BulkLoader(db.connection)
+        loader = BulkLoader(db)
         await loader.insert("facilitators", [(1, rina.id, "Rina Wati", created)])
         await loader.insert(
             "groups",
@@ -157,13 +155,13 @@ class Runs:
         )
 
 
-async def add_open_meetings(database: Path, groups: int, now: datetime) -> None:
+async def add_open_meetings(database: Path | str, groups: int, now: datetime) -> None:
     """One meeting per group an hour ahead, its window already open with its code (the
     tick does not open it again, so no invitations go out)."""
     stamp = to_db(now)
     db = await Database.open(database)
     try:
-        await BulkLoader(db.connection).insert(
+        await BulkLoader(db).insert(
             "meetings",
             (
                 (

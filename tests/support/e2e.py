@@ -21,7 +21,6 @@ import contextlib
 import json
 import os
 import signal
-import sqlite3
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -32,6 +31,7 @@ from typing import Any
 from bot.config import TOKEN_ENV
 from bot.i18n import Catalog
 from fakeapi import FakeBotAPI, FakeBotAPIServer, FakeUser, parse_text
+from tests.support.backend import POSTGRES, new_database, query_rows
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "987654321:AAE2eOnlyFakeToken_NeverReal_0123456789xyz"
@@ -58,10 +58,11 @@ def _toml_value(value: ConfigValue) -> str:
 
 def write_config(
     folder: Path, server: FakeBotAPIServer, overrides: Config | None = None
-) -> tuple[Path, Path]:
+) -> tuple[Path, Path | str]:
     """Write ``folder/config.toml`` for the bot under test; returns (config, database).
     ``overrides`` maps sections (``"schedule"``, ``"telegram.webhook"``) to keys to set."""
-    database = folder / "bot.db"
+    found = new_database(folder)
+    database: Path | str = found if POSTGRES else Path(found)
     sections: dict[str, dict[str, ConfigValue]] = {
         "bot": {
             "database": str(database),
@@ -188,7 +189,7 @@ class E2EBot:
         server: FakeBotAPIServer,
         process: asyncio.subprocess.Process,
         config: Path,
-        database: Path,
+        database: Path | str,
         log_path: Path,
     ) -> None:
         self.fake = fake
@@ -224,10 +225,8 @@ class E2EBot:
         return [c["command"] for c in self.fake.commands.get(("chat", user.id, None, ""), [])]
 
     def query(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
-        """Read the bot's SQLite database (read-only connection, closed again)."""
-        uri = f"{self.database.as_uri()}?mode=ro"
-        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=WAIT)) as conn:
-            return list(conn.execute(sql, params).fetchall())
+        """Read the bot's database beside it (``tests.support.backend.query_rows``)."""
+        return query_rows(self.database, sql, *params)
 
     # -- waiting --------------------------------------------------------------
 

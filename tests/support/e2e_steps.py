@@ -3,14 +3,12 @@ with a group, a meeting typed in, a message sent."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-import sqlite3
 
 from fakeapi import FakeUser
+from tests.support.backend import write_row
 from tests.support.e2e import (
     JSON,
-    WAIT,
     E2EBot,
     run_cli,
 )
@@ -18,9 +16,7 @@ from tests.support.e2e import (
 
 def write(e: E2EBot, sql: str, *params: object) -> int:
     """A fixture write into the bot's database (WAL: the bot keeps running)."""
-    with contextlib.closing(sqlite3.connect(e.database, timeout=WAIT)) as conn, conn:
-        cursor = conn.execute(sql, params)
-        return int(cursor.lastrowid or 0)
+    return write_row(e.database, sql, *params)
 
 
 async def facilitator_with_group(e: E2EBot) -> tuple[FakeUser, str]:

@@ -22,6 +22,8 @@ from bot.services import Services
 from db import Database
 from db.models import Facilitator, Group, Participant
 from fakeapi import FakeBotAPI, FakeRequest, FakeUser, parse_text
+from tests.support.backend import new_database
+from tests.support.sql import fetch
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijk"
@@ -41,13 +43,19 @@ guide.bring = ["Buku KIA sebagai contoh"]
 
 
 def write_config(
-    folder: Path, extra: str = "", content: Path | None = None, *, voice: bool = False
+    folder: Path,
+    extra: str = "",
+    content: Path | None = None,
+    *,
+    voice: bool = False,
+    migrated: bool = True,
 ) -> Path:
     """The test config; voice notes are off unless ``voice`` (tests of other features
-    count messages, and synthesis takes a second per summary)."""
+    count messages, and synthesis takes a second per summary). ``migrated``: on
+    PostgreSQL, the database has the schema already (SQLite's file is made on first use)."""
     path = folder / "config.toml"
     path.write_text(
-        f'[bot]\ndatabase = "{folder / "bot.db"}"\n'
+        f'[bot]\ndatabase = "{new_database(folder, migrated=migrated)}"\n'
         f'content_dir = "{content or REPO / "content" / "modules"}"\n'
         f'[telegram]\nbot_username = "p2k2_test_bot"\n'
         f"[outbox]\nrate_per_second = 0\nper_chat_interval = 0\n{extra}"
@@ -128,8 +136,8 @@ class Harness:
             pass
 
     async def outbox(self, kind: str | None = None) -> list[dict[str, Any]]:
-        rows = await self.db.connection.execute_fetchall(
-            "SELECT * FROM outbox WHERE ? IS NULL OR kind = ? ORDER BY id", (kind, kind)
+        rows = await fetch(
+            self.db, "SELECT * FROM outbox WHERE ? IS NULL OR kind = ? ORDER BY id", (kind, kind)
         )
         return [dict(r) for r in rows]
 

@@ -6,17 +6,22 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
+from db.dialect import SQLITE
 from tests.support.harness import Harness
+from tests.support.sql import fetch
 
 
 async def dump_database(h: Harness) -> str:
     """Every value of every table, as text: to search for what must be gone."""
-    tables = await h.db.connection.execute_fetchall(
+    catalog = (
         "SELECT name FROM sqlite_master WHERE type = 'table'"
+        if h.db.dialect == SQLITE
+        else "SELECT table_name FROM information_schema.tables"
+        " WHERE table_schema = current_schema()"
     )
     parts = []
-    for (table,) in tables:
-        for row in await h.db.connection.execute_fetchall(f"SELECT * FROM {table}"):
+    for (table,) in await fetch(h.db, catalog):
+        for row in await fetch(h.db, f"SELECT * FROM {table}"):
             parts.append(" | ".join(str(v) for v in tuple(row)))
     return "\n".join(parts)
 
