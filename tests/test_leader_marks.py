@@ -21,6 +21,7 @@ from tests.support.attendance import (
 )
 from tests.support.harness import Harness, button_labels, create_group, join
 from tests.support.phones import choose, join_same_phone
+from tests.support.sql import fetch
 
 
 async def _leader_and_offline(
@@ -51,7 +52,8 @@ async def test_leader_marks_a_member_without_a_phone_in_the_window(h: Harness) -
     await h.press(siti, h.t("leader.button_mark", name="Nenek Ijah"))
     assert h.answers()[-1] == h.t("leader.marked", name="Nenek Ijah")
     assert (await marks(h, meeting))["Nenek Ijah"] == (PRESENT, LEADER)
-    log = await h.db.connection.execute_fetchall(
+    log = await fetch(
+        h.db,
         "SELECT source, by_leader_id, by_facilitator_id FROM attendance_log"
         " WHERE participant_id = ?",
         (nenek.id,),
@@ -61,9 +63,7 @@ async def test_leader_marks_a_member_without_a_phone_in_the_window(h: Harness) -
     # The same press delivered again marks her once.
     await h.press_data(siti, f"lm:{meeting.id}:{nenek.id}")
     assert h.answers()[-1] == h.t("leader.already", name="Nenek Ijah")
-    again = await h.db.connection.execute_fetchall(
-        "SELECT 1 FROM attendance_log WHERE participant_id = ?", (nenek.id,)
-    )
+    again = await fetch(h.db, "SELECT 1 FROM attendance_log WHERE participant_id = ?", (nenek.id,))
     assert len(list(again)) == 1
     # The facilitator sees who marked it.
     await h.send(fac, "/kehadiran")
@@ -84,9 +84,7 @@ async def test_the_facilitators_mark_wins_over_the_leaders(h: Harness) -> None:
     assert h.answers()[-1] == h.t("leader.by_facilitator", name="Dewi")
     assert (await marks(h, meeting))["Dewi"] == (ABSENT, FACILITATOR)
     # ... and the facilitator can change a leader's mark.
-    nenek_row = await h.db.connection.execute_fetchall(
-        "SELECT id FROM participants WHERE name = 'Nenek Ijah'"
-    )
+    nenek_row = await fetch(h.db, "SELECT id FROM participants WHERE name = 'Nenek Ijah'")
     nenek_id = next(iter(nenek_row))[0]
     await h.press_data(siti, f"lm:{meeting.id}:{nenek_id}")
     await h.services.attendance.mark(actor, meeting.id, nenek_id, ABSENT, h.clock.now())

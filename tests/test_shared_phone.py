@@ -28,6 +28,7 @@ from tests.support.harness import (
     register_facilitator,
 )
 from tests.support.phones import choose, join_same_phone, people_on
+from tests.support.sql import fetch
 
 
 async def test_a_second_mother_joins_from_the_same_phone(h: Harness) -> None:
@@ -128,7 +129,8 @@ async def test_check_in_asks_who_and_flags_a_second_one_from_the_phone(h: Harnes
     assert (await marks(h, meeting)) == {"Siti": (PRESENT, SELF), "Ani": (PRESENT, SELF)}
     flags = {
         r[0]: r[1]
-        for r in await h.db.connection.execute_fetchall(
+        for r in await fetch(
+            h.db,
             "SELECT participant_id, checkin_flags FROM attendance WHERE meeting_id = ?",
             (meeting.id,),
         )
@@ -193,9 +195,7 @@ async def test_erase_one_person_or_everyone_on_the_phone(h: Harness) -> None:
     await h.press(siti, h.t("phone.button_erase_all"))
     assert h.last_text(siti) == h.t("privacy.erased")
     assert await people_on(h, siti) == []
-    names = await h.db.connection.execute_fetchall(
-        "SELECT name, telegram_id FROM participants ORDER BY id"
-    )
+    names = await fetch(h.db, "SELECT name, telegram_id FROM participants ORDER BY id")
     assert [tuple(r) for r in names] == [("", None)] * 3
 
 
@@ -205,19 +205,22 @@ async def test_an_unreachable_phone_makes_everyone_on_it_unreachable(h: Harness)
     siti = await join(h, mawar, "Siti")
     await join_same_phone(h, siti, mawar, "Ani")
     await h.process(h.fake.block_bot(siti))  # Telegram says: she blocked the bot
-    people = await h.db.connection.execute_fetchall(
-        "SELECT name, reachable FROM participants WHERE telegram_id = ? ORDER BY id", (siti.id,)
+    people = await fetch(
+        h.db,
+        "SELECT name, reachable FROM participants WHERE telegram_id = ? ORDER BY id",
+        (siti.id,),
     )
     assert [tuple(r) for r in people] == [("Siti", 0), ("Ani", 0)]
-    alerts = await h.db.connection.execute_fetchall(
-        "SELECT p.name FROM alerts a JOIN participants p ON p.id = a.participant_id ORDER BY a.id"
+    alerts = await fetch(
+        h.db,
+        "SELECT p.name FROM alerts a JOIN participants p ON p.id = a.participant_id ORDER BY a.id",
     )
     assert [r[0] for r in alerts] == ["Siti", "Ani"]  # the follow-up lists them both
     # Any update from the phone brings them both back.
     h.fake.unblock_bot(siti)
     await h.send(siti, "/bantuan")
-    back = await h.db.connection.execute_fetchall(
-        "SELECT reachable FROM participants WHERE telegram_id = ?", (siti.id,)
+    back = await fetch(
+        h.db, "SELECT reachable FROM participants WHERE telegram_id = ?", (siti.id,)
     )
     assert [r[0] for r in back] == [1, 1]
 
