@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import fcntl
 import logging
 import os
 import sys
@@ -13,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from bot.cli_base import CliError, InstanceLock
 from bot.clock import CLOCK_START_ENV, SystemClock, clock_from_env
 from bot.codes import FACILITATOR_PREFIX, deep_link
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
@@ -36,10 +36,6 @@ if TYPE_CHECKING:
     from db.models import Facilitator
 
 log = logging.getLogger("bot")
-
-
-class CliError(Exception):
-    """Ends the command with one line on stderr and exit status 2."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -431,42 +427,6 @@ async def move_command(source: Path, target: str, chunk: int, out: IO[str]) -> i
 def _require_database(settings: Settings) -> None:
     if settings.database_url is None and not settings.database.exists():
         raise CliError(f"{settings.database}: no database yet; run migrate first")
-
-
-class InstanceLock:
-    """One running bot per database: a second ``run`` would fight over the token.
-
-    The lock is an OS lock (``flock``) on the database file itself, not on a file named
-    after the path as written: the same database reached through a symlink, a relative
-    path, another spelling or a hard link is the same open file for the kernel, so a
-    second ``run`` on it is refused. ``flock`` locks do not interact with SQLite's own
-    POSIX (``fcntl``) locks; the descriptor stays open, untouched, until the bot has
-    closed the database (closing a descriptor only drops POSIX locks held on the file,
-    and SQLite's connections are closed by then). The file is created empty if it does
-    not exist yet (SQLite reads an empty file as an empty database).
-    """
-
-    def __init__(self, database: Path) -> None:
-        self.path = database
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise CliError(
-                f"another bot is already running on {self.path.resolve()}; stop it first"
-            ) from None
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
 
 
 def run(settings: Settings) -> int:

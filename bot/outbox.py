@@ -1,29 +1,19 @@
 """The outbox sender: the one place that delivers bulk messages to Telegram.
 
 Services write rows (``db.enqueue``); :class:`OutboxSender` drains them within Telegram's
-limits (docs/DECISIONS.md, "Every bulk message goes through an outbox"):
+limits (docs/DECISIONS.md, "Every bulk message goes through an outbox"): a global rate
+(``[outbox] rate_per_second``, 25, leaving room under ~30 a second for the replies handlers
+send directly); one message per ``per_chat_interval`` to a chat; several requests on the
+wire, never two for one chat (its messages stay in order); ``RetryAfter`` pauses the
+sender and the replies (the process's :class:`bot.flood.FloodGate`, stored for a
+restart); network errors and 5xx retried with backoff up to ``max_attempts``; 403 and
+"chat not found" mark the participant unreachable and call ``on_unreachable`` once a spell.
+The rules are pure functions in ``bot/sending.py``; the settings and a drain's state in
+``bot/outbox_state.py``. This module is the transport edge: it may import ``telegram``.
 
-* a global rate (``[outbox] rate_per_second``, 25 by default, leaving room under Telegram's
-  ~30 a second for the interactive replies, which handlers send directly and which therefore
-  never queue behind a fan-out);
-* at most one message per ``per_chat_interval`` to one chat, without holding up other chats;
-* several requests on the wire at once, so a slow network does not cap the rate, but never
-  two for the same chat, so a chat gets its messages in order;
-* ``RetryAfter`` pauses the whole sender, and the interactive replies with it: the pause is
-  the process's one :class:`bot.flood.FloodGate`, stored so that a restart honours it;
-  network errors and 5xx are retried with backoff up to ``max_attempts``; 403 and "chat not
-  found" mark the participant unreachable, block her queued rows and call the
-  ``on_unreachable`` hook once per spell (the app's :class:`bot.reachability.Reachability`,
-  which raises a follow-up for her facilitator).
-
-The rules are small pure functions in ``bot/sending.py`` (:func:`~bot.sending.classify`,
-:func:`~bot.sending.backoff`, :class:`~bot.sending.TokenBucket`,
-:func:`~bot.sending.chat_ready_at`; :func:`bot.flood.retry_after_seconds`) tested without
-a bot. This module is the transport edge, so it may import ``telegram``; services may not.
-
-Crash safety: a claimed row is ``sending`` in the database until its outcome is written, and
-rows left ``sending`` go back to the queue at start-up, so a crash loses nothing and repeats
-at most the messages that were on the wire, one per recipient.
+Crash safety: a claimed row is ``sending`` until its outcome is written, and rows left
+``sending`` go back to the queue at start-up, so a crash loses nothing and repeats at most
+the messages that were on the wire, one per recipient.
 """
 
 from __future__ import annotations
@@ -31,24 +21,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
-import itertools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from telegram import (
-    Bot,
-)
+from telegram import Bot
 from telegram.constants import ParseMode
 
 from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.crashpoints import crash_point
 from bot.flood import BULK, FloodGate
-from bot.outbox_media import Media, MediaStore
+from bot.outbox_media import Media
+from bot.outbox_state import (
+    DEFAULT_CONCURRENCY,
+    ERROR_PAUSE,
+    FLUSH_AFTER,
+    FLUSH_SIZE,
+    IDLE_MAX,
+    IDLE_MIN,
+    UNRECORDED_MAX,
+    SenderStats,
+    SenderStore,
+    SleepFn,
+    UnreachableHook,
+    _Run,
+)
 from bot.sending import (
     Action,
     TokenBucket,
@@ -61,80 +60,6 @@ from bot.sending import (
 from db.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
-
-IDLE_MAX = 1.0
-"""Longest wait between two looks at the queue, in case a wake-up was missed."""
-IDLE_MIN = 0.05
-"""Shortest wait when rows are due but none could be sent, so the loop never spins."""
-ERROR_PAUSE = 5.0
-FLUSH_SIZE = 32
-FLUSH_AFTER = 0.1
-UNRECORDED_MAX = 64
-"""Deliveries are recorded in batches, once ``FLUSH_SIZE`` are waiting or the oldest has
-waited ``FLUSH_AFTER`` seconds, and always before the sender waits for pacing. At 25 a
-second that is each message on its own; with the limits off (a local Bot API server, the
-benchmark) it saves a transaction per message. A batch is written in the background while
-the workers go on sending; a worker waits for it only once ``UNRECORDED_MAX`` deliveries
-are unrecorded (the database is slower than the sends). A row stays ``sending`` until
-recorded, which keeps its chat's next row unclaimed, so a hard crash repeats at most one
-message per recipient, and at most ``UNRECORDED_MAX`` plus two per worker in all (those
-delivered and those on the wire)."""
-DEFAULT_CONCURRENCY = 8
-"""Requests on the wire at once. The application's HTTP pool has 32 connections; keeping
-the sender well below that leaves connections free for interactive replies."""
-SleepFn = Callable[[float], Awaitable[Any]]
-UnreachableHook = Callable[[list[int]], Awaitable[None]]
-
-
-@dataclass
-class SenderStats:
-    """What the sender did since it was created (for logs and benchmarks)."""
-
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    blocked: int = 0
-    pauses: int = 0
-    writes: int = 0  # transactions that recorded deliveries
-    voice_uploads: int = 0
-
-
-@dataclass
-class _Run:
-    """The shared state of one drain's workers."""
-
-    limit: int | None  # deliveries asked for (max_messages), None for all
-    sent: int = 0
-    started: int = 0
-    exhausted: bool = False  # the last claim found everything due; nothing changed since
-    freed: int = 0  # sends finished (each frees a chat, whose next row may be claimable)
-    full: bool = False  # the last claim took a whole batch: more are likely due
-    pacing: bool = False  # the picker is waiting for the rate or a chat to allow a send
-    error: Exception | None = None
-    order: itertools.count[int] = field(default_factory=itertools.count)
-    claiming: asyncio.Task[None] | None = None  # the next batch, claimed ahead
-
-
-class SenderStore(MediaStore, Protocol):
-    """The queries this service needs (implemented in ``db/``)."""
-
-    async def claim_due(self, now: datetime, limit: int) -> list[OutboxRow]: ...
-
-    async def mark_blocked_chat(self, chat_id: int, error: str, now: datetime) -> list[int]: ...
-
-    async def mark_failed(self, row_id: int, error: str) -> None: ...
-
-    async def mark_retry(self, row_id: int, error: str, not_before: datetime) -> None: ...
-
-    async def mark_sent_many(self, sent: Sequence[tuple[int, int | None, datetime]]) -> None: ...
-
-    async def next_due_at(self) -> datetime | None: ...
-
-    async def outbox_row_by_key(self, key: str) -> OutboxRow | None: ...
-
-    async def release(self, row_ids: Sequence[int]) -> None: ...
-
-    async def requeue_sending(self) -> int: ...
 
 
 class OutboxSender:
