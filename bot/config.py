@@ -17,25 +17,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.config_reader import (
+    ConfigError,
+    Reader,
+    parse_duration,
+    read_days_off,
+    read_duration,
+    read_hhmm,
+)
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 _TOKEN_RE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{20,}$")
 DATABASE_PASSWORD_ENV = "P2K2_DATABASE_PASSWORD"
 _URL_PASSWORD_RE = re.compile(r"^postgres(?:ql)?://[^/@]*:[^/@]*@")
-_DURATION_RE = re.compile(r"^(\d+)\s*([dhms])$")
-_HHMM_RE = re.compile(r"^([01]\d|2[0-3])[:.]([0-5]\d)$")
-
-
-class ConfigError(Exception):
-    """A configuration problem, worded as one line for the person running the bot."""
-
-    def __init__(self, path: Path | str, key: str, message: str) -> None:
-        self.path = str(path)
-        self.key = key
-        self.message = message
-        super().__init__(f"{self.path}: {key}: {message}")
 
 
 class Secret:
@@ -145,7 +141,7 @@ FORMS_DIR = Path(__file__).resolve().parent.parent / "content" / "forms"
 """The form definitions shipped with the bot."""
 
 
-def _speakers(reader: _Reader) -> tuple[tuple[str, str], ...]:
+def _speakers(reader: Reader) -> tuple[tuple[str, str], ...]:
     """``other_speakers = ["Nama | Instansi", ...]``: at most two (the form takes three)."""
     raw = reader._get("other_speakers", [])
     example = 'must be a list like ["Bidan Sari | Puskesmas Sukamaju"] (at most 2)'
@@ -211,117 +207,6 @@ TIMEZONES: Mapping[str, str] = {
 }
 
 
-class _Reader:
-    """Reads one TOML table, remembering which keys were used, to name bad keys."""
-
-    def __init__(self, path: Path, section: str, data: Mapping[str, Any]) -> None:
-        self.path = path
-        self.section = section
-        self.data = data
-        self.used: set[str] = set()
-
-    def key(self, name: str) -> str:
-        return f"[{self.section}] {name}" if self.section else name
-
-    def fail(self, name: str, message: str) -> ConfigError:
-        return ConfigError(self.path, self.key(name), message)
-
-    def _get(self, name: str, default: Any) -> Any:
-        self.used.add(name)
-        return self.data.get(name, default)
-
-    def str_(self, name: str, default: str, *, choices: tuple[str, ...] = ()) -> str:
-        value = self._get(name, default)
-        if not isinstance(value, str):
-            raise self.fail(name, f"must be a string, got {type(value).__name__}")
-        if choices and value not in choices:
-            raise self.fail(name, f"must be one of {', '.join(repr(c) for c in choices)}")
-        return value
-
-    def int_(self, name: str, default: int, *, low: int, high: int) -> int:
-        value = self._get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(name, f"must be a whole number, got {value!r}")
-        if not low <= value <= high:
-            raise self.fail(name, f"must be between {low} and {high}, got {value}")
-        return value
-
-    def float_(self, name: str, default: float, *, low: float, high: float) -> float:
-        value = self._get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(name, f"must be a number, got {value!r}")
-        if not low <= value <= high:
-            raise self.fail(name, f"must be between {low} and {high}, got {value}")
-        return float(value)
-
-    def bool_(self, name: str, default: bool) -> bool:
-        value = self._get(name, default)
-        if not isinstance(value, bool):
-            raise self.fail(name, f"must be true or false, got {value!r}")
-        return value
-
-    def table(self, name: str) -> _Reader:
-        value = self._get(name, {})
-        if not isinstance(value, dict):
-            raise self.fail(name, "must be a table")
-        section = f"{self.section}.{name}" if self.section else name
-        return _Reader(self.path, section, value)
-
-    def finish(self) -> None:
-        unknown = sorted(set(self.data) - self.used)
-        if unknown:
-            raise self.fail(unknown[0], "unknown key (check the spelling)")
-
-
-def parse_duration(text: str) -> timedelta:
-    """``"3d"``, ``"2h"``, ``"30m"``, ``"45s"`` -> timedelta; ValueError otherwise."""
-    match = _DURATION_RE.match(text.strip())
-    if not match:
-        raise ValueError(text)
-    amount, unit = int(match.group(1)), match.group(2)
-    return {
-        "d": timedelta(days=amount),
-        "h": timedelta(hours=amount),
-        "s": timedelta(seconds=amount),
-    }.get(unit, timedelta(minutes=amount))
-
-
-def _duration(reader: _Reader, name: str, default: str) -> timedelta:
-    text = reader.str_(name, default)
-    try:
-        return parse_duration(text)
-    except ValueError:
-        raise reader.fail(
-            name, f'must be a duration like "30m", "2h" or "7d", got {text!r}'
-        ) from None
-
-
-def _days_off(reader: _Reader) -> tuple[tuple[date, str], ...]:
-    """``days_off = ["2026-12-24 Cuti bersama Natal", "2027-04-10"]``: a date, then an
-    optional name."""
-    raw = reader._get("days_off", [])
-    example = 'must be a list like ["2026-12-24 Cuti bersama", "2027-04-10"]'
-    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-        raise reader.fail("days_off", example)
-    found: list[tuple[date, str]] = []
-    for item in raw:
-        head, _, name = item.strip().partition(" ")
-        try:
-            day = date.fromisoformat(head)
-        except ValueError:
-            raise reader.fail("days_off", f"{item!r}: {example}") from None
-        found.append((day, name.strip()))
-    return tuple(sorted(found))
-
-
-def _parse_hhmm(reader: _Reader, name: str, default: str) -> time:
-    text = reader.str_(name, default)
-    match = _HHMM_RE.match(text)
-    if not match:
-        raise reader.fail(name, f'must be a time like "21:00", got {text!r}')
-    return time(int(match.group(1)), int(match.group(2)))
-
-
 def _resolve(base: Path, value: str) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else (base / path)
@@ -338,7 +223,7 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "syntax", str(exc)) from None
     base = path.resolve().parent
-    root = _Reader(path, "", raw)
+    root = Reader(path, "", raw)
 
     b = root.table("bot")
     database_text = b.str_("database", "data/p2k2.db")
@@ -394,10 +279,10 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
         raise s.fail(
             "reminder_offsets", f'{exc} is not a duration like "3d", "1d", "2h" or "30m"'
         ) from None
-    quiet_start = _parse_hhmm(s, "quiet_start", "21:00")
-    quiet_end = _parse_hhmm(s, "quiet_end", "06:00")
-    stale_after = _duration(s, "stale_after", "12h")
-    days_off = _days_off(s)
+    quiet_start = read_hhmm(s, "quiet_start", "21:00")
+    quiet_end = read_hhmm(s, "quiet_end", "06:00")
+    stale_after = read_duration(s, "stale_after", "12h")
+    days_off = read_days_off(s)
     s.finish()
 
     o = root.table("outbox")
@@ -411,18 +296,18 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
 
     a = root.table("attendance")
     attendance = AttendanceSettings(
-        open_before=_duration(a, "open_before", "30m"),
-        meeting_length=_duration(a, "meeting_length", "120m"),
-        close_after=_duration(a, "close_after", "30m"),
-        late_grace=_duration(a, "late_grace", "2h"),
+        open_before=read_duration(a, "open_before", "30m"),
+        meeting_length=read_duration(a, "meeting_length", "120m"),
+        close_after=read_duration(a, "close_after", "30m"),
+        late_grace=read_duration(a, "late_grace", "2h"),
         max_wrong_codes=a.int_("max_wrong_codes", 5, low=1, high=50),
         alert_in_a_row=a.int_("alert_in_a_row", 2, low=1, high=24),
         alert_m=a.int_("alert_m", 3, low=1, high=24),
         alert_k=a.int_("alert_k", 6, low=1, high=24),
-        alert_remind_after=_duration(a, "alert_remind_after", "7d"),
-        code_every=_duration(a, "code_every", "5m"),
+        alert_remind_after=read_duration(a, "alert_remind_after", "7d"),
+        code_every=read_duration(a, "code_every", "5m"),
         far_meters=a.int_("far_meters", 300, low=10, high=100_000),
-        very_late_after=_duration(a, "very_late_after", "60m"),
+        very_late_after=read_duration(a, "very_late_after", "60m"),
     )
     if attendance.alert_m > attendance.alert_k:
         raise a.fail("alert_m", "must not be larger than alert_k")
