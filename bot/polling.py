@@ -20,6 +20,7 @@ import contextlib
 import functools
 import logging
 import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, Update
@@ -56,22 +57,39 @@ async def poll(
 ) -> None:
     """Run ``app`` (post_init, JobQueue, handlers) fed by durable long polling until
     ``stop`` is set or SIGINT/SIGTERM arrives; then shut everything down cleanly."""
-    stop = stop or asyncio.Event()
+    stop = stop_on_signals(stop or asyncio.Event())
+    if not await connect(app.bot, stop):
+        return
+    async with running(app, before_start=app.bot.delete_webhook):
+        if await _until_clock(app, stop):
+            await _fetch_and_handle(app, timeout, allowed_updates, stop)
+
+
+def stop_on_signals(stop: asyncio.Event) -> asyncio.Event:
+    """``stop`` is set by SIGINT or SIGTERM (where the loop can take signal handlers)."""
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    if not await connect(app.bot, stop):
-        return
+    return stop
+
+
+@contextlib.asynccontextmanager
+async def running(
+    app: AnyApplication, before_start: Callable[[], Awaitable[Any]] | None = None
+) -> AsyncIterator[None]:
+    """The application's life around what feeds it updates (polling, the webhook):
+    initialize, post_init, then ``before_start``, start; afterwards stop, post_stop,
+    shutdown, post_shutdown, also after a failure."""
     await app.initialize()
     try:
         if app.post_init is not None:
             await app.post_init(app)
-        await app.bot.delete_webhook()
+        if before_start is not None:
+            await before_start()
         await app.start()
         try:
-            if await _until_clock(app, stop):
-                await _fetch_and_handle(app, timeout, allowed_updates, stop)
+            yield
         finally:
             await app.stop()
             if app.post_stop is not None:

@@ -19,7 +19,6 @@ import contextlib
 import hmac
 import json
 import logging
-import signal
 from typing import Any
 
 from telegram import Update
@@ -30,7 +29,7 @@ from tornado.web import RequestHandler
 from bot.config import Settings
 from bot.context import services_of
 from bot.crashpoints import crash_point
-from bot.polling import MAX_CONCURRENT, AnyApplication, connect
+from bot.polling import MAX_CONCURRENT, AnyApplication, connect, running, stop_on_signals
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -143,19 +142,11 @@ async def serve(
     app: AnyApplication, settings: Settings, secret: str | None, allowed_updates: list[str]
 ) -> None:
     """Run ``app`` fed by the webhook and its inbox until SIGINT/SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals(asyncio.Event())
     if not await connect(app.bot, stop):
         return
     hook = settings.telegram.webhook
-    await app.initialize()
-    try:
-        if app.post_init is not None:
-            await app.post_init(app)
-        await app.start()
+    async with running(app):
         inbox = Inbox(app, secret)
         web = WebApplication([(rf"/{hook.url_path}", _Endpoint, {"inbox": inbox})])
         server = HTTPServer(web)
@@ -170,10 +161,3 @@ async def serve(
             await inbox.run(stop)
         finally:
             server.stop()
-            await app.stop()
-            if app.post_stop is not None:
-                await app.post_stop(app)
-    finally:
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
